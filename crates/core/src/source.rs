@@ -1,0 +1,125 @@
+//! Sources: the feeds and pages csfeed polls.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// The short, stable name of a source, used in URLs, the database and `source:` searches.
+///
+/// Parsed, not validated: a `SourceId` always holds 1–64 characters of lowercase ASCII
+/// letters, digits, `-` or `_`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct SourceId(String);
+
+/// Why a string is not a usable [`SourceId`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "source id {0:?} is not valid: use 1-64 lowercase letters, digits, '-' or '_' (e.g. \"ofsted-news\")"
+)]
+pub struct SourceIdError(String);
+
+impl SourceId {
+    /// Parses a source id, rejecting anything that would not be safe in a URL path segment.
+    pub fn parse(raw: &str) -> Result<Self, SourceIdError> {
+        let well_formed = !raw.is_empty()
+            && raw.len() <= 64
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(SourceIdError(raw.to_owned()))
+        }
+    }
+
+    /// The id as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for SourceId {
+    type Err = SourceIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// How a source's documents are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// An RSS 0.9x/1.0/2.0, Atom or JSON Feed document.
+    Feed,
+}
+
+impl SourceKind {
+    /// The lowercase name used in config and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "feed",
+        }
+    }
+
+    /// Parses the lowercase name used in config and the database.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "feed" => Some(SourceKind::Feed),
+            _ => None,
+        }
+    }
+}
+
+/// A place csfeed polls for news: one feed URL with its schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Stable short name.
+    pub id: SourceId,
+    /// Human-readable name shown on the site ("Ofsted news").
+    pub name: String,
+    /// Where to fetch it: `http`, `https` or `file` URL.
+    pub url: Url,
+    /// How to read what is fetched.
+    pub kind: SourceKind,
+    /// How often to poll it when healthy.
+    pub interval: Duration,
+    /// Disabled sources are kept (with their articles) but never fetched.
+    pub enabled: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_ids_are_url_safe() {
+        assert!(SourceId::parse("ofsted-news_2").is_ok());
+        for bad in ["", "Ofsted", "a b", "a/b", "é", &"x".repeat(65)] {
+            assert!(SourceId::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn source_id_error_says_what_to_do() {
+        let message = SourceId::parse("Bad Id").unwrap_err().to_string();
+        assert!(message.contains("lowercase letters"), "{message}");
+    }
+}

@@ -1,0 +1,79 @@
+//! Why a fetch failed, in words an operator can act on.
+
+/// A failed fetch. `Display` is one line, suitable for the source's "last error".
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The server answered with a status that is not success or 304.
+    #[error("HTTP {status}{}", reason.map(|r| format!(" {r}")).unwrap_or_default())]
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// Its canonical reason phrase, when it has one.
+        reason: Option<&'static str>,
+    },
+    /// Nothing listens at the address.
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// A connect, stall or whole-request timeout ran out.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The body grew past the configured cap.
+    #[error(
+        "response body is larger than the {limit_bytes}-byte limit (raise fetch.max_body_bytes if this source is trusted)"
+    )]
+    TooLarge {
+        /// The cap that was hit.
+        limit_bytes: u64,
+    },
+    /// More redirects than allowed, or a loop.
+    #[error("too many redirects: {0}")]
+    Redirects(String),
+    /// The URL's scheme is not http, https or file.
+    #[error("unsupported URL scheme {0:?}: use http, https or file")]
+    UnsupportedScheme(String),
+    /// A local file could not be read.
+    #[error("cannot read {path}: {message}")]
+    File {
+        /// The file's path.
+        path: String,
+        /// What the OS said.
+        message: String,
+    },
+    /// Any other transport failure.
+    #[error("request failed: {0}")]
+    Request(String),
+}
+
+impl FetchError {
+    /// The HTTP status behind this error, if the server answered at all.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn from_reqwest(error: reqwest::Error) -> Self {
+        let detail = innermost_cause(&error);
+        if error.is_timeout() {
+            FetchError::Timeout(detail)
+        } else if error.is_redirect() {
+            FetchError::Redirects(detail)
+        } else if error.is_connect() {
+            FetchError::Connect(detail)
+        } else {
+            FetchError::Request(detail)
+        }
+    }
+}
+
+/// reqwest's own message is generic ("error sending request"); the useful part is the
+/// deepest cause ("Connection refused (os error 111)").
+fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string().replace('\n', " ")
+}

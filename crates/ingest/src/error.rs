@@ -1,0 +1,26 @@
+//! Why a document could not be read as a feed.
+
+/// A document that is not a usable feed. `Display` is one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// Nothing but whitespace.
+    #[error("the document is empty")]
+    Empty,
+    /// An HTML page where a feed was expected.
+    #[error("this is an HTML page, not a feed{}", suggestion(.feed_link.as_deref()))]
+    HtmlPage {
+        /// The feed the page advertises with `<link rel="alternate">`, if any.
+        feed_link: Option<String>,
+    },
+    /// Bytes the feed parser could not make sense of.
+    #[error("not a valid RSS, Atom or JSON feed: {0}")]
+    NotAFeed(String),
+}
+
+fn suggestion(feed_link: Option<&str>) -> String {
+    match feed_link {
+        Some(link) => format!("; it advertises a feed at {link} (use that URL instead)"),
+        None => "; point the source at the site's RSS or Atom feed".to_owned(),
+    }
+}

@@ -1,0 +1,335 @@
+//! Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed) to articles, through feed-rs.
+
+use chrono::{DateTime, Utc};
+use csfeed_core::{Article, ArticleId, SourceId};
+use feed_rs::model::{Entry, Text};
+use scraper::{Html, Selector};
+use serde::Serialize;
+use url::Url;
+
+use crate::IngestError;
+use crate::html::{collapse_whitespace, html_to_text, sanitize_html};
+
+/// Longest teaser kept in [`Article::summary`], in characters.
+const SUMMARY_MAX_CHARS: usize = 320;
+
+/// A parsed feed: its title and its items as normalised articles, in document order.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParsedFeed {
+    /// The feed's own title, when it has one.
+    pub title: Option<String>,
+    /// One article per usable item (items with neither title, link nor id are dropped).
+    pub articles: Vec<Article>,
+}
+
+/// Parses one feed document fetched from `location` into articles belonging to `source`.
+///
+/// Tolerates what real servers send: a byte-order mark or blank lines before the XML
+/// prolog, and control characters that XML forbids. Entities are never expanded from a
+/// DTD, so entity-expansion attacks stay inert.
+pub fn parse_feed(
+    source: &SourceId,
+    bytes: &[u8],
+    location: Option<&Url>,
+) -> Result<ParsedFeed, IngestError> {
+    let cleaned = clean_document(bytes);
+    if cleaned.is_empty() {
+        return Err(IngestError::Empty);
+    }
+    if looks_like_html(&cleaned) {
+        return Err(IngestError::HtmlPage {
+            feed_link: advertised_feed(&cleaned, location),
+        });
+    }
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(location.map(Url::as_str))
+        .id_generator(|links, title, _| stable_fallback_key(links, title))
+        .sanitize_content(false)
+        .build();
+    let feed = parser
+        .parse(cleaned.as_slice())
+        .map_err(|error| IngestError::NotAFeed(one_line(&error.to_string())))?;
+    let articles = feed
+        .entries
+        .into_iter()
+        .filter_map(|entry| to_article(source, entry, location))
+        .collect();
+    Ok(ParsedFeed {
+        title: feed.title.map(|title| text_to_plain(&title)),
+        articles,
+    })
+}
+
+/// feed-rs falls back to a random UUID for items without an id; ours must be stable, so
+/// use the link, then the title, and leave it empty (item dropped) when there is neither.
+fn stable_fallback_key(links: &[feed_rs::model::Link], title: &Option<Text>) -> String {
+    if let Some(link) = links.first() {
+        return link.href.clone();
+    }
+    match title {
+        Some(title) if !title.content.trim().is_empty() => format!("title:{}", title.content.trim()),
+        _ => String::new(),
+    }
+}
+
+fn to_article(source: &SourceId, entry: Entry, location: Option<&Url>) -> Option<Article> {
+    let guid = entry.id.trim().to_owned();
+    if guid.is_empty() {
+        return None;
+    }
+    let url = entry
+        .links
+        .iter()
+        .find(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
+        .or(entry.links.first())
+        .and_then(|link| resolve(&link.href, location));
+    let base = url.as_ref().or(location);
+    let content_html = entry
+        .content
+        .as_ref()
+        .and_then(|content| content.body.as_deref())
+        .filter(|body| !body.trim().is_empty())
+        .map(|body| sanitize_html(body, base))
+        .or_else(|| {
+            entry
+                .summary
+                .as_ref()
+                .map(|summary| text_to_safe_html(summary, base))
+        })
+        .unwrap_or_default();
+    let content_text = html_to_text(&content_html);
+    let summary_text = entry
+        .summary
+        .as_ref()
+        .map(text_to_plain)
+        .filter(|summary| !summary.is_empty())
+        .unwrap_or_else(|| collapse_whitespace(&content_text));
+    let title = entry.title.as_ref().map(text_to_plain).unwrap_or_default();
+    let title = if title.is_empty() {
+        untitled(&summary_text)
+    } else {
+        title
+    };
+    let authors = entry
+        .authors
+        .iter()
+        .filter_map(|person| person.name.as_deref())
+        .map(collapse_whitespace)
+        .filter(|name| !name.is_empty())
+        .collect();
+    Some(Article {
+        id: ArticleId::derive(source, &guid),
+        source: source.clone(),
+        guid,
+        url,
+        title,
+        published: entry.published.filter(plausible),
+        updated: entry.updated.filter(plausible),
+        authors,
+        summary: truncate_words(&summary_text, SUMMARY_MAX_CHARS),
+        content_html,
+        content_text,
+    })
+}
+
+/// Dates far in the future are a publisher's bug; keeping them would pin the story to the
+/// top of every "newest" list.
+fn plausible(date: &DateTime<Utc>) -> bool {
+    *date < Utc::now() + chrono::Duration::days(2)
+}
+
+fn resolve(href: &str, location: Option<&Url>) -> Option<Url> {
+    let absolute = match location {
+        Some(base) => base.join(href.trim()).ok()?,
+        None => Url::parse(href.trim()).ok()?,
+    };
+    matches!(absolute.scheme(), "http" | "https").then_some(absolute)
+}
+
+/// Plain text of a feed text construct, which may be HTML-typed ("&lt;b&gt;…").
+fn text_to_plain(text: &Text) -> String {
+    if text.content_type.subty() == "html" || text.content.contains('<') || text.content.contains('&') {
+        collapse_whitespace(&html_to_text(&text.content))
+    } else {
+        collapse_whitespace(&text.content)
+    }
+}
+
+fn text_to_safe_html(text: &Text, base: Option<&Url>) -> String {
+    if text.content_type.subty() == "plain" && !text.content.contains('<') {
+        let escaped = text
+            .content
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        format!("<p>{escaped}</p>")
+    } else {
+        sanitize_html(&text.content, base)
+    }
+}
+
+fn untitled(summary: &str) -> String {
+    let teaser = truncate_words(summary, 80);
+    if teaser.is_empty() {
+        "(untitled)".to_owned()
+    } else {
+        teaser
+    }
+}
+
+/// Cuts `text` at a word boundary so it is at most `max_chars` characters plus an ellipsis.
+fn truncate_words(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let at_word = cut.rfind(' ').map_or(cut.as_str(), |space| &cut[..space]);
+    format!("{}…", at_word.trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// Drops a byte-order mark and leading whitespace, and the C0 control characters XML 1.0
+/// forbids (they never occur inside UTF-8 multi-byte sequences, so this is safe on bytes).
+fn clean_document(bytes: &[u8]) -> Vec<u8> {
+    let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = without_bom
+        .iter()
+        .position(|byte| !byte.is_ascii_whitespace())
+        .unwrap_or(without_bom.len());
+    without_bom[start..]
+        .iter()
+        .copied()
+        .filter(|&byte| byte >= 0x20 || matches!(byte, b'\t' | b'\n' | b'\r'))
+        .collect()
+}
+
+fn looks_like_html(document: &[u8]) -> bool {
+    let head: Vec<u8> = document.iter().take(512).map(u8::to_ascii_lowercase).collect();
+    let head = String::from_utf8_lossy(&head);
+    let head = head.trim_start_matches(|c: char| c != '<');
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || (head.starts_with("<!--") && head.contains("<html"))
+        || head.starts_with("<head")
+        || head.starts_with("<body")
+}
+
+/// The first RSS/Atom/JSON feed a page advertises with `<link rel="alternate">`.
+fn advertised_feed(document: &[u8], location: Option<&Url>) -> Option<String> {
+    let page = Html::parse_document(&String::from_utf8_lossy(document));
+    let selector = Selector::parse(r#"link[rel~="alternate"][href]"#).ok()?;
+    page.select(&selector)
+        .find(|link| {
+            link.value().attr("type").is_some_and(|kind| {
+                matches!(
+                    kind.trim().to_ascii_lowercase().as_str(),
+                    "application/rss+xml"
+                        | "application/atom+xml"
+                        | "application/feed+json"
+                        | "application/json"
+                )
+            })
+        })
+        .and_then(|link| link.value().attr("href"))
+        .map(|href| match location.and_then(|base| base.join(href).ok()) {
+            Some(absolute) => absolute.to_string(),
+            None => href.to_owned(),
+        })
+}
+
+fn one_line(message: &str) -> String {
+    collapse_whitespace(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source() -> SourceId {
+        SourceId::parse("test").unwrap()
+    }
+
+    const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>Sector news</title><link>https://news.example/</link><description>d</description>
+<item><title>Children&#8217;s services at St Helens improve</title><link>https://news.example/st-helens/</link>
+<pubDate>Fri, 12 Jul 2024 09:30:00 +0000</pubDate><dc:creator><![CDATA[A Writer]]></dc:creator>
+<guid isPermaLink="false">https://news.example/?p=1</guid>
+<description><![CDATA[Short teaser [&#8230;]]]></description>
+<content:encoded><![CDATA[<p>Full <b>text</b> <a href="/more">more</a></p><script>alert(1)</script>]]></content:encoded></item>
+<item><title>No guid here</title><link>https://news.example/no-guid/</link></item>
+<item><description>neither title nor link nor guid</description></item>
+</channel></rss>"#;
+
+    #[test]
+    fn rss_items_are_normalised_and_sanitized() {
+        let feed = parse_feed(&source(), RSS.as_bytes(), None).unwrap();
+        assert_eq!(feed.title.as_deref(), Some("Sector news"));
+        assert_eq!(feed.articles.len(), 2, "the item with no key is dropped");
+        let first = &feed.articles[0];
+        assert_eq!(first.title, "Children\u{2019}s services at St Helens improve");
+        assert_eq!(first.guid, "https://news.example/?p=1");
+        assert_eq!(
+            first.url.as_ref().unwrap().as_str(),
+            "https://news.example/st-helens/"
+        );
+        assert_eq!(first.authors, vec!["A Writer".to_owned()]);
+        assert_eq!(first.published.unwrap().to_rfc3339(), "2024-07-12T09:30:00+00:00");
+        assert!(
+            first.content_html.contains(r#"href="https://news.example/more""#),
+            "{}",
+            first.content_html
+        );
+        assert!(!first.content_html.contains("script"));
+        assert_eq!(first.content_text, "Full text more");
+        assert_eq!(first.summary, "Short teaser [\u{2026}]");
+        assert_eq!(feed.articles[1].guid, "https://news.example/no-guid/");
+    }
+
+    #[test]
+    fn ids_are_stable_across_parses() {
+        let once = parse_feed(&source(), RSS.as_bytes(), None).unwrap();
+        let twice = parse_feed(&source(), RSS.as_bytes(), None).unwrap();
+        let ids = |feed: &ParsedFeed| feed.articles.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&once), ids(&twice));
+    }
+
+    #[test]
+    fn bom_and_leading_blank_lines_are_tolerated() {
+        let mut bytes = b"\xEF\xBB\xBF\n\n  ".to_vec();
+        bytes.extend_from_slice(RSS.as_bytes());
+        assert_eq!(parse_feed(&source(), &bytes, None).unwrap().articles.len(), 2);
+    }
+
+    #[test]
+    fn html_pages_point_to_their_feed() {
+        let page = br#"<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" href="/feed/"></head><body>hi</body></html>"#;
+        let base = Url::parse("https://news.example/news/").unwrap();
+        let error = parse_feed(&source(), page, Some(&base)).unwrap_err();
+        assert_eq!(
+            error,
+            IngestError::HtmlPage {
+                feed_link: Some("https://news.example/feed/".into())
+            }
+        );
+        assert!(error.to_string().contains("https://news.example/feed/"));
+    }
+
+    #[test]
+    fn empty_and_garbage_are_clean_errors() {
+        assert_eq!(
+            parse_feed(&source(), b"  \n ", None).unwrap_err(),
+            IngestError::Empty
+        );
+        let garbage: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        let error = parse_feed(&source(), &garbage, None).unwrap_err();
+        assert!(!error.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn long_teasers_are_cut_at_a_word() {
+        let cut = truncate_words(&"word ".repeat(200), 30);
+        assert!(cut.ends_with("word…") && cut.chars().count() <= 31, "{cut}");
+    }
+}

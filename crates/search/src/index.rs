@@ -1,0 +1,233 @@
+//! Opening the index, keeping it in step with the store, and rebuilding it.
+
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use csfeed_store::Store;
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::Schema;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use tracing::{debug, info};
+
+use crate::SearchError;
+use crate::schema::{Fields, SCHEMA_VERSION, build_schema, to_document};
+
+/// Articles read from the store per batch while catching up.
+const CATCH_UP_BATCH: usize = 1_000;
+/// Commit (and move the watermark) at least this often during a long catch-up, so a crash
+/// loses little work.
+const COMMIT_EVERY: usize = 20_000;
+/// Memory for the indexing threads, shared between them.
+const WRITER_MEMORY_BYTES: usize = 96 * 1024 * 1024;
+
+/// Whether this process will write to the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Take the writer lock: this process indexes. Creates the index when missing.
+    ReadWrite,
+    /// Search only; fails if there is no index yet.
+    ReadOnly,
+}
+
+/// What a catch-up did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatchUp {
+    /// Articles (re)indexed.
+    pub indexed: usize,
+    /// The store change sequence the index now covers.
+    pub watermark: i64,
+}
+
+/// The article index: a reader for searches and, in read-write mode, the one writer.
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+    writer: Option<Mutex<IndexWriter>>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("writable", &self.writer.is_some())
+            .finish()
+    }
+}
+
+/// The commit payload: which store changes the index covers, under which schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Payload {
+    schema_version: u32,
+    watermark: i64,
+}
+
+impl Payload {
+    fn encode(self) -> String {
+        format!("v{}:{}", self.schema_version, self.watermark)
+    }
+
+    fn decode(raw: &str) -> Option<Self> {
+        let (version, watermark) = raw.strip_prefix('v')?.split_once(':')?;
+        Some(Self {
+            schema_version: version.parse().ok()?,
+            watermark: watermark.parse().ok()?,
+        })
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `directory`. In read-write mode a missing index is created, and an
+    /// index built with another schema is discarded (it is derived data) to be rebuilt by
+    /// [`SearchIndex::catch_up`].
+    pub fn open(directory: &Path, mode: OpenMode) -> Result<Self, SearchError> {
+        let (schema, fields) = build_schema();
+        let exists = directory.join("meta.json").exists();
+        let index = match (mode, exists) {
+            (OpenMode::ReadOnly, false) => return Err(SearchError::Missing(directory.display().to_string())),
+            (OpenMode::ReadOnly, true) => Index::open_in_dir(directory)?,
+            (OpenMode::ReadWrite, _) => open_or_recreate(directory, schema)?,
+        };
+        let writer = match mode {
+            OpenMode::ReadWrite => Some(Mutex::new(
+                index
+                    .writer(WRITER_MEMORY_BYTES)
+                    .map_err(SearchError::from_open)?,
+            )),
+            OpenMode::ReadOnly => None,
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            fields,
+            writer,
+        })
+    }
+
+    /// The store change sequence the last commit covers (0 for a new index).
+    pub fn watermark(&self) -> Result<i64, SearchError> {
+        Ok(self.payload()?.map_or(0, |payload| payload.watermark))
+    }
+
+    /// How many articles are searchable now.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Indexes every article the store changed since the watermark, committing as it goes.
+    /// Cheap when there is nothing new. Needs read-write mode.
+    pub fn catch_up(&self, store: &Store) -> Result<CatchUp, SearchError> {
+        let mut writer = self.lock_writer()?;
+        let mut watermark = self.watermark()?;
+        let mut indexed = 0;
+        let mut uncommitted = 0;
+        loop {
+            let batch = store.articles_changed_after(watermark, CATCH_UP_BATCH)?;
+            let Some(last) = batch.last() else { break };
+            watermark = last.change_seq;
+            for record in &batch {
+                writer.delete_term(Term::from_field_text(self.fields.id, record.article.id.as_str()));
+                writer.add_document(to_document(&self.fields, record))?;
+            }
+            indexed += batch.len();
+            uncommitted += batch.len();
+            if uncommitted >= COMMIT_EVERY {
+                self.commit(&mut writer, watermark)?;
+                uncommitted = 0;
+            }
+        }
+        if uncommitted > 0 {
+            self.commit(&mut writer, watermark)?;
+            debug!(indexed, watermark, "index caught up");
+        }
+        Ok(CatchUp { indexed, watermark })
+    }
+
+    /// Empties the index and indexes every stored article again. Needs read-write mode.
+    pub fn rebuild(&self, store: &Store) -> Result<CatchUp, SearchError> {
+        {
+            let mut writer = self.lock_writer()?;
+            writer.delete_all_documents()?;
+            self.commit(&mut writer, 0)?;
+        }
+        let result = self.catch_up(store)?;
+        info!(indexed = result.indexed, "index rebuilt");
+        Ok(result)
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, watermark: i64) -> Result<(), SearchError> {
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(
+            &Payload {
+                schema_version: SCHEMA_VERSION,
+                watermark,
+            }
+            .encode(),
+        );
+        prepared.commit()?;
+        // Make the commit visible to this process's searches now, not after the reload delay.
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn lock_writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+        let writer = self.writer.as_ref().ok_or(SearchError::Locked)?;
+        Ok(writer.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn payload(&self) -> Result<Option<Payload>, SearchError> {
+        Ok(self
+            .index
+            .load_metas()?
+            .payload
+            .as_deref()
+            .and_then(Payload::decode))
+    }
+}
+
+fn open_or_recreate(directory: &Path, schema: Schema) -> Result<Index, SearchError> {
+    let directory_error = |error: std::io::Error| SearchError::Directory {
+        path: directory.display().to_string(),
+        message: error.to_string(),
+    };
+    std::fs::create_dir_all(directory).map_err(directory_error)?;
+    if directory.join("meta.json").exists() {
+        let existing = Index::open_in_dir(directory)?;
+        let current = existing
+            .load_metas()?
+            .payload
+            .as_deref()
+            .and_then(Payload::decode)
+            .is_some_and(|payload| payload.schema_version == SCHEMA_VERSION);
+        if current && existing.schema() == schema {
+            return Ok(existing);
+        }
+        info!(path = %directory.display(), "search index has an old schema; rebuilding it");
+        drop(existing);
+        std::fs::remove_dir_all(directory).map_err(directory_error)?;
+        std::fs::create_dir_all(directory).map_err(directory_error)?;
+    }
+    let mmap = MmapDirectory::open(directory).map_err(|error| SearchError::Directory {
+        path: directory.display().to_string(),
+        message: error.to_string(),
+    })?;
+    Ok(Index::open_or_create(mmap, schema)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_round_trips_and_rejects_junk() {
+        let payload = Payload {
+            schema_version: 1,
+            watermark: 42,
+        };
+        assert_eq!(Payload::decode(&payload.encode()), Some(payload));
+        assert_eq!(Payload::decode("garbage"), None);
+    }
+}

@@ -1,0 +1,72 @@
+//! Schema migrations, applied in order and tracked in SQLite's `user_version`.
+//!
+//! Append new steps; never edit a released one.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: sources, their fetch state, articles.
+    r#"
+    CREATE TABLE sources (
+        id             TEXT PRIMARY KEY,
+        name           TEXT NOT NULL,
+        url            TEXT NOT NULL,
+        kind           TEXT NOT NULL,
+        interval_secs  INTEGER NOT NULL,
+        enabled        INTEGER NOT NULL,
+        in_config      INTEGER NOT NULL DEFAULT 1
+    ) STRICT;
+
+    CREATE TABLE fetch_state (
+        source_id            TEXT PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+        last_attempt_at      INTEGER,
+        last_success_at      INTEGER,
+        last_error           TEXT,
+        last_status          INTEGER,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        etag                 TEXT,
+        last_modified        TEXT,
+        next_due_at          INTEGER
+    ) STRICT;
+
+    CREATE TABLE articles (
+        id             TEXT PRIMARY KEY,
+        source_id      TEXT NOT NULL REFERENCES sources(id),
+        guid           TEXT NOT NULL,
+        url            TEXT,
+        title          TEXT NOT NULL,
+        published_at   INTEGER,
+        updated_at     INTEGER,
+        first_seen_at  INTEGER NOT NULL,
+        changed_at     INTEGER NOT NULL,
+        sort_at        INTEGER NOT NULL,
+        authors        TEXT NOT NULL,
+        summary        TEXT NOT NULL,
+        content_html   TEXT NOT NULL,
+        content_text   TEXT NOT NULL,
+        fingerprint    TEXT NOT NULL,
+        change_seq     INTEGER NOT NULL
+    ) STRICT;
+    CREATE UNIQUE INDEX articles_by_change_seq ON articles(change_seq);
+    CREATE INDEX articles_by_sort_at ON articles(sort_at DESC);
+    CREATE INDEX articles_by_source ON articles(source_id, sort_at DESC);
+    "#,
+];
+
+/// Brings the schema to the newest version, in one transaction per step.
+pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let supported = MIGRATIONS.len() as i64;
+    let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > supported {
+        return Err(StoreError::SchemaTooNew { found, supported });
+    }
+    for (index, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(step)?;
+        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}

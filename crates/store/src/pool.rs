@@ -1,0 +1,73 @@
+//! One writer connection and a few pooled readers over the same WAL database.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Readers kept open for reuse; more may be opened under load and are then closed.
+const IDLE_READERS: usize = 8;
+
+pub(crate) struct Connections {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    idle_readers: Mutex<Vec<Connection>>,
+}
+
+impl Connections {
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+        let writer = open_connection(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            idle_readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub(crate) fn path(&self) -> &PathBuf {
+        &self.path
+    }
+
+    /// Runs `work` with exclusive use of the writer connection.
+    pub(crate) fn write<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // A panic while holding the lock leaves no half-done transaction behind (rusqlite
+        // rolls back on drop), so the connection is still usable.
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut writer)
+    }
+
+    /// Runs `work` on a reader connection, which sees the last committed state.
+    pub(crate) fn read<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let reader = match self.idle().pop() {
+            Some(reader) => reader,
+            None => open_connection(&self.path)?,
+        };
+        let result = work(&reader);
+        let mut idle = self.idle();
+        if idle.len() < IDLE_READERS {
+            idle.push(reader);
+        }
+        result
+    }
+
+    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
+        self.idle_readers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open(path)?;
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(connection)
+}

@@ -1,0 +1,121 @@
+//! Feeds of the latest stories or of any search.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use rss::extension::atom::{AtomExtension, Link};
+use rss::{ChannelBuilder, GuidBuilder, ItemBuilder};
+use url::Url;
+
+use crate::params::SearchParams;
+use crate::{AppError, AppState};
+
+/// Items in a feed.
+const FEED_ITEMS: usize = 50;
+
+/// `/feed.rss?q=…`: RSS 2.0 of the newest stories matching the search (all stories when
+/// there is no query), with permalink guids, RFC 822 dates and an `atom:link rel="self"`.
+pub(crate) async fn rss(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let mut params = SearchParams::parse(&raw)?;
+    params.sort = csfeed_search::SortOrder::Newest;
+    params.page = 1;
+    let request = params.to_request(FEED_ITEMS);
+    let results = state
+        .blocking(move |state| Ok(state.index.search(&state.store, &request)?))
+        .await?;
+    let base = site_base(&state, &headers);
+    let absolute = |path: &str| match base.as_ref().and_then(|base| base.join(path).ok()) {
+        Some(url) => url.to_string(),
+        None => path.to_owned(),
+    };
+    let query_string = params.query_string(None);
+    let self_url = absolute(&format!(
+        "/feed.rss{}{query_string}",
+        if query_string.is_empty() { "" } else { "?" }
+    ));
+    let page_url = absolute(&format!("/search?{query_string}"));
+    let title = if params.query.is_empty() {
+        format!("{} – latest stories", state.site.title)
+    } else {
+        format!("{} – search: {}", state.site.title, params.query)
+    };
+    let items: Vec<rss::Item> = results
+        .hits
+        .iter()
+        .map(|hit| {
+            let record = &hit.record;
+            let article = &record.article;
+            let permalink = absolute(&format!("/articles/{}", article.id));
+            ItemBuilder::default()
+                .title(Some(article.title.clone()))
+                .link(Some(
+                    article
+                        .url
+                        .as_ref()
+                        .map_or_else(|| permalink.clone(), ToString::to_string),
+                ))
+                .description(Some(article.summary.clone()))
+                .guid(Some(
+                    GuidBuilder::default().value(permalink).permalink(true).build(),
+                ))
+                .pub_date(Some(record.display_date().to_rfc2822()))
+                .source(Some(rss::Source {
+                    url: absolute(&format!("/search?source={}", article.source)),
+                    title: Some(record.source_name.clone()),
+                }))
+                .build()
+        })
+        .collect();
+    let channel = ChannelBuilder::default()
+        .title(title)
+        .link(page_url)
+        .description(format!("{} – {}", state.site.title, state.site.tagline))
+        .language(Some("en-gb".to_owned()))
+        .generator(Some(concat!("csfeed ", env!("CARGO_PKG_VERSION")).to_owned()))
+        .last_build_date(
+            results
+                .hits
+                .first()
+                .map(|hit| hit.record.display_date().to_rfc2822()),
+        )
+        .atom_ext(Some(AtomExtension {
+            links: vec![Link {
+                href: self_url,
+                rel: "self".to_owned(),
+                mime_type: Some("application/rss+xml".to_owned()),
+                ..Link::default()
+            }],
+        }))
+        .items(items)
+        .build();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/rss+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        channel.to_string(),
+    )
+        .into_response())
+}
+
+/// The site's public root: configured, else taken from the request's `Host` header.
+fn site_base(state: &AppState, headers: &HeaderMap) -> Option<Url> {
+    if let Some(url) = &state.site.public_url {
+        return Some(url.clone());
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .filter(|host| {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    Url::parse(&format!("http://{host}/")).ok()
+}

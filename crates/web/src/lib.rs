@@ -1,0 +1,49 @@
+//! The csfeed web site: pages, feeds and health, as an axum router.
+//!
+//! `csfeed-web` is the last stage of the pipeline. It reads the store and the search index
+//! and never writes. Every page is rendered by an askama template, which escapes all text;
+//! the only HTML inserted unescaped is article content that ingestion already sanitized and
+//! highlight snippets that the search crate built from escaped text. HTTP status codes are
+//! decided here and nowhere else: bad input gets a 4xx page that says why, never a 500.
+#![deny(missing_docs)]
+
+mod error;
+mod feeds;
+mod pages;
+mod params;
+mod state;
+mod views;
+
+pub use error::AppError;
+pub use state::{AppState, SiteSettings};
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Longest a request may take before the client gets a 503.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds the site's router over `state`. Tests call this directly on a port-0 listener.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/search", get(pages::search))
+        .route("/articles/{id}", get(pages::article))
+        .route("/sources", get(pages::sources))
+        .route("/feed.rss", get(feeds::rss))
+        .route("/healthz", get(pages::health))
+        .route("/static/style.css", get(pages::stylesheet))
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+}

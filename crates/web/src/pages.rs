@@ -1,0 +1,224 @@
+//! HTML pages, health and static assets.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use csfeed_core::ArticleId;
+use csfeed_store::ArticleRecord;
+use serde::Serialize;
+
+use crate::params::{PAGE_SIZE, SearchParams};
+use crate::views::{Chrome, SourceRow, StoryCard, long_date};
+use crate::{AppError, AppState};
+
+/// Stories on the home page (the lead plus the list).
+const HOME_STORIES: usize = 21;
+/// Headlines in the sidebar.
+const SIDEBAR_HEADLINES: usize = 8;
+
+fn render(page: impl Template) -> Result<Response, AppError> {
+    let body = page
+        .render()
+        .map_err(|error| AppError::Internal(format!("template failed: {error}")))?;
+    Ok(Html(body).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    lead: Option<StoryCard>,
+    stories: Vec<StoryCard>,
+    headlines: Vec<StoryCard>,
+}
+
+/// `/`: the latest stories, newest first, with a lead story and a sidebar of headlines.
+pub(crate) async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
+    let latest = state
+        .blocking(|state| {
+            Ok(state
+                .store
+                .latest_articles(None, HOME_STORIES + SIDEBAR_HEADLINES, 0)?)
+        })
+        .await?;
+    let mut cards: Vec<StoryCard> = latest.iter().map(StoryCard::from_record).collect();
+    let headlines = cards.split_off(cards.len().min(HOME_STORIES));
+    let mut stories = cards.into_iter();
+    let lead = stories.next();
+    render(HomePage {
+        chrome: Chrome::new(&state.site, None),
+        lead,
+        stories: stories.collect(),
+        headlines,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    query: String,
+    newest: bool,
+    total: usize,
+    first_shown: usize,
+    last_shown: usize,
+    results: Vec<StoryCard>,
+    warnings: Vec<String>,
+    previous_href: Option<String>,
+    next_href: Option<String>,
+    feed_href: String,
+    relevance_href: String,
+    newest_href: String,
+}
+
+/// `/search?q=&source=&from=&to=&sort=&page=`: ranked, highlighted, paginated results.
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let params = SearchParams::parse(&raw)?;
+    let request = params.to_request(PAGE_SIZE);
+    let results = state
+        .blocking(move |state| Ok(state.index.search(&state.store, &request)?))
+        .await?;
+    let first_shown = (params.page - 1) * PAGE_SIZE + 1;
+    let last_shown = first_shown + results.hits.len().saturating_sub(1);
+    let page_href = |page: usize| format!("/search?{}", params.query_string(Some(page)));
+    let with_sort = |sort: Option<&str>| {
+        let mut sorted = params.clone();
+        sorted.sort = if sort.is_some() {
+            csfeed_search::SortOrder::Newest
+        } else {
+            csfeed_search::SortOrder::Relevance
+        };
+        format!("/search?{}", sorted.query_string(None))
+    };
+    let title = if params.query.is_empty() {
+        "All stories".to_owned()
+    } else {
+        format!("Search: {}", params.query)
+    };
+    let mut chrome = Chrome::new(&state.site, Some(&title));
+    chrome.query = params.query.clone();
+    chrome.feed_href = format!("/feed.rss?{}", params.query_string(None));
+    chrome.feed_title = format!("{title} (RSS)");
+    render(SearchPage {
+        feed_href: chrome.feed_href.clone(),
+        chrome,
+        query: params.query.clone(),
+        newest: params.sort == csfeed_search::SortOrder::Newest,
+        total: results.total,
+        first_shown,
+        last_shown,
+        results: results.hits.iter().map(StoryCard::from_hit).collect(),
+        warnings: results.warnings,
+        previous_href: (params.page > 1).then(|| page_href(params.page - 1)),
+        next_href: (last_shown < results.total).then(|| page_href(params.page + 1)),
+        relevance_href: with_sort(None),
+        newest_href: with_sort(Some("newest")),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+struct ArticlePage {
+    chrome: Chrome,
+    card: StoryCard,
+    authors: String,
+    content_html: String,
+    updated: Option<String>,
+    first_seen: String,
+}
+
+/// `/articles/{id}`: the stored story, with a link to the original.
+pub(crate) async fn article(
+    State(state): State<AppState>,
+    Path(raw_id): Path<String>,
+) -> Result<Response, AppError> {
+    let not_found = || {
+        AppError::NotFound(format!(
+            "there is no story with id {raw_id:?}; it may have been removed"
+        ))
+    };
+    let id = ArticleId::parse(&raw_id).ok_or_else(not_found)?;
+    let record: ArticleRecord = state
+        .blocking(move |state| Ok(state.store.article(&id)?))
+        .await?
+        .ok_or_else(not_found)?;
+    let article = &record.article;
+    render(ArticlePage {
+        chrome: Chrome::new(&state.site, Some(&article.title)),
+        authors: article.authors.join(", "),
+        content_html: article.content_html.clone(),
+        updated: article
+            .updated
+            .filter(|updated| Some(*updated) != article.published)
+            .map(long_date),
+        first_seen: long_date(record.first_seen_at),
+        card: StoryCard::from_record(&record),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "sources.html")]
+struct SourcesPage {
+    chrome: Chrome,
+    rows: Vec<SourceRow>,
+    failing: usize,
+}
+
+/// `/sources`: every source with its health.
+pub(crate) async fn sources(State(state): State<AppState>) -> Result<Response, AppError> {
+    let records = state.blocking(|state| Ok(state.store.sources()?)).await?;
+    let rows: Vec<SourceRow> = records.iter().map(SourceRow::from_record).collect();
+    render(SourcesPage {
+        chrome: Chrome::new(&state.site, Some("Sources")),
+        failing: records.iter().filter(|r| r.in_config && r.is_failing()).count(),
+        rows,
+    })
+}
+
+#[derive(Serialize)]
+pub(crate) struct Health {
+    status: &'static str,
+    articles: u64,
+    indexed: u64,
+    sources: usize,
+    failing_sources: usize,
+}
+
+/// `/healthz`: 200 with counts while the store answers.
+pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    state
+        .blocking(|state| {
+            let sources = state.store.sources()?;
+            Ok(Json(Health {
+                status: "ok",
+                articles: state.store.article_count()?,
+                indexed: state.index.num_docs(),
+                failing_sources: sources.iter().filter(|s| s.in_config && s.is_failing()).count(),
+                sources: sources.len(),
+            }))
+        })
+        .await
+}
+
+/// `/static/style.css`.
+pub(crate) async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/style.css"),
+    )
+}
+
+/// Anything else.
+pub(crate) async fn not_found() -> AppError {
+    AppError::NotFound("there is no page at this address".to_owned())
+}

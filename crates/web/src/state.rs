@@ -1,0 +1,46 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use csfeed_search::SearchIndex;
+use csfeed_store::Store;
+use url::Url;
+
+use crate::AppError;
+
+/// How the site presents itself.
+#[derive(Debug, Clone)]
+pub struct SiteSettings {
+    /// Site name in the header, page titles and feeds.
+    pub title: String,
+    /// One line under the title.
+    pub tagline: String,
+    /// The public address of the site, for absolute links in feeds. When `None`, the
+    /// request's `Host` header is used.
+    pub public_url: Option<Url>,
+}
+
+/// Shared state: the store, the index reader and the site settings. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The record of truth.
+    pub store: Store,
+    /// The search index (read side).
+    pub index: Arc<SearchIndex>,
+    /// Presentation settings.
+    pub site: Arc<SiteSettings>,
+}
+
+impl AppState {
+    /// Runs blocking store or index work off the async runtime.
+    pub(crate) async fn blocking<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || work(&state))
+            .await
+            .map_err(|error| AppError::Internal(format!("background task failed: {error}")))?
+    }
+}

@@ -1,0 +1,147 @@
+//! View models: what templates show, prepared from store and search types.
+
+use chrono::{DateTime, Utc};
+use csfeed_search::SearchHit;
+use csfeed_store::{ArticleRecord, SourceRecord};
+
+use crate::SiteSettings;
+
+/// What every page's frame needs: titles, the header search box, the feed to advertise.
+pub(crate) struct Chrome {
+    pub site_title: String,
+    pub tagline: String,
+    pub page_title: String,
+    pub query: String,
+    pub feed_href: String,
+    pub feed_title: String,
+}
+
+impl Chrome {
+    /// Chrome for pages rendered without the site's settings at hand (error pages).
+    pub(crate) fn generic(page_title: &str) -> Self {
+        Self::new(
+            &SiteSettings {
+                title: "csfeed".into(),
+                tagline: String::new(),
+                public_url: None,
+            },
+            Some(page_title),
+        )
+    }
+
+    pub(crate) fn new(site: &SiteSettings, page_title: Option<&str>) -> Self {
+        Self {
+            site_title: site.title.clone(),
+            tagline: site.tagline.clone(),
+            page_title: match page_title {
+                Some(title) => format!("{title} – {}", site.title),
+                None => site.title.clone(),
+            },
+            query: String::new(),
+            feed_href: "/feed.rss".to_owned(),
+            feed_title: format!("{} – latest stories (RSS)", site.title),
+        }
+    }
+}
+
+/// One story as a card in a list.
+pub(crate) struct StoryCard {
+    pub href: String,
+    pub title: String,
+    /// Highlighted title (escaped, with `<mark>`), for search results.
+    pub title_html: Option<String>,
+    /// Highlighted passage (escaped, with `<mark>`), for search results.
+    pub excerpt_html: Option<String>,
+    pub excerpt: String,
+    pub original_url: Option<String>,
+    pub source_name: String,
+    pub source_id: String,
+    pub date_display: String,
+    pub date_iso: String,
+}
+
+impl StoryCard {
+    pub(crate) fn from_record(record: &ArticleRecord) -> Self {
+        let article = &record.article;
+        let date = record.display_date();
+        Self {
+            href: format!("/articles/{}", article.id),
+            title: article.title.clone(),
+            title_html: None,
+            excerpt_html: None,
+            excerpt: article.summary.clone(),
+            original_url: article.url.as_ref().map(ToString::to_string),
+            source_name: record.source_name.clone(),
+            source_id: article.source.to_string(),
+            date_display: long_date(date),
+            date_iso: date.to_rfc3339(),
+        }
+    }
+
+    pub(crate) fn from_hit(hit: &SearchHit) -> Self {
+        Self {
+            title_html: Some(hit.title_html.clone()),
+            excerpt_html: Some(hit.snippet_html.clone()),
+            ..Self::from_record(&hit.record)
+        }
+    }
+}
+
+/// A source's health, as a row on `/sources`.
+pub(crate) struct SourceRow {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub last_success: String,
+    pub last_error: String,
+    pub failures: u32,
+    pub last_status: String,
+    pub articles: u64,
+    pub next_due: String,
+}
+
+impl SourceRow {
+    pub(crate) fn from_record(record: &SourceRecord) -> Self {
+        let state = &record.state;
+        let (status, status_class) = if !record.in_config {
+            ("removed from config", "status-muted")
+        } else if !record.source.enabled {
+            ("disabled", "status-muted")
+        } else if record.is_failing() {
+            ("failing", "status-bad")
+        } else if state.last_success_at.is_some() {
+            ("ok", "status-good")
+        } else {
+            ("not fetched yet", "status-muted")
+        };
+        Self {
+            id: record.source.id.to_string(),
+            name: record.source.name.clone(),
+            url: record.source.url.to_string(),
+            kind: record.source.kind.as_str(),
+            status,
+            status_class,
+            last_success: state
+                .last_success_at
+                .map(short_time)
+                .unwrap_or_else(|| "never".into()),
+            last_error: state.last_error.clone().unwrap_or_default(),
+            failures: state.consecutive_failures,
+            last_status: state.last_status.map(|s| s.to_string()).unwrap_or_default(),
+            articles: record.article_count,
+            next_due: state.next_due_at.map(short_time).unwrap_or_else(|| "now".into()),
+        }
+    }
+}
+
+/// "12 July 2024", as UK publications write dates.
+pub(crate) fn long_date(date: DateTime<Utc>) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+fn short_time(date: DateTime<Utc>) -> String {
+    date.format("%-d %b %Y %H:%M UTC").to_string()
+}

@@ -1,0 +1,113 @@
+//! The command line: the names here are a contract other tools and docs rely on.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// csfeed keeps people who work with children in England up to date: it fetches
+/// children's-services news on a schedule, indexes it, and serves a searchable news site
+/// with RSS feeds of any search.
+///
+/// Quick start (offline demo): `csfeed serve --config config/demo.toml`, then open the URL
+/// it prints.
+#[derive(Debug, Parser)]
+#[command(name = "csfeed", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file (TOML). Default: config/default.toml when it exists, plus
+    /// config/local.toml beside it when that exists. CSFEED__SECTION__KEY environment
+    /// variables override either (e.g. CSFEED__SERVER__BIND=0.0.0.0:8080).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the database and search index live. Default: storage.data_dir from the
+    /// config, else ./data.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// More log output (-v: debug, -vv: trace). RUST_LOG, when set, takes precedence.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the fetch scheduler and the web site together until Ctrl-C or SIGTERM.
+    ///
+    /// Sources that are due are fetched at once, then each on its own interval; new
+    /// stories are searchable within seconds. Prints the URL it serves on.
+    Serve(ServeArgs),
+    /// Run one fetch cycle now: every due source (or just --source) is fetched, stored
+    /// and indexed; then print a summary. Exits non-zero if any source failed.
+    Fetch(FetchArgs),
+    /// Search the stored stories from the terminal.
+    ///
+    /// Query syntax: words (all must match, English stemming), "exact phrase",
+    /// -excluded, a OR b, (grouping), title:word, source:id.
+    Search(SearchArgs),
+    /// Rebuild the search index from the database (after a restore, or if in doubt).
+    /// Stop `csfeed serve` first: only one process may write the index.
+    Reindex,
+    /// Parse one feed exactly as ingestion would and print its items as JSON.
+    ///
+    /// Takes a file path or an http(s) URL. On input that is not a feed, prints a
+    /// one-line error and exits non-zero.
+    InspectFeed(InspectFeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Default: server.bind from the config, else 127.0.0.1:8080.
+    /// Use port 0 to pick a free port.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Fetch only this source (by id), whether or not it is due.
+    #[arg(long, value_name = "ID")]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SortArg {
+    /// Best match first.
+    Relevance,
+    /// Newest first.
+    Newest,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to search for; several words are joined. To start with an exclusion, put
+    /// `--` first: `csfeed search -- -fostering adoption`.
+    #[arg(value_name = "QUERY", num_args = 1.., required = true)]
+    pub query: Vec<String>,
+    /// How many results to show (1–100).
+    #[arg(long, short = 'n', default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub limit: u16,
+    /// Only stories from this source id.
+    #[arg(long, value_name = "ID")]
+    pub source: Option<String>,
+    /// Result order.
+    #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+    pub sort: SortArg,
+    /// Print results as JSON (an object with `total` and `results`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectFeedArgs {
+    /// A feed file, or an http(s) URL to fetch.
+    #[arg(value_name = "FILE_OR_URL")]
+    pub input: String,
+}

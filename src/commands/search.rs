@@ -1,0 +1,113 @@
+//! `csfeed search`: the site's search, in the terminal.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use csfeed_core::SourceId;
+use csfeed_search::{OpenMode, SearchHit, SearchRequest, SortOrder};
+use serde_json::json;
+
+use crate::cli::{GlobalArgs, SearchArgs, SortArg};
+use crate::context::Context;
+
+pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let context = Context::load(global)?;
+    let store = context.open_store()?;
+    let index = context.open_index(OpenMode::ReadOnly)?;
+    let request = SearchRequest {
+        query: args.query.join(" "),
+        source: args
+            .source
+            .as_deref()
+            .map(SourceId::parse)
+            .transpose()
+            .context("--source")?,
+        sort: match args.sort {
+            SortArg::Relevance => SortOrder::Relevance,
+            SortArg::Newest => SortOrder::Newest,
+        },
+        limit: usize::from(args.limit),
+        ..SearchRequest::default()
+    };
+    let started = Instant::now();
+    let query = request.clone();
+    let results = tokio::task::spawn_blocking(move || index.search(&store, &query)).await??;
+    let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+    for warning in &results.warnings {
+        eprintln!("note: {warning}");
+    }
+    if args.json {
+        let hits: Vec<_> = results.hits.iter().map(hit_json).collect();
+        let document = json!({
+            "query": request.query,
+            "total": results.total,
+            "took_ms": (took_ms * 1000.0).round() / 1000.0,
+            "results": hits,
+        });
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&document)?
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bold = std::io::stdout().is_terminal();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} result{} for {:?} ({took_ms:.1} ms)",
+        results.total,
+        if results.total == 1 { "" } else { "s" },
+        request.query
+    )?;
+    for (position, hit) in results.hits.iter().enumerate() {
+        let record = &hit.record;
+        writeln!(out)?;
+        writeln!(out, "{}. {}", position + 1, terminal_text(&hit.title_html, bold))?;
+        let mut meta = format!(
+            "{} · {}",
+            record.source_name,
+            record.display_date().format("%-d %B %Y")
+        );
+        if let Some(url) = &record.article.url {
+            meta.push_str(&format!(" · {url}"));
+        }
+        writeln!(out, "   {meta}")?;
+        writeln!(out, "   {}", terminal_text(&hit.snippet_html, bold))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hit_json(hit: &SearchHit) -> serde_json::Value {
+    let record = &hit.record;
+    let article = &record.article;
+    json!({
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "source_name": record.source_name,
+        "published": article.published,
+        "updated": article.updated,
+        "date": record.display_date(),
+        "score": hit.score,
+        "title_html": hit.title_html,
+        "snippet_html": hit.snippet_html,
+        "summary": article.summary,
+    })
+}
+
+/// Highlight markup to terminal text: bold on a terminal, plain otherwise.
+fn terminal_text(html: &str, bold: bool) -> String {
+    let (open, close) = if bold { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
+    let text = html.split_whitespace().collect::<Vec<_>>().join(" ");
+    text.replace("<mark>", open)
+        .replace("</mark>", close)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}

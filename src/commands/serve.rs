@@ -1,0 +1,145 @@
+//! `csfeed serve`: the scheduler and the web site in one process.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use csfeed_search::{OpenMode, SearchIndex};
+use csfeed_store::Store;
+use csfeed_web::{AppState, SiteSettings};
+use indicatif::ProgressBar;
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+use crate::cli::{GlobalArgs, ServeArgs};
+use crate::context::Context;
+use crate::pipeline::Pipeline;
+
+/// How long in-flight fetches get to finish after the server stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let context = Context::load(global)?;
+    let settings = context.loaded.settings.clone();
+    let store = context.open_store_synced()?;
+    let index = context.open_index(OpenMode::ReadWrite)?;
+    catch_up(&index, &store).await;
+
+    let (stop_scheduler, stopped) = watch::channel(false);
+    let pipeline = Pipeline::new(store.clone(), context.fetcher()?, settings.fetch.clone());
+    let scheduler = tokio::spawn(schedule(
+        pipeline,
+        store.clone(),
+        index.clone(),
+        settings.fetch.scheduler_tick,
+        stopped,
+    ));
+
+    let bind = args.bind.unwrap_or(settings.server.bind);
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| {
+        format!("cannot listen on {bind}: is another server using it? choose another address with --bind")
+    })?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    let state = AppState {
+        store,
+        index,
+        site: Arc::new(SiteSettings {
+            title: settings.site.title.clone(),
+            tagline: settings.site.tagline.clone(),
+            public_url: settings.server.public_url.clone(),
+        }),
+    };
+    info!(url = %format!("http://{address}/"), data_dir = %context.data_dir.display(), "csfeed is serving");
+    // Also on stdout, for scripts and tests that start csfeed on port 0.
+    println!("csfeed is serving on http://{address}/");
+    let _ = std::io::stdout().flush();
+
+    axum::serve(listener, csfeed_web::app(state))
+        .with_graceful_shutdown(shutdown_requested())
+        .await
+        .context("the web server failed")?;
+
+    info!("shutting down: letting in-flight fetches finish");
+    let _ = stop_scheduler.send(true);
+    if tokio::time::timeout(SHUTDOWN_GRACE, scheduler).await.is_err() {
+        warn!("in-flight fetches did not finish in time; they will be retried on the next start");
+    }
+    info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fetches due sources and keeps the index caught up with the store — including articles
+/// stored by a separate `csfeed fetch` — until told to stop.
+async fn schedule(
+    pipeline: Pipeline,
+    store: Store,
+    index: Arc<SearchIndex>,
+    tick: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let due = {
+            let pipeline = pipeline.clone();
+            tokio::task::spawn_blocking(move || pipeline.due_sources(Utc::now(), None)).await
+        };
+        match due {
+            Ok(Ok(due)) if !due.is_empty() => {
+                let report = pipeline.run_cycle(due, &ProgressBar::hidden()).await;
+                info!(summary = %report.summary(), "fetch cycle finished");
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => error!(error = %format!("{error:#}"), "cannot list due sources"),
+            Err(error) => error!(error = %error, "scheduler task failed"),
+        }
+        catch_up(&index, &store).await;
+        tokio::select! {
+            _ = tokio::time::sleep(tick.max(Duration::from_secs(1))) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn catch_up(index: &Arc<SearchIndex>, store: &Store) {
+    let (index, store) = (index.clone(), store.clone());
+    match tokio::task::spawn_blocking(move || index.catch_up(&store)).await {
+        Ok(Ok(result)) if result.indexed > 0 => {
+            info!(
+                indexed = result.indexed,
+                watermark = result.watermark,
+                "index caught up"
+            );
+        }
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => error!(error = %error, "indexing failed; will retry"),
+        Err(error) => error!(error = %error, "indexing task failed; will retry"),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_requested() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => info!("received Ctrl-C"),
+        _ = terminate => info!("received SIGTERM"),
+    }
+}

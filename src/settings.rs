@@ -1,0 +1,291 @@
+//! Configuration: TOML files plus `CSFEED__SECTION__KEY` environment overrides, into typed
+//! structs that reject unknown keys.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use csfeed_core::{Source, SourceId, SourceKind};
+use serde::Deserialize;
+use url::Url;
+
+/// Used when no `--config` is given and this file exists.
+pub const DEFAULT_CONFIG: &str = "config/default.toml";
+/// Layered over the default config when it exists (operator-specific settings).
+pub const LOCAL_CONFIG: &str = "config/local.toml";
+
+/// Everything csfeed can be told.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The web server.
+    #[serde(default)]
+    pub server: ServerSettings,
+    /// How the site presents itself.
+    #[serde(default)]
+    pub site: SiteConfig,
+    /// Where data lives.
+    #[serde(default)]
+    pub storage: StorageSettings,
+    /// HTTP behaviour and the schedule.
+    #[serde(default)]
+    pub fetch: FetchSettings,
+    /// What to poll.
+    #[serde(default)]
+    pub sources: Vec<SourceSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    pub public_url: Option<Url>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    pub title: String,
+    pub tagline: String,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        Self {
+            title: "csfeed".into(),
+            tagline: "Children's services news for professionals working with children in England".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    pub data_dir: PathBuf,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FetchSettings {
+    pub contact_url: String,
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub stall_timeout: Duration,
+    pub max_body_bytes: u64,
+    pub max_redirects: usize,
+    pub concurrency: usize,
+    #[serde(with = "humantime_serde")]
+    pub default_interval: Duration,
+    #[serde(with = "humantime_serde")]
+    pub max_backoff: Duration,
+    #[serde(with = "humantime_serde")]
+    pub scheduler_tick: Duration,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        Self {
+            contact_url: "https://github.com/csfeed/csfeed".into(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            stall_timeout: Duration::from_secs(20),
+            max_body_bytes: 10 * 1024 * 1024,
+            max_redirects: 5,
+            concurrency: 8,
+            default_interval: Duration::from_secs(30 * 60),
+            max_backoff: Duration::from_secs(24 * 60 * 60),
+            scheduler_tick: Duration::from_secs(30),
+        }
+    }
+}
+
+impl FetchSettings {
+    /// The fetch crate's view of these settings.
+    pub fn to_fetch_config(&self) -> csfeed_fetch::FetchConfig {
+        csfeed_fetch::FetchConfig {
+            user_agent: format!("csfeed/{} (+{})", env!("CARGO_PKG_VERSION"), self.contact_url),
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            stall_timeout: self.stall_timeout,
+            max_body_bytes: self.max_body_bytes,
+            max_redirects: self.max_redirects,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSettings {
+    pub id: SourceId,
+    pub name: String,
+    pub url: String,
+    #[serde(default = "feed_kind")]
+    pub kind: SourceKind,
+    #[serde(default, with = "humantime_serde")]
+    pub interval: Option<Duration>,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+fn feed_kind() -> SourceKind {
+    SourceKind::Feed
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// Settings together with where they came from.
+#[derive(Debug, Clone)]
+pub struct LoadedSettings {
+    pub settings: Settings,
+    /// The main config file, if any; relative `file:` source URLs resolve against its folder.
+    pub origin: Option<PathBuf>,
+}
+
+impl LoadedSettings {
+    /// Loads `explicit` (or the default files), then environment overrides.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Self> {
+        let mut files: Vec<PathBuf> = Vec::new();
+        match explicit {
+            Some(path) => {
+                if !path.is_file() {
+                    bail!(
+                        "config file {} does not exist (check the --config path)",
+                        path.display()
+                    );
+                }
+                files.push(path.to_owned());
+            }
+            None => {
+                for candidate in [DEFAULT_CONFIG, LOCAL_CONFIG] {
+                    if Path::new(candidate).is_file() {
+                        files.push(PathBuf::from(candidate));
+                    }
+                }
+            }
+        }
+        let mut builder = config::Config::builder();
+        for file in &files {
+            builder = builder.add_source(config::File::from(file.as_path()).format(config::FileFormat::Toml));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("CSFEED")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        );
+        let described = if files.is_empty() {
+            "built-in defaults".to_owned()
+        } else {
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let settings: Settings = builder
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .with_context(|| format!("invalid configuration in {described}"))?;
+        Ok(Self {
+            settings,
+            origin: files.into_iter().next(),
+        })
+    }
+
+    /// The data directory: `--data-dir`, else `storage.data_dir`.
+    pub fn data_dir(&self, flag: Option<&Path>) -> PathBuf {
+        flag.map(Path::to_path_buf)
+            .unwrap_or_else(|| self.settings.storage.data_dir.clone())
+    }
+
+    /// The configured sources, validated: unique ids, usable URLs.
+    pub fn sources(&self) -> anyhow::Result<Vec<Source>> {
+        let base_dir = self
+            .origin
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut sources: Vec<Source> = Vec::with_capacity(self.settings.sources.len());
+        for configured in &self.settings.sources {
+            if sources.iter().any(|s| s.id == configured.id) {
+                bail!(
+                    "source id {:?} is used twice in the config; ids must be unique",
+                    configured.id.as_str()
+                );
+            }
+            let url = resolve_source_url(&configured.url, &base_dir)
+                .with_context(|| format!("source {:?}", configured.id.as_str()))?;
+            sources.push(Source {
+                id: configured.id.clone(),
+                name: configured.name.clone(),
+                url,
+                kind: configured.kind,
+                interval: configured
+                    .interval
+                    .unwrap_or(self.settings.fetch.default_interval),
+                enabled: configured.enabled,
+            });
+        }
+        Ok(sources)
+    }
+}
+
+/// Parses a source URL. `file:relative/path` (no slashes after the colon) is resolved
+/// against the config file's folder, so a checked-out repo's demo works from anywhere.
+fn resolve_source_url(raw: &str, base_dir: &Path) -> anyhow::Result<Url> {
+    let raw = raw.trim();
+    if let Some(relative) = raw.strip_prefix("file:").filter(|rest| !rest.starts_with('/')) {
+        let joined = base_dir.join(relative);
+        // Canonical when the file exists, so /sources shows a tidy path; absolute otherwise
+        // (the fetch will then report the missing file).
+        let absolute = std::fs::canonicalize(&joined)
+            .or_else(|_| std::path::absolute(&joined))
+            .with_context(|| format!("cannot resolve {}", joined.display()))?;
+        return Url::from_file_path(&absolute)
+            .map_err(|()| anyhow::anyhow!("{} is not a usable file path", absolute.display()));
+    }
+    let url = Url::parse(raw).with_context(|| format!("{raw:?} is not a valid URL"))?;
+    match url.scheme() {
+        "http" | "https" | "file" => Ok(url),
+        other => bail!("URL scheme {other:?} is not supported in {raw:?}: use http, https or file"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_file_urls_resolve_against_the_config_folder() {
+        let url = resolve_source_url("file:../demo/feeds/x.rss", Path::new("/srv/csfeed/config")).unwrap();
+        assert_eq!(url.as_str(), "file:///srv/csfeed/config/../demo/feeds/x.rss");
+        let url = resolve_source_url("file:///abs/x.rss", Path::new("/ignored")).unwrap();
+        assert_eq!(url.as_str(), "file:///abs/x.rss");
+        assert!(resolve_source_url("ftp://x/y", Path::new("/")).is_err());
+        assert!(resolve_source_url("not a url", Path::new("/")).is_err());
+    }
+}
