@@ -1,1 +1,8 @@
-//! e2e
+//! End-to-end tests of the `csfeed` binary: real processes, a real SQLite database and
+//! Tantivy index in a temporary data directory, and feeds served by a local HTTP server.
+
+mod failures;
+mod helpers;
+mod inspect_feed;
+mod pipeline;
+mod web;

@@ -19,6 +19,9 @@ const TITLE_BOOST: f32 = 3.0;
 const SUMMARY_BOOST: f32 = 1.5;
 /// Most results one page may ask for.
 pub const MAX_PAGE_SIZE: usize = 100;
+/// Deepest `(…)` grouping passed to Tantivy's recursive-descent parser; deeper input
+/// would exhaust the stack, so its brackets are dropped instead.
+const MAX_GROUPING_DEPTH: usize = 8;
 /// Length of a body snippet, in characters.
 const SNIPPET_CHARS: usize = 240;
 
@@ -120,8 +123,14 @@ impl SearchIndex {
         parser.set_conjunction_by_default();
         parser.set_field_boost(fields.title, TITLE_BOOST);
         parser.set_field_boost(fields.summary, SUMMARY_BOOST);
-        let (query, errors) = parser.parse_query_lenient(raw);
         let mut warnings: Vec<String> = Vec::new();
+        let raw = if grouping_depth(raw) > MAX_GROUPING_DEPTH {
+            warnings.push(format!("ignored brackets nested more than {MAX_GROUPING_DEPTH} deep"));
+            raw.replace(['(', ')'], " ")
+        } else {
+            raw.to_owned()
+        };
+        let (query, errors) = parser.parse_query_lenient(&raw);
         for error in errors {
             let warning = format!("ignored part of the query: {error}");
             if !warnings.contains(&warning) {
@@ -206,6 +215,23 @@ impl SearchIndex {
             .collect();
         Ok(hits)
     }
+}
+
+/// How deeply `(…)` groups nest outside quoted phrases (unbalanced brackets count as open).
+fn grouping_depth(raw: &str) -> usize {
+    let (mut depth, mut deepest, mut quoted) = (0usize, 0usize, false);
+    for character in raw.chars() {
+        match character {
+            '"' => quoted = !quoted,
+            '(' if !quoted => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// The highlighted passage of `text`, or `None` when no query term occurs in it.

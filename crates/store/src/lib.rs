@@ -53,3 +53,171 @@ impl Store {
         self.connections.path()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::{DateTime, TimeZone, Utc};
+    use csfeed_core::{Article, ArticleId, Source, SourceId, SourceKind};
+    use url::Url;
+
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_720_000_000 + seconds, 0).unwrap()
+    }
+
+    fn source(id: &str) -> Source {
+        Source {
+            id: SourceId::parse(id).unwrap(),
+            name: format!("Source {id}"),
+            url: Url::parse(&format!("https://{id}.example/feed")).unwrap(),
+            kind: SourceKind::Feed,
+            interval: Duration::from_secs(1800),
+            enabled: true,
+        }
+    }
+
+    fn article(source: &str, guid: &str, title: &str) -> Article {
+        let source = SourceId::parse(source).unwrap();
+        Article {
+            id: ArticleId::derive(&source, guid),
+            source,
+            guid: guid.to_owned(),
+            url: Some(Url::parse(&format!("https://news.example/{guid}")).unwrap()),
+            title: title.to_owned(),
+            published: Some(at(0)),
+            updated: None,
+            authors: vec!["A Writer".into()],
+            summary: "teaser".into(),
+            content_html: "<p>body</p>".into(),
+            content_text: "body".into(),
+        }
+    }
+
+    fn open_temp() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        store.sync_sources(&[source("one"), source("two")]).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn unchanged_items_change_nothing_and_changed_ones_update_in_place() {
+        let (_dir, store) = open_temp();
+        let first = article("one", "a", "First title");
+        let counts = store.upsert_articles(&[first.clone(), article("one", "b", "Other")], at(10)).unwrap();
+        assert_eq!((counts.new, counts.updated, counts.unchanged), (2, 0, 0));
+        let seq_before = store.last_change_seq().unwrap();
+
+        let counts = store.upsert_articles(&[first.clone()], at(20)).unwrap();
+        assert_eq!((counts.new, counts.updated, counts.unchanged), (0, 0, 1));
+        assert_eq!(store.last_change_seq().unwrap(), seq_before, "no write for an unchanged item");
+
+        let mut edited = first.clone();
+        edited.title = "Corrected title".into();
+        let counts = store.upsert_articles(&[edited], at(30)).unwrap();
+        assert_eq!((counts.new, counts.updated), (0, 1));
+        assert_eq!(store.article_count().unwrap(), 2, "updated, not duplicated");
+        let stored = store.article(&first.id).unwrap().unwrap();
+        assert_eq!(stored.article.title, "Corrected title");
+        assert_eq!(stored.first_seen_at, at(10), "first-seen time survives updates");
+        assert_eq!(stored.changed_at, at(30));
+        assert_eq!(stored.change_seq, seq_before + 1);
+        assert_eq!(stored.source_name, "Source one");
+    }
+
+    #[test]
+    fn the_change_sequence_lists_each_article_at_its_latest_change() {
+        let (_dir, store) = open_temp();
+        let a = article("one", "a", "A");
+        store.upsert_articles(&[a.clone(), article("two", "b", "B")], at(0)).unwrap();
+        let mut a2 = a.clone();
+        a2.summary = "new teaser".into();
+        store.upsert_articles(&[a2], at(1)).unwrap();
+        let changed: Vec<String> = store
+            .articles_changed_after(0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|record| record.article.title)
+            .collect();
+        assert_eq!(changed, vec!["B", "A"]);
+        let after_first = store.articles_changed_after(2, 10).unwrap();
+        assert_eq!(after_first.len(), 1);
+        assert_eq!(store.articles_changed_after(3, 10).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn fetch_state_counts_failures_and_a_success_clears_them() {
+        let (_dir, store) = open_temp();
+        let id = SourceId::parse("one").unwrap();
+        let failed = FetchResult::Failed { http_status: Some(404), error: "HTTP 404 Not Found".into() };
+        store.record_fetch(&id, at(0), &failed, at(60)).unwrap();
+        store.record_fetch(&id, at(60), &failed, at(180)).unwrap();
+        let record = store.source(&id).unwrap().unwrap();
+        assert!(record.is_failing());
+        assert_eq!(record.state.consecutive_failures, 2);
+        assert_eq!(record.state.last_error.as_deref(), Some("HTTP 404 Not Found"));
+        assert_eq!(record.state.last_success_at, None);
+        assert_eq!(record.state.next_due_at, Some(at(180)));
+
+        let ok = FetchResult::Changed { http_status: Some(200), etag: Some("\"v1\"".into()), last_modified: None };
+        store.record_fetch(&id, at(200), &ok, at(2000)).unwrap();
+        let record = store.source(&id).unwrap().unwrap();
+        assert!(!record.is_failing());
+        assert_eq!(record.state.last_error, None);
+        assert_eq!(record.state.etag.as_deref(), Some("\"v1\""));
+        assert_eq!(record.state.last_success_at, Some(at(200)));
+        let other = store.source(&SourceId::parse("two").unwrap()).unwrap().unwrap();
+        assert_eq!(other.state, FetchState::default(), "other sources are untouched");
+    }
+
+    #[test]
+    fn sources_removed_from_config_are_kept_with_their_articles() {
+        let (_dir, store) = open_temp();
+        store.upsert_articles(&[article("two", "x", "Kept")], at(0)).unwrap();
+        store.sync_sources(&[source("one")]).unwrap();
+        let sources = store.sources().unwrap();
+        let two = sources.iter().find(|s| s.source.id.as_str() == "two").unwrap();
+        assert!(!two.in_config);
+        assert_eq!(two.article_count, 1);
+        assert_eq!(store.article_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn data_survives_reopening_and_newer_schemas_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        {
+            let store = Store::open(&path).unwrap();
+            store.sync_sources(&[source("one")]).unwrap();
+            store.upsert_articles(&[article("one", "a", "A")], at(0)).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.article_count().unwrap(), 1);
+        let latest = store.latest_articles(None, 10, 0).unwrap();
+        assert_eq!(latest[0].article, article("one", "a", "A"));
+        drop(store);
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection.pragma_update(None, "user_version", 99).unwrap();
+        drop(connection);
+        let error = Store::open(&path).unwrap_err();
+        assert!(matches!(error, StoreError::SchemaTooNew { found: 99, .. }), "{error}");
+    }
+
+    #[test]
+    fn latest_articles_are_newest_first_and_filterable() {
+        let (_dir, store) = open_temp();
+        let mut old = article("one", "old", "Old");
+        old.published = Some(at(-1000));
+        let mut undated = article("two", "undated", "Undated");
+        undated.published = None;
+        store.upsert_articles(&[old, article("one", "new", "New"), undated], at(500)).unwrap();
+        let titles = |records: Vec<ArticleRecord>| records.into_iter().map(|r| r.article.title).collect::<Vec<_>>();
+        assert_eq!(titles(store.latest_articles(None, 10, 0).unwrap()), vec!["Undated", "New", "Old"]);
+        let one = SourceId::parse("one").unwrap();
+        assert_eq!(titles(store.latest_articles(Some(&one), 10, 0).unwrap()), vec!["New", "Old"]);
+        assert_eq!(titles(store.latest_articles(None, 1, 1).unwrap()), vec!["New"]);
+    }
+}

@@ -1,0 +1,79 @@
+//! The site as a browser and a feed reader see it: the scheduler fills it, bad input gets
+//! a 4xx page, nothing gets a 5xx.
+
+use crate::helpers::{DEMO_ITEMS, Workspace, repo_path};
+
+/// A workspace over the bundled demo files, as `file:` sources.
+fn demo_workspace() -> Workspace {
+    let sources: Vec<(&str, String)> = [
+        ("practice-news", "practice-news.rss"),
+        ("ofsted-news", "ofsted-news.atom"),
+        ("research-digest", "research-digest.json"),
+    ]
+    .into_iter()
+    .map(|(id, file)| (id, format!("file://{}", repo_path(&format!("demo/feeds/{file}")).display())))
+    .collect();
+    Workspace::new(&sources)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
+    let workspace = demo_workspace();
+    let server = workspace.serve().await;
+    server
+        .wait_for("the scheduler to fetch and index the demo", |health| {
+            health["articles"] == DEMO_ITEMS && health["indexed"] == DEMO_ITEMS
+        })
+        .await;
+
+    let (status, home) = server.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Test Digest") && home.contains("Read full story"), "{home}");
+    assert!(home.contains("rel=\"alternate\" type=\"application/rss+xml\""), "home advertises its feed");
+    assert!(!home.contains("<script"), "no script from remote content reaches the page");
+    assert!(!home.contains("onerror"), "no event handlers reach the page");
+
+    let (status, sources) = server.get_text("/sources").await;
+    assert_eq!(status, 200);
+    assert_eq!(sources.matches("status-good").count(), 3, "{sources}");
+
+    for (path, status, hint) in [
+        ("/search?page=abc", 400, "page number"),
+        ("/search?page=0", 400, "page number"),
+        ("/search?sort=sideways", 400, "sort=newest"),
+        ("/search?from=12/07/2024", 400, "YYYY-MM-DD"),
+        ("/search?source=Bad%20Source", 400, "lowercase"),
+        ("/articles/0123456789abcdef", 404, "no story"),
+        ("/articles/..%2F..%2Fetc%2Fpasswd", 404, "no story"),
+        ("/no/such/page", 404, "no page"),
+        ("/feed.rss?page=-1", 400, "page number"),
+    ] {
+        let (got, body) = server.get_text(path).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body.contains(hint), "{path} should explain itself: {body}");
+        assert!(body.contains("<!DOCTYPE html>"), "{path} is a page in the site's design");
+    }
+
+    let long = "(".repeat(900);
+    for query in ["title:(((", "\"unclosed", "foo:bar kinship", long.as_str(), "<script>alert(1)</script>", "%00"] {
+        let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        for route in ["/search?q=", "/feed.rss?q="] {
+            let (status, body) = server.get_text(&format!("{route}{encoded}")).await;
+            assert!(status < 500, "{route}{query:?} gave {status}");
+            assert!(!body.contains("<script>alert(1)"), "{route}{query:?} reflected markup unescaped");
+        }
+    }
+    let too_long = "a".repeat(2000);
+    let (status, _) = server.get_text(&format!("/search?q={too_long}")).await;
+    assert_eq!(status, 400);
+
+    let (status, css) = server.get_text("/static/style.css").await;
+    assert_eq!(status, 200);
+    assert!(css.contains("prefers-color-scheme"));
+
+    let newest = server.get_text("/search?sort=newest").await.1;
+    let page2 = server.get_text("/search?sort=newest&page=2").await.1;
+    assert!(newest.contains("Showing 1\u{2013}20 of 74"), "{newest}");
+    assert!(page2.contains("Showing 21\u{2013}40 of 74"), "{page2}");
+    assert!(server.stop().await.success());
+}
