@@ -64,7 +64,9 @@ impl Workspace {
             dir.path().join("data").display().to_string()
         );
         for (id, url) in sources {
-            config.push_str(&format!("\n[[sources]]\nid = {id:?}\nname = \"Source {id}\"\nurl = {url:?}\n"));
+            config.push_str(&format!(
+                "\n[[sources]]\nid = {id:?}\nname = \"Source {id}\"\nurl = {url:?}\n"
+            ));
         }
         std::fs::write(dir.path().join("csfeed.toml"), config).expect("write config");
         Self { dir }
@@ -107,7 +109,11 @@ impl Workspace {
             .unwrap_or_else(|| panic!("no URL in {line:?}"))
             .trim_end_matches('/')
             .to_owned();
-        Server { url, child, client: reqwest::Client::new() }
+        Server {
+            url,
+            child,
+            client: reqwest::Client::new(),
+        }
     }
 }
 
@@ -169,14 +175,21 @@ impl Server {
     }
 
     /// Polls `/healthz` until `ready` holds, failing the test after a minute.
-    pub async fn wait_for(&self, what: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        ready: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
         let deadline = tokio::time::Instant::now() + COMMAND_TIMEOUT;
         loop {
             let health = self.health().await;
             if ready(&health) {
                 return health;
             }
-            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}: {health}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}: {health}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -184,7 +197,9 @@ impl Server {
     /// Sends SIGTERM and waits for a clean exit.
     pub async fn stop(mut self) -> ExitStatus {
         let pid = self.child.id().expect("still running");
-        let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
         assert!(killed.expect("kill runs").success());
         tokio::time::timeout(COMMAND_TIMEOUT, self.child.wait())
             .await

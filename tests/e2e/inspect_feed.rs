@@ -11,16 +11,29 @@ async fn every_fixture_gives_json_or_a_one_line_error() {
         let (file, expect) = (columns[0], columns[1]);
         let path = repo_path(&format!("tests/fixtures/feeds/{file}"));
         let output = run_csfeed(&["inspect-feed".into(), path.display().to_string()]).await;
-        assert!(!output.stderr.contains("panicked"), "{file} panicked: {}", output.stderr);
-        assert!(!output.stdout.contains("lollollol") && !output.stdout.contains("root:x:0"), "{file} expanded an entity");
+        assert!(
+            !output.stderr.contains("panicked"),
+            "{file} panicked: {}",
+            output.stderr
+        );
+        assert!(
+            !output.stdout.contains("lollollol") && !output.stdout.contains("root:x:0"),
+            "{file} expanded an entity"
+        );
         if output.status.success() {
             assert_ne!(expect, "error", "{file} should have been rejected");
-            let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap_or_else(|e| panic!("{file}: {e}"));
-            let items = json["items"].as_array().unwrap_or_else(|| panic!("{file}: no items array"));
+            let json: serde_json::Value =
+                serde_json::from_str(&output.stdout).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let items = json["items"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{file}: no items array"));
             let expected_items: usize = columns[2].parse().unwrap();
             assert_eq!(items.len(), expected_items, "{file}");
             let title = columns[3];
-            assert!(items.iter().any(|item| item["title"] == title), "{file}: no item titled {title:?}");
+            assert!(
+                items.iter().any(|item| item["title"] == title),
+                "{file}: no item titled {title:?}"
+            );
             for item in items {
                 for key in ["title", "url", "published", "summary", "authors"] {
                     assert!(item.get(key).is_some(), "{file}: item without {key}");
@@ -32,7 +45,11 @@ async fn every_fixture_gives_json_or_a_one_line_error() {
             assert_eq!(output.status.code(), Some(1), "{file}");
             assert!(output.stdout.is_empty(), "{file} printed to stdout on error");
             let stderr = output.stderr.trim_end();
-            assert_eq!(stderr.lines().count(), 1, "{file}: error is not one line: {stderr}");
+            assert_eq!(
+                stderr.lines().count(),
+                1,
+                "{file}: error is not one line: {stderr}"
+            );
             assert!(stderr.starts_with("error: "), "{file}: {stderr}");
         }
         checked += 1;
@@ -47,15 +64,30 @@ async fn known_shapes_are_normalised() {
         run_csfeed(&["inspect-feed".into(), path.display().to_string()]).await
     }
     let html = run("html-page.html").await;
-    assert!(html.stderr.contains("HTML page, not a feed") && html.stderr.contains("https://www.sectorwatch.example/feed/"), "{}", html.stderr);
+    assert!(
+        html.stderr.contains("HTML page, not a feed")
+            && html.stderr.contains("https://www.sectorwatch.example/feed/"),
+        "{}",
+        html.stderr
+    );
 
     let latin = run("rss2-latin1.xml").await;
-    assert!(latin.stdout.contains("£5,800"), "Latin-1 is decoded: {}", latin.stdout);
+    assert!(
+        latin.stdout.contains("£5,800"),
+        "Latin-1 is decoded: {}",
+        latin.stdout
+    );
 
     let wordpress: serde_json::Value = serde_json::from_str(&run("rss2-wordpress.xml").await.stdout).unwrap();
     let first = &wordpress["items"][0];
-    assert!(first["published"].as_str().unwrap().ends_with('Z'), "dates are UTC RFC 3339: {first}");
-    assert!(!first["authors"].as_array().unwrap().is_empty(), "dc:creator becomes an author: {first}");
+    assert!(
+        first["published"].as_str().unwrap().ends_with('Z'),
+        "dates are UTC RFC 3339: {first}"
+    );
+    assert!(
+        !first["authors"].as_array().unwrap().is_empty(),
+        "dc:creator becomes an author: {first}"
+    );
 
     let missing = run_csfeed(&["inspect-feed".into(), "/nonexistent/feed.xml".into()]).await;
     assert_eq!(missing.status.code(), Some(1));

@@ -13,8 +13,16 @@ async fn fetched_stories_are_searchable_subscribable_and_survive_restarts() {
 
     let fetch = workspace.run(&["fetch"]).await;
     assert!(fetch.status.success(), "{fetch:?}");
-    assert!(fetch.stdout.contains(&format!("{DEMO_ITEMS} new")), "{}", fetch.stdout);
-    assert!(fetch.stdout.contains(&format!("indexed {DEMO_ITEMS} articles")), "{}", fetch.stdout);
+    assert!(
+        fetch.stdout.contains(&format!("{DEMO_ITEMS} new")),
+        "{}",
+        fetch.stdout
+    );
+    assert!(
+        fetch.stdout.contains(&format!("indexed {DEMO_ITEMS} articles")),
+        "{}",
+        fetch.stdout
+    );
 
     let server = workspace.serve().await;
     let health = server.health().await;
@@ -25,7 +33,10 @@ async fn fetched_stories_are_searchable_subscribable_and_survive_restarts() {
     let (status, page) = server.get_text("/search?q=St+Helens+focused+visit").await;
     assert_eq!(status, 200);
     assert!(page.contains("<mark>Helens</mark>"), "no highlight in {page}");
-    assert!(page.contains("Showing 1\u{2013}1 of 1 story"), "no count in {page}");
+    assert!(
+        page.contains("Showing 1\u{2013}1 of 1 story"),
+        "no count in {page}"
+    );
     let article_href = page
         .split("href=\"/articles/")
         .nth(1)
@@ -41,14 +52,24 @@ async fn fetched_stories_are_searchable_subscribable_and_survive_restarts() {
     // The same search as RSS parses back and contains the story.
     let response = server.get("/feed.rss?q=St+Helens").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "application/rss+xml; charset=utf-8");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/rss+xml; charset=utf-8"
+    );
     let body = response.bytes().await.unwrap();
     let feed = feed_rs::parser::parse(&body[..]).expect("our RSS parses");
-    let titles: Vec<String> = feed.entries.iter().filter_map(|e| e.title.as_ref().map(|t| t.content.clone())).collect();
+    let titles: Vec<String> = feed
+        .entries
+        .iter()
+        .filter_map(|e| e.title.as_ref().map(|t| t.content.clone()))
+        .collect();
     assert!(titles.iter().any(|t| t == ST_HELENS_TITLE), "{titles:?}");
     let text = String::from_utf8_lossy(&body);
     assert!(text.contains("rel=\"self\""), "{text}");
-    assert!(text.contains("<guid>http://127.0.0.1:"), "guids are absolute permalinks: {text}");
+    assert!(
+        text.contains("<guid>http://127.0.0.1:"),
+        "guids are absolute permalinks: {text}"
+    );
 
     // The whole-site feed has unique guids and RFC 822 dates.
     let body = server.get("/feed.rss").await.bytes().await.unwrap();
@@ -58,7 +79,10 @@ async fn fetched_stories_are_searchable_subscribable_and_survive_restarts() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), all.entries.len(), "guids are unique");
-    assert!(all.entries.iter().all(|e| e.published.is_some()), "every item has a pubDate");
+    assert!(
+        all.entries.iter().all(|e| e.published.is_some()),
+        "every item has a pubDate"
+    );
 
     // A clean stop, then a restart with the same data directory keeps everything.
     assert!(server.stop().await.success(), "serve exits 0 on SIGTERM");
@@ -74,23 +98,36 @@ async fn fetched_stories_are_searchable_subscribable_and_survive_restarts() {
     let reindex = workspace.run(&["reindex"]).await;
     assert!(reindex.status.success(), "{reindex:?}");
     assert!(
-        reindex.stdout.contains(&format!("the index holds {DEMO_ITEMS} documents and the store {DEMO_ITEMS} articles")),
+        reindex.stdout.contains(&format!(
+            "the index holds {DEMO_ITEMS} documents and the store {DEMO_ITEMS} articles"
+        )),
         "{}",
         reindex.stdout
     );
 
     // The CLI search agrees, as JSON.
-    let search = workspace.run(&["search", "St Helens", "focused", "visit", "--json"]).await;
+    let search = workspace
+        .run(&["search", "St Helens", "focused", "visit", "--json"])
+        .await;
     assert!(search.status.success(), "{search:?}");
     let results: serde_json::Value = serde_json::from_str(&search.stdout).expect("search --json is JSON");
     assert_eq!(results["total"], 1);
     assert_eq!(results["results"][0]["title"], ST_HELENS_TITLE);
-    assert!(results["results"][0]["title_html"].as_str().unwrap().contains("<mark>"));
+    assert!(
+        results["results"][0]["title_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>")
+    );
 
     // Fetching again stores nothing new and duplicates nothing.
     let again = workspace.run(&["fetch", "--source", "practice-news"]).await;
     assert!(again.status.success(), "{again:?}");
-    assert!(again.stdout.contains("0 new, 0 changed, 30 unchanged"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("0 new, 0 changed, 30 unchanged"),
+        "{}",
+        again.stdout
+    );
     let everything = workspace.run(&["search", "", "--json"]).await;
     let everything: serde_json::Value = serde_json::from_str(&everything.stdout).expect("JSON");
     assert_eq!(everything["total"], DEMO_ITEMS);

@@ -11,7 +11,12 @@ fn demo_workspace() -> Workspace {
         ("research-digest", "research-digest.json"),
     ]
     .into_iter()
-    .map(|(id, file)| (id, format!("file://{}", repo_path(&format!("demo/feeds/{file}")).display())))
+    .map(|(id, file)| {
+        (
+            id,
+            format!("file://{}", repo_path(&format!("demo/feeds/{file}")).display()),
+        )
+    })
     .collect();
     Workspace::new(&sources)
 }
@@ -28,9 +33,18 @@ async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
 
     let (status, home) = server.get_text("/").await;
     assert_eq!(status, 200);
-    assert!(home.contains("Test Digest") && home.contains("Read full story"), "{home}");
-    assert!(home.contains("rel=\"alternate\" type=\"application/rss+xml\""), "home advertises its feed");
-    assert!(!home.contains("<script"), "no script from remote content reaches the page");
+    assert!(
+        home.contains("Test Digest") && home.contains("Read full story"),
+        "{home}"
+    );
+    assert!(
+        home.contains("rel=\"alternate\" type=\"application/rss+xml\""),
+        "home advertises its feed"
+    );
+    assert!(
+        !home.contains("<script"),
+        "no script from remote content reaches the page"
+    );
     assert!(!home.contains("onerror"), "no event handlers reach the page");
 
     let (status, sources) = server.get_text("/sources").await;
@@ -51,16 +65,29 @@ async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
         let (got, body) = server.get_text(path).await;
         assert_eq!(got, status, "{path}: {body}");
         assert!(body.contains(hint), "{path} should explain itself: {body}");
-        assert!(body.contains("<!DOCTYPE html>"), "{path} is a page in the site's design");
+        assert!(
+            body.contains("<!DOCTYPE html>"),
+            "{path} is a page in the site's design"
+        );
     }
 
     let long = "(".repeat(900);
-    for query in ["title:(((", "\"unclosed", "foo:bar kinship", long.as_str(), "<script>alert(1)</script>", "%00"] {
+    for query in [
+        "title:(((",
+        "\"unclosed",
+        "foo:bar kinship",
+        long.as_str(),
+        "<script>alert(1)</script>",
+        "%00",
+    ] {
         let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
         for route in ["/search?q=", "/feed.rss?q="] {
             let (status, body) = server.get_text(&format!("{route}{encoded}")).await;
             assert!(status < 500, "{route}{query:?} gave {status}");
-            assert!(!body.contains("<script>alert(1)"), "{route}{query:?} reflected markup unescaped");
+            assert!(
+                !body.contains("<script>alert(1)"),
+                "{route}{query:?} reflected markup unescaped"
+            );
         }
     }
     let too_long = "a".repeat(2000);

@@ -57,22 +57,41 @@ mod tests {
             .mount(&server)
             .await;
         let fetcher = fetcher(1024);
-        let first = fetcher.fetch(&url(&server, "/feed"), &Validators::default()).await.unwrap();
-        let FetchOutcome::Fetched(fetched) = first else { panic!("expected a body") };
+        let first = fetcher
+            .fetch(&url(&server, "/feed"), &Validators::default())
+            .await
+            .unwrap();
+        let FetchOutcome::Fetched(fetched) = first else {
+            panic!("expected a body")
+        };
         assert_eq!(&fetched.body[..], b"<rss/>");
         assert_eq!(fetched.status, Some(200));
         assert_eq!(fetched.content_type.as_deref(), Some("application/rss+xml"));
         assert_eq!(fetched.validators.etag.as_deref(), Some("\"v1\""));
-        let second = fetcher.fetch(&url(&server, "/feed"), &fetched.validators).await.unwrap();
-        let FetchOutcome::NotModified { validators } = second else { panic!("expected 304") };
-        assert_eq!(validators, fetched.validators, "a 304 without validators keeps the old ones");
+        let second = fetcher
+            .fetch(&url(&server, "/feed"), &fetched.validators)
+            .await
+            .unwrap();
+        let FetchOutcome::NotModified { validators } = second else {
+            panic!("expected 304")
+        };
+        assert_eq!(
+            validators, fetched.validators,
+            "a 304 without validators keeps the old ones"
+        );
     }
 
     #[tokio::test]
     async fn error_statuses_are_errors_with_the_status() {
         let server = MockServer::start().await;
-        Mock::given(path("/gone")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
-        let error = fetcher(1024).fetch(&url(&server, "/gone"), &Validators::default()).await.unwrap_err();
+        Mock::given(path("/gone"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        let error = fetcher(1024)
+            .fetch(&url(&server, "/gone"), &Validators::default())
+            .await
+            .unwrap_err();
         assert_eq!(error.http_status(), Some(404));
         assert_eq!(error.to_string(), "HTTP 404 Not Found");
     }
@@ -84,8 +103,14 @@ mod tests {
             .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'x'; 5000]))
             .mount(&server)
             .await;
-        let error = fetcher(1000).fetch(&url(&server, "/big"), &Validators::default()).await.unwrap_err();
-        assert!(matches!(error, FetchError::TooLarge { limit_bytes: 1000 }), "{error}");
+        let error = fetcher(1000)
+            .fetch(&url(&server, "/big"), &Validators::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, FetchError::TooLarge { limit_bytes: 1000 }),
+            "{error}"
+        );
     }
 
     #[tokio::test]
@@ -94,7 +119,10 @@ mod tests {
         let address = listener.local_addr().unwrap();
         drop(listener);
         let target = Url::parse(&format!("http://{address}/feed")).unwrap();
-        let error = fetcher(1000).fetch(&target, &Validators::default()).await.unwrap_err();
+        let error = fetcher(1000)
+            .fetch(&target, &Validators::default())
+            .await
+            .unwrap_err();
         assert!(matches!(error, FetchError::Connect(_)), "{error:?}");
         assert!(error.to_string().to_lowercase().contains("refused"), "{error}");
     }
@@ -106,7 +134,8 @@ mod tests {
         std::fs::write(&file, "<rss/>").unwrap();
         let target = Url::from_file_path(&file).unwrap();
         let fetcher = fetcher(1000);
-        let FetchOutcome::Fetched(fetched) = fetcher.fetch(&target, &Validators::default()).await.unwrap() else {
+        let FetchOutcome::Fetched(fetched) = fetcher.fetch(&target, &Validators::default()).await.unwrap()
+        else {
             panic!("expected a body")
         };
         assert_eq!(&fetched.body[..], b"<rss/>");

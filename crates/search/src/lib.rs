@@ -86,7 +86,12 @@ mod tests {
         let index_dir = dir.path().join("index");
         let index = SearchIndex::open(&index_dir, OpenMode::ReadWrite).unwrap();
         index.catch_up(&store).unwrap();
-        Fixture { _dir: dir, index_dir, store, index }
+        Fixture {
+            _dir: dir,
+            index_dir,
+            store,
+            index,
+        }
     }
 
     fn search(fixture: &Fixture, request: SearchRequest) -> SearchResults {
@@ -94,21 +99,40 @@ mod tests {
     }
 
     fn titles(results: &SearchResults) -> Vec<String> {
-        results.hits.iter().map(|hit| hit.record.article.title.clone()).collect()
+        results
+            .hits
+            .iter()
+            .map(|hit| hit.record.article.title.clone())
+            .collect()
     }
 
     fn query(text: &str) -> SearchRequest {
-        SearchRequest { query: text.into(), limit: 10, ..SearchRequest::default() }
+        SearchRequest {
+            query: text.into(),
+            limit: 10,
+            ..SearchRequest::default()
+        }
     }
 
     #[test]
     fn words_are_stemmed_required_and_highlighted() {
         let fixture = fixture();
         let results = search(&fixture, query("St Helens visits"));
-        assert_eq!(titles(&results), vec!["Focused visit to St Helens children's services"]);
+        assert_eq!(
+            titles(&results),
+            vec!["Focused visit to St Helens children's services"]
+        );
         let hit = &results.hits[0];
-        assert!(hit.title_html.contains("<mark>Helens</mark>"), "{}", hit.title_html);
-        assert!(hit.snippet_html.contains("<mark>visited</mark>"), "{}", hit.snippet_html);
+        assert!(
+            hit.title_html.contains("<mark>Helens</mark>"),
+            "{}",
+            hit.title_html
+        );
+        assert!(
+            hit.snippet_html.contains("<mark>visited</mark>"),
+            "{}",
+            hit.snippet_html
+        );
         assert_eq!(search(&fixture, query("\"kinship carers\"")).total, 1);
         assert_eq!(search(&fixture, query("inspectors -fostering")).total, 2);
         assert_eq!(search(&fixture, query("kinship OR fostering")).total, 2);
@@ -129,29 +153,83 @@ mod tests {
         let fixture = fixture();
         let by_source = search(
             &fixture,
-            SearchRequest { source: Some(SourceId::parse("ofsted").unwrap()), ..query("") },
+            SearchRequest {
+                source: Some(SourceId::parse("ofsted").unwrap()),
+                ..query("")
+            },
         );
-        assert_eq!(titles(&by_source), vec!["Fostering statistics published", "Council judged inadequate"]);
-        let by_date = search(&fixture, SearchRequest { from: Some(day(15)), to: Some(day(35)), ..query("") });
-        assert_eq!(titles(&by_date), vec!["Council judged inadequate", "Kinship carers need more support"]);
-        let newest = search(&fixture, SearchRequest { sort: SortOrder::Newest, ..query("inspectors") });
+        assert_eq!(
+            titles(&by_source),
+            vec!["Fostering statistics published", "Council judged inadequate"]
+        );
+        let by_date = search(
+            &fixture,
+            SearchRequest {
+                from: Some(day(15)),
+                to: Some(day(35)),
+                ..query("")
+            },
+        );
+        assert_eq!(
+            titles(&by_date),
+            vec!["Council judged inadequate", "Kinship carers need more support"]
+        );
+        let newest = search(
+            &fixture,
+            SearchRequest {
+                sort: SortOrder::Newest,
+                ..query("inspectors")
+            },
+        );
         assert_eq!(titles(&newest)[0], "Fostering statistics published");
-        let second_page = search(&fixture, SearchRequest { offset: 3, ..query("") });
+        let second_page = search(
+            &fixture,
+            SearchRequest {
+                offset: 3,
+                ..query("")
+            },
+        );
         assert_eq!(second_page.total, 4);
-        assert_eq!(titles(&second_page), vec!["Focused visit to St Helens children's services"]);
+        assert_eq!(
+            titles(&second_page),
+            vec!["Focused visit to St Helens children's services"]
+        );
     }
 
     #[test]
     fn hostile_queries_never_fail() {
         let fixture = fixture();
-        for raw in ["title:(((", "\"unclosed", "foo:bar kinship", "AND OR NOT", "*", "-", "((a) OR", "date:[x TO", "\u{0}\u{ffff}", "a\"b\"c:d", &"(".repeat(500), &"NOT ".repeat(300), &"a OR ".repeat(300), &"-".repeat(300), &"+(-".repeat(200), &"\"".repeat(301), &"title:".repeat(200), &"x^".repeat(200)] {
+        for raw in [
+            "title:(((",
+            "\"unclosed",
+            "foo:bar kinship",
+            "AND OR NOT",
+            "*",
+            "-",
+            "((a) OR",
+            "date:[x TO",
+            "\u{0}\u{ffff}",
+            "a\"b\"c:d",
+            &"(".repeat(500),
+            &"NOT ".repeat(300),
+            &"a OR ".repeat(300),
+            &"-".repeat(300),
+            &"+(-".repeat(200),
+            &"\"".repeat(301),
+            &"title:".repeat(200),
+            &"x^".repeat(200),
+        ] {
             let results = search(&fixture, query(raw));
             assert!(results.total <= 4, "{raw:?}");
         }
         assert_eq!(search(&fixture, query("((((((((kinship))))))))")).total, 1);
         let results = search(&fixture, query("foo:bar kinship"));
         assert_eq!(results.total, 1, "the understood part still searches");
-        assert!(results.warnings.iter().any(|w| w.contains("foo")), "{:?}", results.warnings);
+        assert!(
+            results.warnings.iter().any(|w| w.contains("foo")),
+            "{:?}",
+            results.warnings
+        );
     }
 
     #[test]
@@ -159,16 +237,34 @@ mod tests {
         let fixture = fixture();
         let watermark = fixture.index.watermark().unwrap();
         assert_eq!(watermark, fixture.store.last_change_seq().unwrap());
-        let mut changed = article("news", "kin", "Kinship carers win new allowance", "A new allowance for kinship carers.", day(20));
+        let mut changed = article(
+            "news",
+            "kin",
+            "Kinship carers win new allowance",
+            "A new allowance for kinship carers.",
+            day(20),
+        );
         changed.summary = "allowance".into();
         fixture.store.upsert_articles(&[changed], day(60)).unwrap();
         assert_eq!(fixture.index.catch_up(&fixture.store).unwrap().indexed, 1);
-        assert_eq!(fixture.index.num_docs(), 4, "an update replaces, never duplicates");
-        assert_eq!(titles(&search(&fixture, query("allowance"))), vec!["Kinship carers win new allowance"]);
+        assert_eq!(
+            fixture.index.num_docs(),
+            4,
+            "an update replaces, never duplicates"
+        );
+        assert_eq!(
+            titles(&search(&fixture, query("allowance"))),
+            vec!["Kinship carers win new allowance"]
+        );
         assert_eq!(search(&fixture, query("patchy")).total, 0, "the old text is gone");
         assert_eq!(fixture.index.catch_up(&fixture.store).unwrap().indexed, 0);
 
-        let Fixture { index, store, index_dir, _dir } = fixture;
+        let Fixture {
+            index,
+            store,
+            index_dir,
+            _dir,
+        } = fixture;
         drop(index);
         let reopened = SearchIndex::open(&index_dir, OpenMode::ReadWrite).unwrap();
         assert_eq!(reopened.watermark().unwrap(), store.last_change_seq().unwrap());

@@ -125,7 +125,9 @@ impl SearchIndex {
         parser.set_field_boost(fields.summary, SUMMARY_BOOST);
         let mut warnings: Vec<String> = Vec::new();
         let raw = if grouping_depth(raw) > MAX_GROUPING_DEPTH {
-            warnings.push(format!("ignored brackets nested more than {MAX_GROUPING_DEPTH} deep"));
+            warnings.push(format!(
+                "ignored brackets nested more than {MAX_GROUPING_DEPTH} deep"
+            ));
             raw.replace(['(', ')'], " ")
         } else {
             raw.to_owned()

@@ -107,13 +107,21 @@ mod tests {
     fn unchanged_items_change_nothing_and_changed_ones_update_in_place() {
         let (_dir, store) = open_temp();
         let first = article("one", "a", "First title");
-        let counts = store.upsert_articles(&[first.clone(), article("one", "b", "Other")], at(10)).unwrap();
+        let counts = store
+            .upsert_articles(&[first.clone(), article("one", "b", "Other")], at(10))
+            .unwrap();
         assert_eq!((counts.new, counts.updated, counts.unchanged), (2, 0, 0));
         let seq_before = store.last_change_seq().unwrap();
 
-        let counts = store.upsert_articles(&[first.clone()], at(20)).unwrap();
+        let counts = store
+            .upsert_articles(std::slice::from_ref(&first), at(20))
+            .unwrap();
         assert_eq!((counts.new, counts.updated, counts.unchanged), (0, 0, 1));
-        assert_eq!(store.last_change_seq().unwrap(), seq_before, "no write for an unchanged item");
+        assert_eq!(
+            store.last_change_seq().unwrap(),
+            seq_before,
+            "no write for an unchanged item"
+        );
 
         let mut edited = first.clone();
         edited.title = "Corrected title".into();
@@ -132,7 +140,9 @@ mod tests {
     fn the_change_sequence_lists_each_article_at_its_latest_change() {
         let (_dir, store) = open_temp();
         let a = article("one", "a", "A");
-        store.upsert_articles(&[a.clone(), article("two", "b", "B")], at(0)).unwrap();
+        store
+            .upsert_articles(&[a.clone(), article("two", "b", "B")], at(0))
+            .unwrap();
         let mut a2 = a.clone();
         a2.summary = "new teaser".into();
         store.upsert_articles(&[a2], at(1)).unwrap();
@@ -152,7 +162,10 @@ mod tests {
     fn fetch_state_counts_failures_and_a_success_clears_them() {
         let (_dir, store) = open_temp();
         let id = SourceId::parse("one").unwrap();
-        let failed = FetchResult::Failed { http_status: Some(404), error: "HTTP 404 Not Found".into() };
+        let failed = FetchResult::Failed {
+            http_status: Some(404),
+            error: "HTTP 404 Not Found".into(),
+        };
         store.record_fetch(&id, at(0), &failed, at(60)).unwrap();
         store.record_fetch(&id, at(60), &failed, at(180)).unwrap();
         let record = store.source(&id).unwrap().unwrap();
@@ -162,7 +175,11 @@ mod tests {
         assert_eq!(record.state.last_success_at, None);
         assert_eq!(record.state.next_due_at, Some(at(180)));
 
-        let ok = FetchResult::Changed { http_status: Some(200), etag: Some("\"v1\"".into()), last_modified: None };
+        let ok = FetchResult::Changed {
+            http_status: Some(200),
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+        };
         store.record_fetch(&id, at(200), &ok, at(2000)).unwrap();
         let record = store.source(&id).unwrap().unwrap();
         assert!(!record.is_failing());
@@ -176,7 +193,9 @@ mod tests {
     #[test]
     fn sources_removed_from_config_are_kept_with_their_articles() {
         let (_dir, store) = open_temp();
-        store.upsert_articles(&[article("two", "x", "Kept")], at(0)).unwrap();
+        store
+            .upsert_articles(&[article("two", "x", "Kept")], at(0))
+            .unwrap();
         store.sync_sources(&[source("one")]).unwrap();
         let sources = store.sources().unwrap();
         let two = sources.iter().find(|s| s.source.id.as_str() == "two").unwrap();
@@ -203,7 +222,10 @@ mod tests {
         connection.pragma_update(None, "user_version", 99).unwrap();
         drop(connection);
         let error = Store::open(&path).unwrap_err();
-        assert!(matches!(error, StoreError::SchemaTooNew { found: 99, .. }), "{error}");
+        assert!(
+            matches!(error, StoreError::SchemaTooNew { found: 99, .. }),
+            "{error}"
+        );
     }
 
     #[test]
@@ -213,11 +235,20 @@ mod tests {
         old.published = Some(at(-1000));
         let mut undated = article("two", "undated", "Undated");
         undated.published = None;
-        store.upsert_articles(&[old, article("one", "new", "New"), undated], at(500)).unwrap();
-        let titles = |records: Vec<ArticleRecord>| records.into_iter().map(|r| r.article.title).collect::<Vec<_>>();
-        assert_eq!(titles(store.latest_articles(None, 10, 0).unwrap()), vec!["Undated", "New", "Old"]);
+        store
+            .upsert_articles(&[old, article("one", "new", "New"), undated], at(500))
+            .unwrap();
+        let titles =
+            |records: Vec<ArticleRecord>| records.into_iter().map(|r| r.article.title).collect::<Vec<_>>();
+        assert_eq!(
+            titles(store.latest_articles(None, 10, 0).unwrap()),
+            vec!["Undated", "New", "Old"]
+        );
         let one = SourceId::parse("one").unwrap();
-        assert_eq!(titles(store.latest_articles(Some(&one), 10, 0).unwrap()), vec!["New", "Old"]);
+        assert_eq!(
+            titles(store.latest_articles(Some(&one), 10, 0).unwrap()),
+            vec!["New", "Old"]
+        );
         assert_eq!(titles(store.latest_articles(None, 1, 1).unwrap()), vec!["New"]);
     }
 }
