@@ -97,6 +97,12 @@ pub struct SearchArgs {
     /// Only stories from this source id.
     #[arg(long, value_name = "ID")]
     pub source: Option<String>,
+    /// Only stories dated on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<chrono::NaiveDate>,
+    /// Only stories dated on or before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<chrono::NaiveDate>,
     /// Result order.
     #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
     pub sort: SortArg,

@@ -28,6 +28,9 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
             SortArg::Relevance => SortOrder::Relevance,
             SortArg::Newest => SortOrder::Newest,
         },
+        from: args.from.map(start_of_day),
+        // Inclusive for people: up to the end of that day.
+        to: args.to.and_then(|to| to.succ_opt()).map(start_of_day),
         limit: usize::from(args.limit),
         ..SearchRequest::default()
     };
@@ -78,6 +81,10 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
         writeln!(out, "   {}", terminal_text(&hit.snippet_html, bold))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn start_of_day(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 fn hit_json(hit: &SearchHit) -> serde_json::Value {

@@ -120,6 +120,21 @@ async fn fetched_stories_are_searchable_subscribable_and_survive_restarts() {
             .contains("<mark>")
     );
 
+    // Date filters bound the results, inclusively.
+    let dated = workspace
+        .run(&[
+            "search",
+            "inadequate",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-26",
+            "--json",
+        ])
+        .await;
+    let dated: serde_json::Value = serde_json::from_str(&dated.stdout).expect("JSON");
+    assert_eq!(dated["total"], 1, "{dated}");
+
     // Fetching again stores nothing new and duplicates nothing.
     let again = workspace.run(&["fetch", "--source", "practice-news"]).await;
     assert!(again.status.success(), "{again:?}");

@@ -73,6 +73,8 @@ struct SearchPage {
     feed_href: String,
     relevance_href: String,
     newest_href: String,
+    source_filter: Option<String>,
+    unfiltered_href: String,
 }
 
 /// `/search?q=&source=&from=&to=&sort=&page=`: ranked, highlighted, paginated results.
@@ -120,6 +122,17 @@ pub(crate) async fn search(
         next_href: (last_shown < results.total).then(|| page_href(params.page + 1)),
         relevance_href: with_sort(None),
         newest_href: with_sort(Some("newest")),
+        source_filter: params.source.as_ref().map(|source| {
+            results
+                .hits
+                .first()
+                .map_or_else(|| source.to_string(), |hit| hit.record.source_name.clone())
+        }),
+        unfiltered_href: {
+            let mut unfiltered = params.clone();
+            unfiltered.source = None;
+            format!("/search?{}", unfiltered.query_string(None))
+        },
     })
 }
 
