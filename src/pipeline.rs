@@ -24,8 +24,13 @@ pub enum SourceOutcome {
     Updated(UpsertCounts),
     /// The source said nothing changed.
     NotModified,
-    /// Fetch, parse or store failed; the one-line reason.
-    Failed(String),
+    /// Fetch, parse or store failed.
+    Failed {
+        /// The one-line reason.
+        reason: String,
+        /// How long the server asked us to wait, if it did.
+        retry_after: Option<Duration>,
+    },
 }
 
 /// The outcome for one source.
@@ -44,7 +49,7 @@ pub struct CycleReport {
 
 impl CycleReport {
     pub fn failed(&self) -> usize {
-        self.count(|outcome| matches!(outcome, SourceOutcome::Failed(_)))
+        self.count(|outcome| matches!(outcome, SourceOutcome::Failed { .. }))
     }
 
     pub fn not_modified(&self) -> usize {
@@ -131,17 +136,19 @@ impl Pipeline {
             .collect())
     }
 
-    /// Fetches `sources` concurrently (up to `fetch.concurrency` at once), ticking
-    /// `progress` as each finishes.
+    /// Fetches `sources`, ticking `progress` as each finishes. Every source starts at
+    /// once and queues at its host's gate in the fetcher, which enforces the per-host and
+    /// global limits; so a slow host holds up only its own sources.
     pub async fn run_cycle(&self, sources: Vec<SourceRecord>, progress: &ProgressBar) -> CycleReport {
         let started = Instant::now();
+        let in_flight = sources.len().max(1);
         let reports = futures::stream::iter(sources)
             .map(|record| async move {
                 let report = self.update_source(&record).await;
                 progress.inc(1);
                 report
             })
-            .buffer_unordered(self.settings.concurrency.max(1))
+            .buffer_unordered(in_flight)
             .collect::<Vec<_>>()
             .await;
         CycleReport {
@@ -161,20 +168,25 @@ impl Pipeline {
         let (outcome, result) = match self.fetch_and_store(record, &previous, attempted_at).await {
             Ok((outcome, result)) => (outcome, result),
             Err(failure) => {
-                let reason = failure.reason;
-                warn!(source = %source.id, error = %reason, "source failed");
+                warn!(source = %source.id, error = %failure.reason, "source failed");
                 let result = FetchResult::Failed {
                     http_status: failure.http_status,
-                    error: reason.clone(),
+                    error: failure.reason.clone(),
                 };
-                (SourceOutcome::Failed(reason), result)
+                let outcome = SourceOutcome::Failed {
+                    reason: failure.reason,
+                    retry_after: failure.retry_after,
+                };
+                (outcome, result)
             }
         };
-        let failures_after = match outcome {
-            SourceOutcome::Failed(_) => record.state.consecutive_failures.saturating_add(1),
-            _ => 0,
+        let (failures_after, retry_after) = match &outcome {
+            SourceOutcome::Failed { retry_after, .. } => {
+                (record.state.consecutive_failures.saturating_add(1), *retry_after)
+            }
+            _ => (0, None),
         };
-        let next_due = attempted_at + self.delay_until_next(record, failures_after);
+        let next_due = attempted_at + self.delay_until_next(record, failures_after, retry_after);
         if let Err(error) = self
             .store_blocking({
                 let id = source.id.clone();
@@ -197,13 +209,18 @@ impl Pipeline {
         seen_at: DateTime<Utc>,
     ) -> Result<(SourceOutcome, FetchResult), Failure> {
         let source = &record.source;
-        let fetched = match self.fetcher.fetch(&source.url, previous).await {
-            Ok(FetchOutcome::NotModified { validators }) => {
+        let url = record.url_to_fetch();
+        let fetched = match self.fetcher.fetch(url, previous).await {
+            Ok(FetchOutcome::NotModified {
+                validators,
+                permanent_redirect,
+            }) => {
                 info!(source = %source.id, "source not modified");
                 let result = FetchResult::NotModified {
-                    http_status: (source.url.scheme() != "file").then_some(304),
+                    http_status: (url.scheme() != "file").then_some(304),
                     etag: validators.etag,
                     last_modified: validators.last_modified,
+                    moved_to: permanent_redirect,
                 };
                 return Ok((SourceOutcome::NotModified, result));
             }
@@ -211,51 +228,62 @@ impl Pipeline {
             Err(error) => {
                 return Err(Failure {
                     http_status: error.http_status(),
+                    retry_after: error.retry_after(),
                     reason: error.to_string(),
                 });
             }
         };
         let http_status = fetched.status;
+        let failure = |reason: String| Failure {
+            http_status,
+            retry_after: None,
+            reason,
+        };
         let parsed = {
             let id = source.id.clone();
-            let url = source.url.clone();
+            let location = fetched.final_url.clone();
+            let content_type = fetched.content_type.clone();
             let body = fetched.body.clone();
-            tokio::task::spawn_blocking(move || csfeed_ingest::parse_feed(&id, &body, Some(&url)))
-                .await
-                .map_err(|error| Failure {
-                    http_status,
-                    reason: format!("parser crashed: {error}"),
-                })?
-                .map_err(|error| Failure {
-                    http_status,
-                    reason: error.to_string(),
-                })?
+            tokio::task::spawn_blocking(move || {
+                csfeed_ingest::parse_feed(&id, &body, content_type.as_deref(), Some(&location))
+            })
+            .await
+            .map_err(|error| failure(format!("parser crashed: {error}")))?
+            .map_err(|error| failure(error.to_string()))?
         };
         let counts = self
             .store_blocking(move |store| store.upsert_articles(&parsed.articles, seen_at))
             .await
-            .map_err(|error| Failure {
-                http_status,
-                reason: format!("could not store articles: {error}"),
-            })?;
+            .map_err(|error| failure(format!("could not store articles: {error}")))?;
         info!(source = %source.id, new = counts.new, changed = counts.updated, unchanged = counts.unchanged, "fetched source");
+        metrics::counter!("csfeed_articles_total", "change" => "new").increment(counts.new as u64);
+        metrics::counter!("csfeed_articles_total", "change" => "updated").increment(counts.updated as u64);
         let result = FetchResult::Changed {
             http_status,
             etag: fetched.validators.etag,
             last_modified: fetched.validators.last_modified,
+            body_bytes: fetched.body.len() as u64,
+            moved_to: fetched.permanent_redirect,
         };
         Ok((SourceOutcome::Updated(counts), result))
     }
 
     /// The healthy interval plus up to 10% jitter, so sources configured together drift
-    /// apart; after failures, the interval doubled per failure, capped at `max_backoff`.
-    fn delay_until_next(&self, record: &SourceRecord, failures: u32) -> chrono::Duration {
+    /// apart; after failures, the interval doubled per failure, capped at `max_backoff`,
+    /// and never sooner than the server's `Retry-After`.
+    fn delay_until_next(
+        &self,
+        record: &SourceRecord,
+        failures: u32,
+        retry_after: Option<Duration>,
+    ) -> chrono::Duration {
         let interval = record.source.interval.max(Duration::from_secs(60));
         let base = if failures == 0 {
             interval
         } else {
             let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-            interval.saturating_mul(factor).min(self.settings.max_backoff)
+            let backoff = interval.saturating_mul(factor).min(self.settings.max_backoff);
+            backoff.max(retry_after.unwrap_or_default())
         };
         let mut hasher = DefaultHasher::new();
         (record.source.id.as_str(), Utc::now().timestamp_nanos_opt()).hash(&mut hasher);
@@ -273,8 +301,9 @@ impl Pipeline {
     }
 }
 
-/// A failed fetch, parse or store, with the HTTP status when there was one.
+/// A failed fetch, parse or store, with what the server said when it answered.
 struct Failure {
     http_status: Option<u16>,
+    retry_after: Option<Duration>,
     reason: String,
 }

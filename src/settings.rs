@@ -95,6 +95,18 @@ pub struct FetchSettings {
     pub max_body_bytes: u64,
     pub max_redirects: usize,
     pub concurrency: usize,
+    pub per_host_concurrency: usize,
+    #[serde(with = "humantime_serde")]
+    pub min_host_interval: Duration,
+    #[serde(with = "humantime_serde")]
+    pub max_crawl_delay: Duration,
+    pub obey_robots: bool,
+    #[serde(with = "humantime_serde")]
+    pub robots_ttl: Duration,
+    #[serde(with = "humantime_serde")]
+    pub robots_retry: Duration,
+    #[serde(with = "humantime_serde")]
+    pub max_retry_after: Duration,
     #[serde(with = "humantime_serde")]
     pub default_interval: Duration,
     #[serde(with = "humantime_serde")]
@@ -113,6 +125,13 @@ impl Default for FetchSettings {
             max_body_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
             concurrency: 8,
+            per_host_concurrency: 1,
+            min_host_interval: Duration::from_secs(1),
+            max_crawl_delay: Duration::from_secs(60),
+            obey_robots: true,
+            robots_ttl: Duration::from_secs(24 * 60 * 60),
+            robots_retry: Duration::from_secs(10 * 60),
+            max_retry_after: Duration::from_secs(6 * 60 * 60),
             default_interval: Duration::from_secs(30 * 60),
             max_backoff: Duration::from_secs(24 * 60 * 60),
             scheduler_tick: Duration::from_secs(30),
@@ -125,11 +144,20 @@ impl FetchSettings {
     pub fn to_fetch_config(&self) -> csfeed_fetch::FetchConfig {
         csfeed_fetch::FetchConfig {
             user_agent: format!("csfeed/{} (+{})", env!("CARGO_PKG_VERSION"), self.contact_url),
+            robots_token: "csfeed".to_owned(),
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
             stall_timeout: self.stall_timeout,
             max_body_bytes: self.max_body_bytes,
             max_redirects: self.max_redirects,
+            global_concurrency: self.concurrency,
+            per_host_concurrency: self.per_host_concurrency,
+            min_host_interval: self.min_host_interval,
+            max_crawl_delay: self.max_crawl_delay,
+            obey_robots: self.obey_robots,
+            robots_ttl: self.robots_ttl,
+            robots_retry: self.robots_retry,
+            max_retry_after: self.max_retry_after,
         }
     }
 }

@@ -34,7 +34,7 @@ pub async fn run(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitCod
     let report = pipeline.run_cycle(due, &progress).await;
     progress.finish_and_clear();
     for source in &report.sources {
-        if let SourceOutcome::Failed(reason) = &source.outcome {
+        if let SourceOutcome::Failed { reason, .. } = &source.outcome {
             eprintln!("{}: {reason}", source.id);
         }
     }

@@ -16,17 +16,18 @@ pub async fn run(global: &GlobalArgs, args: InspectFeedArgs) -> anyhow::Result<E
     let context = Context::load(global)?;
     let location = locate(&args.input)?;
     let fetcher = context.fetcher()?;
-    let body = match fetcher.fetch(&location, &Validators::default()).await? {
-        FetchOutcome::Fetched(fetched) => fetched.body,
+    let (body, content_type, location) = match fetcher.fetch(&location, &Validators::default()).await? {
+        FetchOutcome::Fetched(fetched) => (fetched.body, fetched.content_type, fetched.final_url),
         FetchOutcome::NotModified { .. } => {
             bail!("the server answered 304 Not Modified to an unconditional request")
         }
     };
     let source = SourceId::parse("inspect")?;
-    let feed =
-        tokio::task::spawn_blocking(move || csfeed_ingest::parse_feed(&source, &body, Some(&location)))
-            .await
-            .context("the parser crashed")??;
+    let feed = tokio::task::spawn_blocking(move || {
+        csfeed_ingest::parse_feed(&source, &body, content_type.as_deref(), Some(&location))
+    })
+    .await
+    .context("the parser crashed")??;
     let items: Vec<_> = feed
         .articles
         .iter()

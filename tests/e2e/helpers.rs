@@ -60,7 +60,7 @@ impl Workspace {
     pub fn new(sources: &[(&str, String)]) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut config = format!(
-            "[site]\ntitle = \"Test Digest\"\ntagline = \"End-to-end tests\"\n\n[storage]\ndata_dir = {:?}\n\n[fetch]\nscheduler_tick = \"1s\"\nrequest_timeout = \"10s\"\nconnect_timeout = \"5s\"\n",
+            "[site]\ntitle = \"Test Digest\"\ntagline = \"End-to-end tests\"\n\n[storage]\ndata_dir = {:?}\n\n[fetch]\nscheduler_tick = \"1s\"\nmin_host_interval = \"10ms\"\nrequest_timeout = \"10s\"\nconnect_timeout = \"5s\"\n",
             dir.path().join("data").display().to_string()
         );
         for (id, url) in sources {

@@ -1,41 +1,21 @@
-//! The fetcher: one configured HTTP client plus the `file://` reader.
+//! The fetcher: one HTTP client behind the host gate and robots cache, plus `file://`.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
 use url::Url;
 
-use crate::{FetchError, local};
+use crate::politeness::HostGate;
+use crate::robots::{MAX_ROBOTS_BYTES, RobotsCache, RobotsPolicy};
+use crate::{FetchConfig, FetchError, local, retry_after};
 
-/// Limits and identity for every request csfeed makes.
-#[derive(Debug, Clone)]
-pub struct FetchConfig {
-    /// The `User-Agent` header: the service's name and a contact URL.
-    pub user_agent: String,
-    /// Time allowed to establish a connection.
-    pub connect_timeout: Duration,
-    /// Time allowed for the whole request, body included.
-    pub request_timeout: Duration,
-    /// Longest wait for the next bytes of a response before giving up.
-    pub stall_timeout: Duration,
-    /// Largest body accepted, counted after decompression.
-    pub max_body_bytes: u64,
-    /// Most redirects followed for one request.
-    pub max_redirects: usize,
-}
-
-impl Default for FetchConfig {
-    fn default() -> Self {
-        Self {
-            user_agent: concat!("csfeed/", env!("CARGO_PKG_VERSION")).to_owned(),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(60),
-            stall_timeout: Duration::from_secs(20),
-            max_body_bytes: 10 * 1024 * 1024,
-            max_redirects: 5,
-        }
-    }
-}
+/// What csfeed asks for: feeds first, then anything (pages, PDFs).
+const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5";
+/// Redirects followed when fetching robots.txt (RFC 9309 §2.3.1.2 asks for at least five).
+const ROBOTS_REDIRECTS: usize = 5;
 
 /// HTTP cache validators from a previous response, sent back as a conditional request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,6 +37,10 @@ pub struct Fetched {
     pub status: Option<u16>,
     /// Validators to send next time.
     pub validators: Validators,
+    /// Where the body came from after redirects.
+    pub final_url: Url,
+    /// Set when every redirect on the way was permanent (301/308): the source has moved.
+    pub permanent_redirect: Option<Url>,
 }
 
 /// What a fetch produced.
@@ -69,14 +53,19 @@ pub enum FetchOutcome {
     NotModified {
         /// Validators to keep for next time (refreshed when the server sent new ones).
         validators: Validators,
+        /// Set when every redirect on the way was permanent (301/308).
+        permanent_redirect: Option<Url>,
     },
 }
 
-/// Fetches URLs within the configured limits. Cheap to clone; share one per process.
+/// Fetches URLs politely and within limits. Cheap to clone; share one per process so that
+/// the per-host limits and the robots cache cover every request.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
-    config: FetchConfig,
+    config: Arc<FetchConfig>,
+    gate: Arc<HostGate>,
+    robots: Arc<RobotsCache>,
 }
 
 impl Fetcher {
@@ -87,15 +76,33 @@ impl Fetcher {
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .read_timeout(config.stall_timeout)
-            .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
+            // Redirects are followed by hand, so each hop passes robots and politeness.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(FetchError::from_reqwest)?;
-        Ok(Self { client, config })
+        let gate = HostGate::new(
+            config.global_concurrency,
+            config.per_host_concurrency,
+            config.min_host_interval,
+            config.max_crawl_delay,
+        );
+        Ok(Self {
+            client,
+            config: Arc::new(config),
+            gate: Arc::new(gate),
+            robots: Arc::new(RobotsCache::default()),
+        })
+    }
+
+    /// The limits this fetcher applies.
+    pub fn config(&self) -> &FetchConfig {
+        &self.config
     }
 
     /// Fetches `url`, conditionally when `previous` holds validators.
     pub async fn fetch(&self, url: &Url, previous: &Validators) -> Result<FetchOutcome, FetchError> {
-        match url.scheme() {
+        let started = Instant::now();
+        let result = match url.scheme() {
             "http" | "https" => self.fetch_http(url, previous).await,
             "file" => {
                 let path = url
@@ -104,23 +111,69 @@ impl Fetcher {
                 local::fetch_file(&path, previous, self.config.max_body_bytes).await
             }
             other => Err(FetchError::UnsupportedScheme(other.to_owned())),
-        }
+        };
+        record_metrics(&result, started);
+        result
     }
 
     async fn fetch_http(&self, url: &Url, previous: &Validators) -> Result<FetchOutcome, FetchError> {
-        let mut request = self.client.get(url.clone()).header(
-            reqwest::header::ACCEPT,
-            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5",
-        );
+        let mut current = url.clone();
+        let mut visited = vec![url.clone()];
+        let mut all_permanent = true;
+        loop {
+            self.check_robots(&current).await?;
+            let permit = self.gate.enter(&current).await;
+            let response = self.get(&current, previous).await?;
+            let status = response.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let next = redirect_target(&current, response.headers(), status)?;
+                drop(permit);
+                if visited.contains(&next) {
+                    let chain: Vec<&str> = visited.iter().map(Url::as_str).collect();
+                    return Err(FetchError::Redirect(format!(
+                        "redirect loop: {} -> {next}",
+                        chain.join(" -> ")
+                    )));
+                }
+                if visited.len() > self.config.max_redirects {
+                    return Err(FetchError::Redirect(format!(
+                        "more than {} redirects (last to {next})",
+                        self.config.max_redirects
+                    )));
+                }
+                all_permanent &= matches!(
+                    status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+                );
+                visited.push(next.clone());
+                current = next;
+                continue;
+            }
+            let moved = (visited.len() > 1 && all_permanent).then(|| current.clone());
+            return self.finish(response, previous, current, moved).await;
+        }
+    }
+
+    async fn get(&self, url: &Url, previous: &Validators) -> Result<reqwest::Response, FetchError> {
+        let mut request = self.client.get(url.clone()).header(header::ACCEPT, ACCEPT);
         if let Some(etag) = &previous.etag {
-            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+            request = request.header(header::IF_NONE_MATCH, etag);
         }
         if let Some(last_modified) = &previous.last_modified {
-            request = request.header(reqwest::header::IF_MODIFIED_SINCE, last_modified);
+            request = request.header(header::IF_MODIFIED_SINCE, last_modified);
         }
-        let mut response = request.send().await.map_err(FetchError::from_reqwest)?;
+        request.send().await.map_err(FetchError::from_reqwest)
+    }
+
+    async fn finish(
+        &self,
+        mut response: reqwest::Response,
+        previous: &Validators,
+        final_url: Url,
+        permanent_redirect: Option<Url>,
+    ) -> Result<FetchOutcome, FetchError> {
         let status = response.status();
-        let header = |name: reqwest::header::HeaderName| {
+        let header_text = |name: header::HeaderName| {
             response
                 .headers()
                 .get(name)
@@ -128,40 +181,155 @@ impl Fetcher {
                 .map(str::to_owned)
         };
         let sent = Validators {
-            etag: header(reqwest::header::ETAG),
-            last_modified: header(reqwest::header::LAST_MODIFIED),
+            etag: header_text(header::ETAG),
+            last_modified: header_text(header::LAST_MODIFIED),
         };
-        if status == reqwest::StatusCode::NOT_MODIFIED {
+        if status == StatusCode::NOT_MODIFIED {
             // A 304 may omit validators; the old ones stay valid then.
             let validators = Validators {
                 etag: sent.etag.or_else(|| previous.etag.clone()),
                 last_modified: sent.last_modified.or_else(|| previous.last_modified.clone()),
             };
-            return Ok(FetchOutcome::NotModified { validators });
+            return Ok(FetchOutcome::NotModified {
+                validators,
+                permanent_redirect,
+            });
         }
         if !status.is_success() {
+            let retry_after = matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            )
+            .then(|| header_text(header::RETRY_AFTER))
+            .flatten()
+            .and_then(|value| retry_after::parse(&value, SystemTime::now(), self.config.max_retry_after));
             return Err(FetchError::Status {
                 status: status.as_u16(),
                 reason: status.canonical_reason(),
+                retry_after,
             });
         }
-        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let content_type = header_text(header::CONTENT_TYPE);
         let limit = self.config.max_body_bytes;
-        if response.content_length().is_some_and(|length| length > limit) {
-            return Err(FetchError::TooLarge { limit_bytes: limit });
-        }
-        let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(FetchError::from_reqwest)? {
-            if (body.len() + chunk.len()) as u64 > limit {
-                return Err(FetchError::TooLarge { limit_bytes: limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_body(&mut response, limit, false).await?;
+        metrics::counter!("csfeed_fetch_bytes_total").increment(body.len() as u64);
         Ok(FetchOutcome::Fetched(Fetched {
-            body: body.freeze(),
+            body,
             content_type,
             status: Some(status.as_u16()),
             validators: sent,
+            final_url,
+            permanent_redirect,
         }))
     }
+
+    async fn check_robots(&self, url: &Url) -> Result<(), FetchError> {
+        if !self.config.obey_robots {
+            return Ok(());
+        }
+        let policy = self
+            .robots
+            .policy(url, |robots_url| self.load_robots(robots_url))
+            .await;
+        self.gate.set_crawl_delay(url, policy.crawl_delay());
+        policy.check(url).map_err(FetchError::BlockedByRobots)
+    }
+
+    /// Fetches and interprets one robots.txt, and says how long to keep the answer.
+    async fn load_robots(&self, robots_url: Url) -> (RobotsPolicy, std::time::Duration) {
+        let token = &self.config.robots_token;
+        let mut current = robots_url;
+        for _ in 0..=ROBOTS_REDIRECTS {
+            let permit = self.gate.enter(&current).await;
+            let mut response = match self.get(&current, &Validators::default()).await {
+                Ok(response) => response,
+                Err(error) => {
+                    let policy =
+                        RobotsPolicy::Unreachable(format!("robots.txt could not be fetched ({error})"));
+                    return (policy, self.config.robots_retry);
+                }
+            };
+            let status = response.status();
+            if status.is_redirection() {
+                match redirect_target(&current, response.headers(), status) {
+                    Ok(next) => {
+                        drop(permit);
+                        current = next;
+                        continue;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let body = if status.is_success() {
+                match read_body(&mut response, MAX_ROBOTS_BYTES as u64, true).await {
+                    Ok(body) => body,
+                    Err(error) => {
+                        let policy =
+                            RobotsPolicy::Unreachable(format!("robots.txt could not be read ({error})"));
+                        return (policy, self.config.robots_retry);
+                    }
+                }
+            } else {
+                Bytes::new()
+            };
+            let policy = RobotsPolicy::from_response(token, status.as_u16(), &body);
+            let keep_for = match policy {
+                RobotsPolicy::Unreachable(_) => self.config.robots_retry,
+                _ => self.config.robots_ttl,
+            };
+            return (policy, keep_for);
+        }
+        // Too many redirects: RFC 9309 §2.3.1.2 treats that as unavailable.
+        (RobotsPolicy::AllowAll, self.config.robots_ttl)
+    }
+}
+
+/// The absolute http(s) URL a redirect points to.
+fn redirect_target(current: &Url, headers: &HeaderMap, status: StatusCode) -> Result<Url, FetchError> {
+    let location = headers
+        .get(header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| FetchError::Redirect(format!("HTTP {} without a Location header", status.as_u16())))?;
+    let next = current
+        .join(location.trim())
+        .map_err(|_| FetchError::Redirect(format!("unusable Location {location:?}")))?;
+    if !matches!(next.scheme(), "http" | "https") {
+        return Err(FetchError::Redirect(format!("redirect to a non-web URL {next}")));
+    }
+    Ok(next)
+}
+
+/// Reads a body chunk by chunk (decompressed), stopping at `limit` bytes: with an error,
+/// or, when `truncate`, by keeping only the first `limit` bytes.
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: u64,
+    truncate: bool,
+) -> Result<Bytes, FetchError> {
+    if !truncate && response.content_length().is_some_and(|length| length > limit) {
+        return Err(FetchError::TooLarge { limit_bytes: limit });
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(FetchError::from_reqwest)? {
+        let room = (limit as usize).saturating_sub(body.len());
+        if chunk.len() > room {
+            if truncate {
+                body.extend_from_slice(&chunk[..room]);
+                break;
+            }
+            return Err(FetchError::TooLarge { limit_bytes: limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn record_metrics(result: &Result<FetchOutcome, FetchError>, started: Instant) {
+    let outcome = match result {
+        Ok(FetchOutcome::Fetched(_)) => "fetched",
+        Ok(FetchOutcome::NotModified { .. }) => "not_modified",
+        Err(error) => error.kind(),
+    };
+    metrics::counter!("csfeed_fetches_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("csfeed_fetch_duration_seconds").record(started.elapsed().as_secs_f64());
 }

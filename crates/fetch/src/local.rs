@@ -38,7 +38,10 @@ pub(crate) async fn fetch_file(
         last_modified: modified.map(|m| m.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
     };
     if validators.etag.is_some() && validators.etag == previous.etag {
-        return Ok(FetchOutcome::NotModified { validators });
+        return Ok(FetchOutcome::NotModified {
+            validators,
+            permanent_redirect: None,
+        });
     }
     if metadata.len() > limit_bytes {
         return Err(FetchError::TooLarge { limit_bytes });
@@ -56,5 +59,10 @@ pub(crate) async fn fetch_file(
         content_type: None,
         status: None,
         validators,
+        final_url: url::Url::from_file_path(path).map_err(|()| FetchError::File {
+            path: path.display().to_string(),
+            message: "not an absolute path".into(),
+        })?,
+        permanent_redirect: None,
     }))
 }

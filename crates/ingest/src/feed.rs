@@ -22,17 +22,20 @@ pub struct ParsedFeed {
     pub articles: Vec<Article>,
 }
 
-/// Parses one feed document fetched from `location` into articles belonging to `source`.
+/// Parses one feed document fetched from `location` (served with `content_type`, when it
+/// came over HTTP) into articles belonging to `source`.
 ///
-/// Tolerates what real servers send: a byte-order mark or blank lines before the XML
-/// prolog, and control characters that XML forbids. Entities are never expanded from a
-/// DTD, so entity-expansion attacks stay inert.
+/// Tolerates what real servers send: any declared or mislabelled charset (decoded to
+/// UTF-8 first), a byte-order mark or blank lines before the XML prolog, and control
+/// characters that XML forbids. Entities are never expanded from a DTD, so
+/// entity-expansion attacks stay inert.
 pub fn parse_feed(
     source: &SourceId,
     bytes: &[u8],
+    content_type: Option<&str>,
     location: Option<&Url>,
 ) -> Result<ParsedFeed, IngestError> {
-    let cleaned = clean_document(bytes);
+    let cleaned = clean_document(&csfeed_fetch::decode_text(bytes, content_type));
     if cleaned.is_empty() {
         return Err(IngestError::Empty);
     }
@@ -187,19 +190,31 @@ fn truncate_words(text: &str, max_chars: usize) -> String {
     format!("{}…", at_word.trim_end_matches([',', ';', ':', ' ']))
 }
 
-/// Drops a byte-order mark and leading whitespace, and the C0 control characters XML 1.0
-/// forbids (they never occur inside UTF-8 multi-byte sequences, so this is safe on bytes).
-fn clean_document(bytes: &[u8]) -> Vec<u8> {
-    let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let start = without_bom
-        .iter()
-        .position(|byte| !byte.is_ascii_whitespace())
-        .unwrap_or(without_bom.len());
-    without_bom[start..]
-        .iter()
-        .copied()
-        .filter(|&byte| byte >= 0x20 || matches!(byte, b'\t' | b'\n' | b'\r'))
-        .collect()
+/// Prepares decoded text for the XML parser: leading whitespace and a stray BOM go, as do
+/// the characters XML 1.0 forbids (C0 controls, U+FFFE, U+FFFF); the prolog's `encoding`
+/// is rewritten to UTF-8, since the text has already been decoded.
+fn clean_document(text: &str) -> Vec<u8> {
+    let text = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let mut cleaned: String = text
+        .chars()
+        .filter(|&c| !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}'))
+        .collect();
+    if cleaned.starts_with("<?xml")
+        && let Some(prolog_end) = cleaned.find("?>")
+    {
+        let prolog = &cleaned[..prolog_end];
+        if let Some(start) = prolog.find("encoding") {
+            let declaration_end = prolog[start..]
+                .char_indices()
+                .filter(|(_, c)| *c == '"' || *c == '\'')
+                .nth(1)
+                .map(|(index, _)| start + index + 1);
+            if let Some(end) = declaration_end {
+                cleaned.replace_range(start..end, "encoding=\"UTF-8\"");
+            }
+        }
+    }
+    cleaned.into_bytes()
 }
 
 fn looks_like_html(document: &[u8]) -> bool {
@@ -262,7 +277,7 @@ mod tests {
 
     #[test]
     fn rss_items_are_normalised_and_sanitized() {
-        let feed = parse_feed(&source(), RSS.as_bytes(), None).unwrap();
+        let feed = parse_feed(&source(), RSS.as_bytes(), None, None).unwrap();
         assert_eq!(feed.title.as_deref(), Some("Sector news"));
         assert_eq!(feed.articles.len(), 2, "the item with no key is dropped");
         let first = &feed.articles[0];
@@ -287,8 +302,8 @@ mod tests {
 
     #[test]
     fn ids_are_stable_across_parses() {
-        let once = parse_feed(&source(), RSS.as_bytes(), None).unwrap();
-        let twice = parse_feed(&source(), RSS.as_bytes(), None).unwrap();
+        let once = parse_feed(&source(), RSS.as_bytes(), None, None).unwrap();
+        let twice = parse_feed(&source(), RSS.as_bytes(), None, None).unwrap();
         let ids = |feed: &ParsedFeed| feed.articles.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&once), ids(&twice));
     }
@@ -297,14 +312,17 @@ mod tests {
     fn bom_and_leading_blank_lines_are_tolerated() {
         let mut bytes = b"\xEF\xBB\xBF\n\n  ".to_vec();
         bytes.extend_from_slice(RSS.as_bytes());
-        assert_eq!(parse_feed(&source(), &bytes, None).unwrap().articles.len(), 2);
+        assert_eq!(
+            parse_feed(&source(), &bytes, None, None).unwrap().articles.len(),
+            2
+        );
     }
 
     #[test]
     fn html_pages_point_to_their_feed() {
         let page = br#"<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" href="/feed/"></head><body>hi</body></html>"#;
         let base = Url::parse("https://news.example/news/").unwrap();
-        let error = parse_feed(&source(), page, Some(&base)).unwrap_err();
+        let error = parse_feed(&source(), page, None, Some(&base)).unwrap_err();
         assert_eq!(
             error,
             IngestError::HtmlPage {
@@ -317,14 +335,29 @@ mod tests {
     #[test]
     fn empty_and_garbage_are_clean_errors() {
         assert_eq!(
-            parse_feed(&source(), b"  \n ", None).unwrap_err(),
+            parse_feed(&source(), b"  \n ", None, None).unwrap_err(),
             IngestError::Empty
         );
         let garbage: Vec<u8> = (0..4096u32)
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
-        let error = parse_feed(&source(), &garbage, None).unwrap_err();
+        let error = parse_feed(&source(), &garbage, None, None).unwrap_err();
         assert!(!error.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn declared_charsets_and_control_characters_are_handled() {
+        let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>T</title><item><title>\xA35,800 in Cr\xE9ditville\x01\x0B</title><guid>g</guid></item></channel></rss>";
+        let feed = parse_feed(&source(), latin1, None, None).unwrap();
+        assert_eq!(feed.articles[0].title, "\u{a3}5,800 in Cr\u{e9}ditville");
+        let mislabelled = parse_feed(
+            &source(),
+            latin1,
+            Some("application/rss+xml; charset=utf-8"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(mislabelled.articles[0].title, "\u{a3}5,800 in Cr\u{e9}ditville");
     }
 
     #[test]

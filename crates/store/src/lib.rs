@@ -19,7 +19,7 @@ mod time;
 
 pub use articles::{ArticleRecord, UpsertCounts};
 pub use error::StoreError;
-pub use sources::{FetchResult, FetchState, SourceRecord};
+pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceRecord};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -179,6 +179,8 @@ mod tests {
             http_status: Some(200),
             etag: Some("\"v1\"".into()),
             last_modified: None,
+            body_bytes: 5000,
+            moved_to: None,
         };
         store.record_fetch(&id, at(200), &ok, at(2000)).unwrap();
         let record = store.source(&id).unwrap().unwrap();
@@ -188,6 +190,94 @@ mod tests {
         assert_eq!(record.state.last_success_at, Some(at(200)));
         let other = store.source(&SourceId::parse("two").unwrap()).unwrap().unwrap();
         assert_eq!(other.state, FetchState::default(), "other sources are untouched");
+    }
+
+    #[test]
+    fn not_modified_answers_count_the_bytes_they_saved() {
+        let (_dir, store) = open_temp();
+        let id = SourceId::parse("one").unwrap();
+        let changed = FetchResult::Changed {
+            http_status: Some(200),
+            etag: None,
+            last_modified: None,
+            body_bytes: 4000,
+            moved_to: None,
+        };
+        let same = FetchResult::NotModified {
+            http_status: Some(304),
+            etag: None,
+            last_modified: None,
+            moved_to: None,
+        };
+        store.record_fetch(&id, at(0), &changed, at(1)).unwrap();
+        store.record_fetch(&id, at(1), &same, at(2)).unwrap();
+        store.record_fetch(&id, at(2), &same, at(3)).unwrap();
+        let state = store.source(&id).unwrap().unwrap().state;
+        assert_eq!(
+            (state.bytes_saved, state.fetches, state.not_modified),
+            (8000, 3, 2)
+        );
+    }
+
+    #[test]
+    fn a_permanent_redirect_is_adopted_only_once_it_has_held() {
+        let (_dir, store) = open_temp();
+        let id = SourceId::parse("one").unwrap();
+        let new_home = Url::parse("https://new.example/feed").unwrap();
+        let moved = |to: &Url| FetchResult::Changed {
+            http_status: Some(200),
+            etag: None,
+            last_modified: None,
+            body_bytes: 1,
+            moved_to: Some(to.clone()),
+        };
+        store.record_fetch(&id, at(0), &moved(&new_home), at(1)).unwrap();
+        store.record_fetch(&id, at(1), &moved(&new_home), at(2)).unwrap();
+        let record = store.source(&id).unwrap().unwrap();
+        assert_eq!(
+            record.url_to_fetch().as_str(),
+            "https://one.example/feed",
+            "two redirects are not yet a move"
+        );
+        assert_eq!(record.state.redirect_seen, 2);
+        store.record_fetch(&id, at(2), &moved(&new_home), at(3)).unwrap();
+        let record = store.source(&id).unwrap().unwrap();
+        assert_eq!(record.url_to_fetch(), &new_home);
+        assert_eq!(record.moved_to.as_ref(), Some(&new_home));
+        store.sync_sources(&[source("one"), source("two")]).unwrap();
+        assert_eq!(
+            store.source(&id).unwrap().unwrap().moved_to.as_ref(),
+            Some(&new_home),
+            "kept while config is unchanged"
+        );
+        let mut edited = source("one");
+        edited.url = Url::parse("https://edited.example/feed").unwrap();
+        store.sync_sources(&[edited]).unwrap();
+        let record = store.source(&id).unwrap().unwrap();
+        assert_eq!(record.moved_to, None, "a new configured URL wins");
+        assert_eq!(record.url_to_fetch().as_str(), "https://edited.example/feed");
+    }
+
+    #[test]
+    fn page_validators_are_kept_per_url() {
+        let (_dir, store) = open_temp();
+        let page = Url::parse("https://reports.example/provider/44/80560").unwrap();
+        assert_eq!(store.http_validators(&page).unwrap(), (None, None));
+        store
+            .set_http_validators(
+                &page,
+                Some("\"e1\""),
+                Some("Fri, 12 Jul 2024 09:30:00 GMT"),
+                at(0),
+            )
+            .unwrap();
+        store
+            .set_http_validators(&page, Some("\"e2\""), None, at(1))
+            .unwrap();
+        assert_eq!(
+            store.http_validators(&page).unwrap(),
+            (Some("\"e2\"".into()), None)
+        );
     }
 
     #[test]

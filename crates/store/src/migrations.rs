@@ -53,6 +53,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_by_sort_at ON articles(sort_at DESC);
     CREATE INDEX articles_by_source ON articles(source_id, sort_at DESC);
     "#,
+    // 2: permanent redirects, 304 savings, per-URL validators for pages and PDFs.
+    r#"
+    ALTER TABLE sources ADD COLUMN fetch_url TEXT;
+    ALTER TABLE fetch_state ADD COLUMN redirect_to TEXT;
+    ALTER TABLE fetch_state ADD COLUMN redirect_seen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE fetch_state ADD COLUMN last_body_bytes INTEGER;
+    ALTER TABLE fetch_state ADD COLUMN bytes_saved INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE fetch_state ADD COLUMN fetches INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE fetch_state ADD COLUMN not_modified INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE http_cache (
+        url            TEXT PRIMARY KEY,
+        etag           TEXT,
+        last_modified  TEXT,
+        checked_at     INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

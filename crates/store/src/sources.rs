@@ -1,14 +1,18 @@
-//! Sources and their fetch state.
+//! Sources, their fetch state, and per-URL HTTP validators.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use csfeed_core::{Source, SourceId, SourceKind};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use url::Url;
 
 use crate::time::{from_db_opt, to_db};
 use crate::{Store, StoreError};
+
+/// Consecutive fetches that must end at the same permanent-redirect target before the
+/// source's fetch URL is switched to it (one 301 may be a mistake; several are a move).
+pub const REDIRECT_ADOPT_AFTER: u32 = 3;
 
 /// How the last fetches of a source went.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,6 +33,18 @@ pub struct FetchState {
     pub last_modified: Option<String>,
     /// When it should next be fetched; `None` means now.
     pub next_due_at: Option<DateTime<Utc>>,
+    /// A permanent redirect seen on the latest fetches, not yet adopted.
+    pub redirect_to: Option<String>,
+    /// Consecutive fetches that ended at `redirect_to`.
+    pub redirect_seen: u32,
+    /// Size of the last full response body.
+    pub last_body_bytes: Option<u64>,
+    /// Bytes not downloaded thanks to "not modified" answers.
+    pub bytes_saved: u64,
+    /// Fetch attempts in all.
+    pub fetches: u64,
+    /// Attempts answered "not modified".
+    pub not_modified: u64,
 }
 
 /// A source with its fetch state and article count, as shown on `/sources`.
@@ -36,6 +52,8 @@ pub struct FetchState {
 pub struct SourceRecord {
     /// The source as last configured.
     pub source: Source,
+    /// Where it has permanently moved to (after [`REDIRECT_ADOPT_AFTER`] fetches), if so.
+    pub moved_to: Option<Url>,
     /// False once the source has been removed from config (its articles are kept).
     pub in_config: bool,
     /// How fetching it has gone.
@@ -48,6 +66,11 @@ impl SourceRecord {
     /// True when the last attempt failed.
     pub fn is_failing(&self) -> bool {
         self.state.consecutive_failures > 0
+    }
+
+    /// The URL to request: where it moved to, else the configured one.
+    pub fn url_to_fetch(&self) -> &Url {
+        self.moved_to.as_ref().unwrap_or(&self.source.url)
     }
 }
 
@@ -62,6 +85,10 @@ pub enum FetchResult {
         etag: Option<String>,
         /// New Last-Modified.
         last_modified: Option<String>,
+        /// Size of the body.
+        body_bytes: u64,
+        /// The final URL when every redirect on the way was permanent.
+        moved_to: Option<Url>,
     },
     /// The source reported no change.
     NotModified {
@@ -71,6 +98,8 @@ pub enum FetchResult {
         etag: Option<String>,
         /// Last-Modified to keep.
         last_modified: Option<String>,
+        /// The final URL when every redirect on the way was permanent.
+        moved_to: Option<Url>,
     },
     /// The fetch or the parse failed.
     Failed {
@@ -84,11 +113,14 @@ pub enum FetchResult {
 const SOURCE_COLUMNS: &str = "s.id, s.name, s.url, s.kind, s.interval_secs, s.enabled, s.in_config,
     f.last_attempt_at, f.last_success_at, f.last_error, f.last_status, f.consecutive_failures,
     f.etag, f.last_modified, f.next_due_at,
-    (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id)";
+    (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id),
+    s.fetch_url, f.redirect_to, f.redirect_seen, f.last_body_bytes, f.bytes_saved, f.fetches,
+    f.not_modified";
 
 impl Store {
     /// Makes the stored sources match `configured`: new ones are added, changed ones
-    /// updated, and ones no longer configured are kept but marked as such.
+    /// updated (a changed URL forgets any adopted redirect), and ones no longer configured
+    /// are kept but marked as such.
     pub fn sync_sources(&self, configured: &[Source]) -> Result<(), StoreError> {
         self.connections.write(|connection| {
             let transaction = connection.transaction()?;
@@ -98,7 +130,8 @@ impl Store {
                     "INSERT INTO sources (id, name, url, kind, interval_secs, enabled, in_config)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
                      ON CONFLICT(id) DO UPDATE SET name = ?2, url = ?3, kind = ?4,
-                         interval_secs = ?5, enabled = ?6, in_config = 1",
+                         interval_secs = ?5, enabled = ?6, in_config = 1,
+                         fetch_url = CASE WHEN url = ?3 THEN fetch_url ELSE NULL END",
                     params![
                         source.id.as_str(),
                         source.name,
@@ -145,7 +178,9 @@ impl Store {
         })
     }
 
-    /// Records one fetch attempt made at `at`, and when the source is next due.
+    /// Records one fetch attempt made at `at`, and when the source is next due. A
+    /// permanent redirect seen [`REDIRECT_ADOPT_AFTER`] times in a row becomes the
+    /// source's fetch URL.
     pub fn record_fetch(
         &self,
         id: &SourceId,
@@ -153,57 +188,159 @@ impl Store {
         result: &FetchResult,
         next_due_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let at = to_db(at);
-        let next_due_at = to_db(next_due_at);
+        let (at, next_due_at) = (to_db(at), to_db(next_due_at));
         self.connections.write(|connection| {
+            let transaction = connection.transaction()?;
             match result {
                 FetchResult::Changed {
                     http_status,
                     etag,
                     last_modified,
+                    body_bytes,
+                    moved_to,
+                } => {
+                    transaction.execute(
+                        "UPDATE fetch_state SET last_attempt_at = ?2, last_success_at = ?2,
+                             last_error = NULL, last_status = ?3, consecutive_failures = 0,
+                             etag = ?4, last_modified = ?5, next_due_at = ?6,
+                             last_body_bytes = ?7, fetches = fetches + 1
+                         WHERE source_id = ?1",
+                        params![
+                            id.as_str(),
+                            at,
+                            http_status,
+                            etag,
+                            last_modified,
+                            next_due_at,
+                            *body_bytes as i64
+                        ],
+                    )?;
+                    track_redirect(&transaction, id, moved_to.as_ref())?;
                 }
-                | FetchResult::NotModified {
+                FetchResult::NotModified {
                     http_status,
                     etag,
                     last_modified,
-                } => connection.execute(
-                    "UPDATE fetch_state SET last_attempt_at = ?2, last_success_at = ?2,
-                         last_error = NULL, last_status = ?3, consecutive_failures = 0,
-                         etag = ?4, last_modified = ?5, next_due_at = ?6
-                     WHERE source_id = ?1",
-                    params![id.as_str(), at, http_status, etag, last_modified, next_due_at],
-                )?,
-                FetchResult::Failed { http_status, error } => connection.execute(
-                    "UPDATE fetch_state SET last_attempt_at = ?2, last_error = ?3, last_status = ?4,
-                         consecutive_failures = consecutive_failures + 1, next_due_at = ?5
-                     WHERE source_id = ?1",
-                    params![id.as_str(), at, error, http_status, next_due_at],
-                )?,
-            };
+                    moved_to,
+                } => {
+                    transaction.execute(
+                        "UPDATE fetch_state SET last_attempt_at = ?2, last_success_at = ?2,
+                             last_error = NULL, last_status = ?3, consecutive_failures = 0,
+                             etag = ?4, last_modified = ?5, next_due_at = ?6,
+                             bytes_saved = bytes_saved + COALESCE(last_body_bytes, 0),
+                             fetches = fetches + 1, not_modified = not_modified + 1
+                         WHERE source_id = ?1",
+                        params![id.as_str(), at, http_status, etag, last_modified, next_due_at],
+                    )?;
+                    track_redirect(&transaction, id, moved_to.as_ref())?;
+                }
+                FetchResult::Failed { http_status, error } => {
+                    transaction.execute(
+                        "UPDATE fetch_state SET last_attempt_at = ?2, last_error = ?3, last_status = ?4,
+                             consecutive_failures = consecutive_failures + 1, next_due_at = ?5,
+                             fetches = fetches + 1
+                         WHERE source_id = ?1",
+                        params![id.as_str(), at, error, http_status, next_due_at],
+                    )?;
+                }
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Validators stored for a page or PDF URL (not a source's own URL).
+    pub fn http_validators(&self, url: &Url) -> Result<(Option<String>, Option<String>), StoreError> {
+        self.connections.read(|connection| {
+            let found = connection
+                .prepare_cached("SELECT etag, last_modified FROM http_cache WHERE url = ?1")?
+                .query_row([url.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?;
+            Ok(found.unwrap_or_default())
+        })
+    }
+
+    /// Stores the validators of a page or PDF URL for its next conditional request.
+    pub fn set_http_validators(
+        &self,
+        url: &Url,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.connections.write(|connection| {
+            connection.execute(
+                "INSERT INTO http_cache (url, etag, last_modified, checked_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(url) DO UPDATE SET etag = ?2, last_modified = ?3, checked_at = ?4",
+                params![url.as_str(), etag, last_modified, to_db(at)],
+            )?;
             Ok(())
         })
     }
 }
 
+/// Counts consecutive fetches ending at the same permanent-redirect target and adopts it
+/// as the fetch URL once it has held long enough; any other outcome resets the count.
+fn track_redirect(connection: &Connection, id: &SourceId, moved_to: Option<&Url>) -> Result<(), StoreError> {
+    let Some(target) = moved_to else {
+        connection.execute(
+            "UPDATE fetch_state SET redirect_to = NULL, redirect_seen = 0 WHERE source_id = ?1",
+            [id.as_str()],
+        )?;
+        return Ok(());
+    };
+    let (previous, seen): (Option<String>, i64) = connection.query_row(
+        "SELECT redirect_to, redirect_seen FROM fetch_state WHERE source_id = ?1",
+        [id.as_str()],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let seen = if previous.as_deref() == Some(target.as_str()) {
+        seen + 1
+    } else {
+        1
+    };
+    if seen >= i64::from(REDIRECT_ADOPT_AFTER) {
+        connection.execute(
+            "UPDATE sources SET fetch_url = ?2 WHERE id = ?1",
+            params![id.as_str(), target.as_str()],
+        )?;
+        connection.execute(
+            "UPDATE fetch_state SET redirect_to = NULL, redirect_seen = 0 WHERE source_id = ?1",
+            [id.as_str()],
+        )?;
+    } else {
+        connection.execute(
+            "UPDATE fetch_state SET redirect_to = ?2, redirect_seen = ?3 WHERE source_id = ?1",
+            params![id.as_str(), target.as_str(), seen],
+        )?;
+    }
+    Ok(())
+}
+
 fn source_from_row(row: &Row<'_>) -> rusqlite::Result<Result<SourceRecord, StoreError>> {
     let id: String = row.get(0)?;
+    let name: String = row.get(1)?;
     let url: String = row.get(2)?;
     let kind: String = row.get(3)?;
     let interval_secs: i64 = row.get(4)?;
-    let state = (
-        row.get::<_, Option<i64>>(7)?,
-        row.get::<_, Option<i64>>(8)?,
-        row.get::<_, Option<i64>>(14)?,
-    );
-    let name: String = row.get(1)?;
     let enabled: bool = row.get(5)?;
     let in_config: bool = row.get(6)?;
+    let (attempt, success, next_due): (Option<i64>, Option<i64>, Option<i64>) =
+        (row.get(7)?, row.get(8)?, row.get(14)?);
     let last_error: Option<String> = row.get(9)?;
     let last_status: Option<i64> = row.get(10)?;
     let failures: Option<i64> = row.get(11)?;
     let etag: Option<String> = row.get(12)?;
     let last_modified: Option<String> = row.get(13)?;
     let article_count: i64 = row.get(15)?;
+    let fetch_url: Option<String> = row.get(16)?;
+    let redirect_to: Option<String> = row.get(17)?;
+    let redirect_seen: Option<i64> = row.get(18)?;
+    let last_body_bytes: Option<i64> = row.get(19)?;
+    let bytes_saved: Option<i64> = row.get(20)?;
+    let fetches: Option<i64> = row.get(21)?;
+    let not_modified: Option<i64> = row.get(22)?;
+    let count = |value: Option<i64>| value.unwrap_or(0).max(0) as u64;
     Ok((|| {
         let corrupt = |what: &'static str, value: &str| StoreError::Corrupt {
             what,
@@ -218,18 +355,29 @@ fn source_from_row(row: &Row<'_>) -> rusqlite::Result<Result<SourceRecord, Store
                 interval: Duration::from_secs(interval_secs.max(0) as u64),
                 enabled,
             },
+            moved_to: fetch_url
+                .as_deref()
+                .map(Url::parse)
+                .transpose()
+                .map_err(|_| corrupt("fetch url", fetch_url.as_deref().unwrap_or_default()))?,
             in_config,
             state: FetchState {
-                last_attempt_at: from_db_opt(state.0)?,
-                last_success_at: from_db_opt(state.1)?,
+                last_attempt_at: from_db_opt(attempt)?,
+                last_success_at: from_db_opt(success)?,
                 last_error,
                 last_status: last_status.and_then(|status| u16::try_from(status).ok()),
                 consecutive_failures: u32::try_from(failures.unwrap_or(0)).unwrap_or(u32::MAX),
                 etag,
                 last_modified,
-                next_due_at: from_db_opt(state.2)?,
+                next_due_at: from_db_opt(next_due)?,
+                redirect_to,
+                redirect_seen: u32::try_from(count(redirect_seen)).unwrap_or(u32::MAX),
+                last_body_bytes: last_body_bytes.map(|bytes| bytes.max(0) as u64),
+                bytes_saved: count(bytes_saved),
+                fetches: count(fetches),
+                not_modified: count(not_modified),
             },
-            article_count: article_count.max(0) as u64,
+            article_count: count(Some(article_count)),
         })
     })())
 }
