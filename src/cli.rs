@@ -55,6 +55,9 @@ pub enum Command {
     /// Rebuild the search index from the database (after a restore, or if in doubt).
     /// Stop `csfeed serve` first: only one process may write the index.
     Reindex,
+    /// List, import or export the configured sources.
+    #[command(subcommand)]
+    Sources(SourcesCommand),
     /// Parse one feed exactly as ingestion would and print its items as JSON.
     ///
     /// Takes a file path or an http(s) URL. On input that is not a feed, prints a
@@ -73,8 +76,11 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct FetchArgs {
     /// Fetch only this source (by id), whether or not it is due.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "all")]
     pub source: Option<String>,
+    /// Fetch every enabled source now, whether or not it is due.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -116,4 +122,30 @@ pub struct InspectFeedArgs {
     /// A feed file, or an http(s) URL to fetch.
     #[arg(value_name = "FILE_OR_URL")]
     pub input: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Show every source with its health: status, last success, last error, failures,
+    /// next fetch, last HTTP status, bytes saved by "not modified" answers.
+    List {
+        /// Print JSON (an array of sources) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add the feeds listed in an OPML file (from another feed reader) to a config file.
+    ///
+    /// Feeds whose URL is already configured are skipped. New sources get ids made from
+    /// their titles.
+    Import {
+        /// The OPML file.
+        #[arg(value_name = "FILE.opml")]
+        file: std::path::PathBuf,
+        /// Config file to append the new [[sources]] to. Default: the --config file, else
+        /// config/local.toml.
+        #[arg(long, value_name = "CONFIG")]
+        into: Option<std::path::PathBuf>,
+    },
+    /// Print the configured sources as OPML 2.0, for another feed reader.
+    Export,
 }

@@ -110,10 +110,11 @@ impl Pipeline {
         }
     }
 
-    /// Sources to fetch now: the one named, or every configured, enabled source that is due.
+    /// Sources to fetch now: the one named, or every configured, enabled source that is due
+    /// at `now` (every one, when `now` is `None`).
     pub fn due_sources(
         &self,
-        now: DateTime<Utc>,
+        now: Option<DateTime<Utc>>,
         only: Option<&SourceId>,
     ) -> anyhow::Result<Vec<SourceRecord>> {
         let sources = self.store.sources().context("cannot list sources")?;
@@ -132,7 +133,10 @@ impl Pipeline {
         Ok(sources
             .into_iter()
             .filter(|record| record.in_config && record.source.enabled)
-            .filter(|record| record.state.next_due_at.is_none_or(|due| due <= now))
+            .filter(|record| match (now, record.state.next_due_at) {
+                (Some(now), Some(due)) => due <= now,
+                _ => true,
+            })
             .collect())
     }
 

@@ -25,7 +25,8 @@ pub async fn run(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitCod
         context.fetcher()?,
         context.loaded.settings.fetch.clone(),
     );
-    let due = pipeline.due_sources(Utc::now(), only.as_ref())?;
+    let now = (!args.all).then(Utc::now);
+    let due = pipeline.due_sources(now, only.as_ref())?;
     if due.is_empty() {
         println!("no sources are due; use --source ID to fetch one now");
         return Ok(ExitCode::SUCCESS);

@@ -5,6 +5,7 @@ mod inspect_feed;
 mod reindex;
 mod search;
 mod serve;
+mod sources;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::run(&cli.global, args).await,
         Command::Reindex => reindex::run(&cli.global).await,
         Command::InspectFeed(args) => inspect_feed::run(&cli.global, args).await,
+        Command::Sources(command) => sources::run(&cli.global, command).await,
     }
 }
 

@@ -24,6 +24,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let context = Context::load(global)?;
     let settings = context.loaded.settings.clone();
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("cannot set up /metrics")?;
     let store = context.open_store_synced()?;
     let index = context.open_index(OpenMode::ReadWrite)?;
     catch_up(&index, &store).await;
@@ -36,6 +39,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         index.clone(),
         settings.fetch.scheduler_tick,
         stopped,
+        metrics.clone(),
     ));
 
     let bind = args.bind.unwrap_or(settings.server.bind);
@@ -53,6 +57,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
             tagline: settings.site.tagline.clone(),
             public_url: settings.server.public_url.clone(),
         }),
+        metrics: Some(metrics.clone()),
     };
     info!(url = %format!("http://{address}/"), data_dir = %context.data_dir.display(), "csfeed is serving");
     // Also on stdout, for scripts and tests that start csfeed on port 0.
@@ -81,11 +86,12 @@ async fn schedule(
     index: Arc<SearchIndex>,
     tick: Duration,
     mut stop: watch::Receiver<bool>,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
 ) {
     loop {
         let due = {
             let pipeline = pipeline.clone();
-            tokio::task::spawn_blocking(move || pipeline.due_sources(Utc::now(), None)).await
+            tokio::task::spawn_blocking(move || pipeline.due_sources(Some(Utc::now()), None)).await
         };
         match due {
             Ok(Ok(due)) if !due.is_empty() => {
@@ -97,6 +103,7 @@ async fn schedule(
             Err(error) => error!(error = %error, "scheduler task failed"),
         }
         catch_up(&index, &store).await;
+        metrics.run_upkeep();
         tokio::select! {
             _ = tokio::time::sleep(tick.max(Duration::from_secs(1))) => {}
             _ = stop.changed() => return,
@@ -106,7 +113,13 @@ async fn schedule(
 
 async fn catch_up(index: &Arc<SearchIndex>, store: &Store) {
     let (index, store) = (index.clone(), store.clone());
-    match tokio::task::spawn_blocking(move || index.catch_up(&store)).await {
+    let result = tokio::task::spawn_blocking(move || {
+        let result = index.catch_up(&store);
+        metrics::gauge!("csfeed_index_documents").set(index.num_docs() as f64);
+        result
+    })
+    .await;
+    match result {
         Ok(Ok(result)) if result.indexed > 0 => {
             info!(
                 indexed = result.indexed,

@@ -58,9 +58,14 @@ pub struct Workspace {
 impl Workspace {
     /// A workspace whose config lists `sources` as (id, url) pairs.
     pub fn new(sources: &[(&str, String)]) -> Self {
+        Self::with_fetch_settings(sources, "request_timeout = \"10s\"\nconnect_timeout = \"5s\"\n")
+    }
+
+    /// A workspace with extra `[fetch]` settings (TOML lines).
+    pub fn with_fetch_settings(sources: &[(&str, String)], fetch: &str) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut config = format!(
-            "[site]\ntitle = \"Test Digest\"\ntagline = \"End-to-end tests\"\n\n[storage]\ndata_dir = {:?}\n\n[fetch]\nscheduler_tick = \"1s\"\nmin_host_interval = \"10ms\"\nrequest_timeout = \"10s\"\nconnect_timeout = \"5s\"\n",
+            "[site]\ntitle = \"Test Digest\"\ntagline = \"End-to-end tests\"\n\n[storage]\ndata_dir = {:?}\n\n[fetch]\nscheduler_tick = \"1s\"\nmin_host_interval = \"10ms\"\n{fetch}",
             dir.path().join("data").display().to_string()
         );
         for (id, url) in sources {
@@ -70,6 +75,16 @@ impl Workspace {
         }
         std::fs::write(dir.path().join("csfeed.toml"), config).expect("write config");
         Self { dir }
+    }
+
+    /// `csfeed sources list --json`, as JSON objects keyed by source id.
+    pub async fn sources(&self) -> std::collections::HashMap<String, serde_json::Value> {
+        let output = self.run(&["sources", "list", "--json"]).await;
+        assert!(output.status.success(), "{output:?}");
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&output.stdout).expect("sources list --json");
+        rows.into_iter()
+            .map(|row| (row["id"].as_str().unwrap_or_default().to_owned(), row))
+            .collect()
     }
 
     pub fn config(&self) -> PathBuf {

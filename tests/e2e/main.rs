@@ -2,6 +2,7 @@
 //! Tantivy index in a temporary data directory, and feeds served by a local HTTP server.
 
 mod failures;
+mod faults;
 mod helpers;
 mod inspect_feed;
 mod pipeline;

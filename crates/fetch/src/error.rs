@@ -20,6 +20,10 @@ pub enum FetchError {
     /// "disallow everything").
     #[error("blocked by robots.txt: {0}")]
     BlockedByRobots(String),
+    /// The host did not answer the request for its robots.txt (the inner error says how),
+    /// so nothing else was requested from it.
+    #[error("{0} (while fetching robots.txt)")]
+    HostDown(String),
     /// Nothing listens at the address, or TLS failed.
     #[error("connection failed: {0}")]
     Connect(String),
@@ -75,7 +79,7 @@ impl FetchError {
         match self {
             FetchError::Status { .. } => "status",
             FetchError::BlockedByRobots(_) => "robots",
-            FetchError::Connect(_) => "connect",
+            FetchError::Connect(_) | FetchError::HostDown(_) => "connect",
             FetchError::Timeout(_) => "timeout",
             FetchError::TooLarge { .. } => "too_large",
             FetchError::Redirect(_) => "redirect",

@@ -231,6 +231,11 @@ impl Fetcher {
             .robots
             .policy(url, |robots_url| self.load_robots(robots_url))
             .await;
+        if let RobotsPolicy::HostDown(error) = policy.as_ref() {
+            return Err(FetchError::Connect(format!(
+                "{error} (while fetching robots.txt)"
+            )));
+        }
         self.gate.set_crawl_delay(url, policy.crawl_delay());
         policy.check(url).map_err(FetchError::BlockedByRobots)
     }
@@ -244,9 +249,10 @@ impl Fetcher {
             let mut response = match self.get(&current, &Validators::default()).await {
                 Ok(response) => response,
                 Err(error) => {
-                    let policy =
-                        RobotsPolicy::Unreachable(format!("robots.txt could not be fetched ({error})"));
-                    return (policy, self.config.robots_retry);
+                    return (
+                        RobotsPolicy::HostDown(error.to_string()),
+                        self.config.robots_retry,
+                    );
                 }
             };
             let status = response.status();
@@ -274,7 +280,7 @@ impl Fetcher {
             };
             let policy = RobotsPolicy::from_response(token, status.as_u16(), &body);
             let keep_for = match policy {
-                RobotsPolicy::Unreachable(_) => self.config.robots_retry,
+                RobotsPolicy::Unreachable(_) | RobotsPolicy::HostDown(_) => self.config.robots_retry,
                 _ => self.config.robots_ttl,
             };
             return (policy, keep_for);

@@ -5,7 +5,8 @@
 //! - 4xx ("unavailable"): everything is allowed.
 //! - 5xx, 429 or no answer ("unreachable"): everything is disallowed, and robots.txt is
 //!   asked for again after `robots_retry` (so one bad answer blocks a host for a while,
-//!   not forever).
+//!   not forever). When the host does not answer at all, the fetch reports that network
+//!   error rather than a robots block, since that is what the operator must fix.
 //! - `Crawl-delay` (not in the RFC, but common) raises the host's request gap.
 
 use std::collections::HashMap;
@@ -24,8 +25,11 @@ pub const MAX_ROBOTS_BYTES: usize = 512 * 1024;
 pub enum RobotsPolicy {
     /// No usable robots.txt (4xx): everything is allowed.
     AllowAll,
-    /// robots.txt was unreachable: nothing may be fetched for now.
+    /// robots.txt answered with a server error: nothing may be fetched for now.
     Unreachable(String),
+    /// The host did not answer at all (the request for robots.txt failed); the error
+    /// says why, and nothing may be fetched for now.
+    HostDown(String),
     /// The parsed rules for our user agent.
     Rules(Box<Robot>),
 }
@@ -52,7 +56,9 @@ impl RobotsPolicy {
     pub fn check(&self, url: &Url) -> Result<(), String> {
         match self {
             RobotsPolicy::AllowAll => Ok(()),
-            RobotsPolicy::Unreachable(why) => Err(format!("{why}, so the whole site is off limits for now")),
+            RobotsPolicy::Unreachable(why) | RobotsPolicy::HostDown(why) => {
+                Err(format!("{why}, so the whole site is off limits for now"))
+            }
             RobotsPolicy::Rules(robot) => {
                 if robot.allowed(url.as_str()) {
                     Ok(())

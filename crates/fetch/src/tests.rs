@@ -256,8 +256,9 @@ async fn refused_connections_say_so() {
         .fetch(&url(&format!("http://{address}/feed")), &Validators::default())
         .await
         .unwrap_err();
+    assert!(matches!(error, FetchError::Connect(_)), "{error:?}");
     assert!(
-        error.to_string().contains("robots.txt could not be fetched"),
+        error.to_string().contains("(while fetching robots.txt)"),
         "robots first: {error}"
     );
     let unguarded = Fetcher::new(FetchConfig {

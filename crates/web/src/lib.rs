@@ -9,12 +9,14 @@
 
 mod error;
 mod feeds;
+mod opml;
 mod pages;
 mod params;
 mod state;
 mod views;
 
 pub use error::AppError;
+pub use opml::sources_opml;
 pub use state::{AppState, SiteSettings};
 
 use std::time::Duration;
@@ -35,6 +37,8 @@ pub fn app(state: AppState) -> Router {
         .route("/search", get(pages::search))
         .route("/articles/{id}", get(pages::article))
         .route("/sources", get(pages::sources))
+        .route("/sources.opml", get(opml::sources))
+        .route("/metrics", get(pages::metrics))
         .route("/feed.rss", get(feeds::rss))
         .route("/healthz", get(pages::health))
         .route("/static/style.css", get(pages::stylesheet))

@@ -84,9 +84,11 @@ pub(crate) async fn search(
 ) -> Result<Response, AppError> {
     let params = SearchParams::parse(&raw)?;
     let request = params.to_request(PAGE_SIZE);
+    let started = std::time::Instant::now();
     let results = state
         .blocking(move |state| Ok(state.index.search(&state.store, &request)?))
         .await?;
+    metrics::histogram!("csfeed_search_duration_seconds").record(started.elapsed().as_secs_f64());
     let first_shown = (params.page - 1) * PAGE_SIZE + 1;
     let last_shown = first_shown + results.hits.len().saturating_sub(1);
     let page_href = |page: usize| format!("/search?{}", params.query_string(Some(page)));
@@ -218,6 +220,19 @@ pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Health>
             }))
         })
         .await
+}
+
+/// `/metrics`: Prometheus text format.
+pub(crate) async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
+    let handle = state
+        .metrics
+        .as_ref()
+        .ok_or_else(|| AppError::NotFound("metrics are not enabled in this process".to_owned()))?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        handle.render(),
+    )
+        .into_response())
 }
 
 /// `/static/style.css`.

@@ -29,6 +29,8 @@ pub struct AppState {
     pub index: Arc<SearchIndex>,
     /// Presentation settings.
     pub site: Arc<SiteSettings>,
+    /// Renders `/metrics`, when a Prometheus recorder is installed.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl AppState {

@@ -101,6 +101,11 @@ pub(crate) struct SourceRow {
     pub last_status: String,
     pub articles: u64,
     pub next_due: String,
+    pub fetches: u64,
+    pub not_modified: u64,
+    pub bytes_saved: String,
+    pub moved_to: Option<String>,
+    pub redirect_pending: Option<String>,
 }
 
 impl SourceRow {
@@ -110,6 +115,13 @@ impl SourceRow {
             ("removed from config", "status-muted")
         } else if !record.source.enabled {
             ("disabled", "status-muted")
+        } else if record.is_failing()
+            && state
+                .last_error
+                .as_deref()
+                .is_some_and(|error| error.starts_with("blocked by robots.txt"))
+        {
+            ("blocked by robots.txt", "status-bad")
         } else if record.is_failing() {
             ("failing", "status-bad")
         } else if state.last_success_at.is_some() {
@@ -133,6 +145,16 @@ impl SourceRow {
             last_status: state.last_status.map(|s| s.to_string()).unwrap_or_default(),
             articles: record.article_count,
             next_due: state.next_due_at.map(short_time).unwrap_or_else(|| "now".into()),
+            fetches: state.fetches,
+            not_modified: state.not_modified,
+            bytes_saved: human_bytes(state.bytes_saved),
+            moved_to: record.moved_to.as_ref().map(ToString::to_string),
+            redirect_pending: state.redirect_to.as_ref().map(|target| {
+                format!(
+                    "redirected permanently to {target} ({} of 3 fetches)",
+                    state.redirect_seen
+                )
+            }),
         }
     }
 }
@@ -140,6 +162,15 @@ impl SourceRow {
 /// "12 July 2024", as UK publications write dates.
 pub(crate) fn long_date(date: DateTime<Utc>) -> String {
     date.format("%-d %B %Y").to_string()
+}
+
+/// "1.2 MB", "640 KB", "512 bytes".
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} bytes"),
+        1_000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
 }
 
 fn short_time(date: DateTime<Utc>) -> String {
