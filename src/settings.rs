@@ -124,7 +124,7 @@ impl Default for FetchSettings {
             stall_timeout: Duration::from_secs(20),
             max_body_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
-            concurrency: 8,
+            concurrency: 16,
             per_host_concurrency: 1,
             min_host_interval: Duration::from_secs(1),
             max_crawl_delay: Duration::from_secs(60),
@@ -306,6 +306,29 @@ fn resolve_source_url(raw: &str, base_dir: &Path) -> anyhow::Result<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bundled_configs_are_valid() {
+        for file in ["config/default.toml", "config/demo.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+            let loaded =
+                LoadedSettings::load(Some(&path)).unwrap_or_else(|error| panic!("{file}: {error:#}"));
+            let sources = loaded.sources().unwrap();
+            assert!(!sources.is_empty(), "{file} has sources");
+        }
+        let demo = LoadedSettings::load(Some(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml"),
+        ))
+        .unwrap();
+        for source in demo.sources().unwrap() {
+            let path = source.url.to_file_path().unwrap();
+            assert!(
+                path.is_file(),
+                "demo source {} points at a missing file",
+                source.id
+            );
+        }
+    }
 
     #[test]
     fn relative_file_urls_resolve_against_the_config_folder() {

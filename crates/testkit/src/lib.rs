@@ -25,6 +25,7 @@ const MISBEHAVIOUR_LIMIT: Duration = Duration::from_secs(30);
 /// | `/robots.txt` | the configured robots.txt, else 404 |
 /// | `/feed/N` | a valid RSS 2.0 feed of 3 items named after N, with `ETag "N-v1"`; 304 to a matching `If-None-Match` |
 /// | `/private/N` | the same feed (for robots.txt tests) |
+/// | `/delayed/N` | the `/feed/N` feed, after a 2-second pause |
 /// | `/slow-headers` | nothing at all for 30 s |
 /// | `/slow-body` | headers, then one byte per second |
 /// | `/endless` | a body that never ends (64 KiB writes until the client leaves) |
@@ -135,6 +136,15 @@ async fn serve(mut stream: TcpStream, hits: Arc<Mutex<HashMap<String, usize>>>, 
         },
         _ if path.starts_with("/feed/") || path.starts_with("/private/") || path.starts_with("/chain/0") => {
             feed(&mut stream, path, request.if_none_match.as_deref()).await
+        }
+        _ if path.starts_with("/delayed/") => {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            feed(
+                &mut stream,
+                &path.replacen("/delayed/", "/feed/", 1),
+                request.if_none_match.as_deref(),
+            )
+            .await
         }
         _ if path.starts_with("/slow-headers") => {
             tokio::time::sleep(MISBEHAVIOUR_LIMIT).await;
