@@ -24,9 +24,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let context = Context::load(global)?;
     let settings = context.loaded.settings.clone();
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .context("cannot set up /metrics")?;
+    let metrics = install_metrics()?;
     let store = context.open_store_synced()?;
     let index = context.open_index(OpenMode::ReadWrite)?;
     catch_up(&index, &store).await;
@@ -131,6 +129,19 @@ async fn catch_up(index: &Arc<SearchIndex>, store: &Store) {
         Ok(Err(error)) => error!(error = %error, "indexing failed; will retry"),
         Err(error) => error!(error = %error, "indexing task failed; will retry"),
     }
+}
+
+/// Installs the Prometheus recorder behind `/metrics`; durations become histograms.
+fn install_metrics() -> anyhow::Result<metrics_exporter_prometheus::PrometheusHandle> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    const SECONDS: &[f64] = &[
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    ];
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS)
+        .context("cannot set up /metrics")?
+        .install_recorder()
+        .context("cannot set up /metrics")
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
