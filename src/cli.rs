@@ -55,6 +55,10 @@ pub enum Command {
     /// Rebuild the search index from the database (after a restore, or if in doubt).
     /// Stop `csfeed serve` first: only one process may write the index.
     Reindex,
+    /// Print the councils and topics a text is about, as JSON (what ingestion tags).
+    ///
+    /// Councils come with their GSS code, slug and region; topics with their slug.
+    Tag(TagArgs),
     /// List, import or export the configured sources.
     #[command(subcommand)]
     Sources(SourcesCommand),
@@ -115,6 +119,13 @@ pub struct SearchArgs {
     /// Print results as JSON (an object with `total` and `results`).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The text to tag (several words are joined); `-` reads standard input.
+    #[arg(value_name = "TEXT", num_args = 1.., required = true)]
+    pub text: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod reindex;
 mod search;
 mod serve;
 mod sources;
+mod tag;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => reindex::run(&cli.global).await,
         Command::InspectFeed(args) => inspect_feed::run(&cli.global, args).await,
         Command::Sources(command) => sources::run(&cli.global, command).await,
+        Command::Tag(args) => tag::run(args),
     }
 }
 

@@ -7,7 +7,14 @@
 #![deny(missing_docs)]
 
 mod article;
+pub mod gazetteer;
 mod source;
+mod tags;
+mod text;
+pub mod topics;
 
 pub use article::{Article, ArticleId};
+pub use gazetteer::{Gazetteer, LocalAuthority};
 pub use source::{Source, SourceId, SourceIdError, SourceKind};
+pub use tags::{Tags, tag_article, tag_text};
+pub use topics::{TOPICS, Topic, topic_mentions};

@@ -1,0 +1,573 @@
+//! The 153 English local authorities with children's services (and the abolished ones old
+//! reports still name), and finding them in text the way journalists and Ofsted write them.
+//!
+//! Data: `crates/core/data/*.csv` (Open Government Licence; see `data/LICENCE.md`),
+//! compiled in. Matching is on word tokens, longest phrase first, so "North Northamptonshire"
+//! beats "Northamptonshire" and "Newcastle-under-Lyme" never reads as Newcastle upon Tyne.
+//! Names that are also ordinary words or surnames ("Reading", "Bury", "Sutton", "Hull")
+//! count only with the capital letter and a place-like context: a following "Council",
+//! "Borough" or "'s children's services", a preceding "in", "at", "from"..., or a list of
+//! other councils. Known traps (football clubs, "Derby Day", "Kent State", "Sutton
+//! Coldfield", "Richmond, North Yorkshire"...) are matched first and mapped to the right
+//! authority or to none.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde::Serialize;
+
+use crate::text::{Token, phrase_tokens, starts_sentence, tokenize};
+
+/// An English local authority responsible for children's services (or a predecessor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalAuthority {
+    /// Display name ("St Helens", "Bristol", "Kingston upon Hull").
+    pub name: String,
+    /// The name as ONS writes it ("St. Helens", "Bristol, City of").
+    pub ons_name: String,
+    /// URL-safe name ("st-helens").
+    pub slug: String,
+    /// ONS GSS code ("E08000013").
+    pub gss_code: String,
+    /// Ofsted provider URN of its children's services.
+    pub urn: String,
+    /// DfE three-digit code.
+    pub dfe_code: String,
+    /// County, Unitary Authority, Metropolitan District or London Borough.
+    pub la_type: String,
+    /// ONS region ("North West").
+    pub region: String,
+    /// For an abolished authority: when, and its successors; `None` for current ones.
+    pub abolished: Option<Abolition>,
+}
+
+/// When an authority was abolished and who took over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Abolition {
+    /// Date of abolition (YYYY-MM-DD).
+    pub date: String,
+    /// Names of the successor authorities.
+    pub successors: Vec<String>,
+}
+
+/// Display names where the ONS form reads oddly in a headline.
+const DISPLAY_NAMES: &[(&str, &str)] = &[
+    ("Bristol, City of", "Bristol"),
+    ("Kingston Upon Hull, City of", "Kingston upon Hull"),
+    ("Herefordshire, County of", "Herefordshire"),
+    ("St. Helens", "St Helens"),
+    ("Durham", "County Durham"),
+    ("Bedford Borough", "Bedford"),
+];
+
+/// Extra spellings people use, beyond the register's names.
+const EXTRA_ALIASES: &[(&str, &[&str])] = &[
+    ("E08000013", &["St Helens", "St Helen's", "Saint Helens"]),
+    ("E06000047", &["County Durham", "Durham County Council"]),
+    ("E06000010", &["Hull City Council"]),
+    (
+        "E06000058",
+        &["BCP Council", "Bournemouth Christchurch and Poole"],
+    ),
+    ("E06000040", &["RBWM", "Windsor"]),
+    ("E06000022", &["BANES", "B&NES", "Bath"]),
+    ("E06000043", &["Brighton"]),
+    ("E06000021", &["Stoke"]),
+    ("E06000033", &["Southend"]),
+    ("E06000004", &["Stockton"]),
+    ("E06000008", &["Blackburn"]),
+    ("E06000050", &["Cheshire West"]),
+    ("E06000011", &["East Riding", "East Yorkshire"]),
+    ("E08000021", &["Newcastle", "Newcastle City Council"]),
+    ("E06000055", &["Bedford Borough Council"]),
+    ("E06000019", &["County of Herefordshire"]),
+    ("E06000046", &["the Isle of Wight"]),
+    ("E09000027", &["Richmond council", "Richmond borough"]),
+    ("E09000021", &["Kingston council", "Royal Borough of Kingston"]),
+    ("E09000020", &["RBKC", "Royal Borough of Kensington and Chelsea"]),
+    ("E09000001", &["City of London Corporation"]),
+];
+
+/// Names that are also common words, surnames or other places: they need context.
+const AMBIGUOUS: &[&str] = &[
+    "reading",
+    "bury",
+    "sutton",
+    "hull",
+    "wakefield",
+    "brent",
+    "derby",
+    "kent",
+    "york",
+    "halton",
+    "bolton",
+    "dudley",
+    "merton",
+    "barnet",
+    "poole",
+    "bradford",
+    "harrow",
+    "westminster",
+    "bath",
+    "windsor",
+    "stoke",
+    "newcastle",
+    "durham",
+    "bedford",
+    "blackburn",
+    "stockton",
+    "brighton",
+    "lincoln",
+    "rutland",
+    "wigan",
+    "sefton",
+    "trafford",
+    "plymouth",
+    "luton",
+    "slough",
+    "greenwich",
+    "bromley",
+    "bexley",
+    "havering",
+    "medway",
+    "torbay",
+    "swindon",
+    "bournemouth",
+];
+
+/// Phrases matched before any authority: (phrase, GSS code it means, or "" for none).
+const TRAPS: &[(&str, &str)] = &[
+    ("Sutton Coldfield", "E08000025"),
+    ("Newcastle-under-Lyme", ""),
+    ("Newcastle under Lyme", ""),
+    ("Richmond, North Yorkshire", "E06000065"),
+    ("New York", ""),
+    ("Kent State", ""),
+    ("Derby Day", ""),
+    ("Derby County", ""),
+    ("Wigan Athletic", ""),
+    ("Wigan Warriors", ""),
+    ("Bolton Wanderers", ""),
+    ("Plymouth Argyle", ""),
+    ("Sheffield Wednesday", ""),
+    ("Sheffield United", ""),
+    ("Leeds United", ""),
+    ("Manchester United", ""),
+    ("Newcastle United", ""),
+    ("West Ham United", ""),
+    ("Bristol Rovers", ""),
+    ("Blackburn Rovers", ""),
+    ("Brighton and Hove Albion", ""),
+    ("West Bromwich Albion", ""),
+    ("Durham University", ""),
+    ("University of Durham", ""),
+    ("Duchess of Cornwall", ""),
+    ("Duke of Cornwall", ""),
+    ("Duke of York", ""),
+    ("Brent crude", ""),
+    ("Birmingham, Alabama", ""),
+    ("Hampshire cricket", ""),
+    ("Surrey cricket", ""),
+    ("Kent cricket", ""),
+    ("Essex cricket", ""),
+];
+
+/// Words after a name that make it a council or area.
+const PLACE_AFTER: &[&[&str]] = &[
+    &["council"],
+    &["borough"],
+    &["county", "council"],
+    &["city", "council"],
+    &["metropolitan"],
+    &["s", "children"],
+    &["s", "council"],
+    &["s", "social"],
+    &["s", "care"],
+    &["s", "looked"],
+    &["s", "director"],
+    &["s", "safeguarding"],
+    &["s", "family"],
+    &["s", "families"],
+    &["s", "ofsted"],
+    &["children", "s", "services"],
+    &["children", "s", "social"],
+    &["local", "authority"],
+    &["safeguarding"],
+    &["social", "care"],
+    &["family", "help"],
+    &["and"],
+];
+
+/// Words before a name that make it a place.
+const PLACE_BEFORE: &[&str] = &[
+    "in",
+    "at",
+    "from",
+    "across",
+    "for",
+    "of",
+    "near",
+    "around",
+    "including",
+    "serving",
+    "to",
+    "by",
+    "visited",
+    "inspected",
+    "judged",
+    "rated",
+];
+
+/// A phrase in the match table: an authority's name, or a trap.
+#[derive(Debug, Clone)]
+struct Phrase {
+    tokens: Vec<String>,
+    meaning: Meaning,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Meaning {
+    Authority { index: usize, ambiguous: bool },
+    Trap { index: Option<usize> },
+}
+
+/// The register and its match table.
+pub struct Gazetteer {
+    authorities: Vec<LocalAuthority>,
+    by_first_token: HashMap<String, Vec<Phrase>>,
+}
+
+static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(Gazetteer::load);
+
+impl Gazetteer {
+    /// The compiled-in register.
+    pub fn get() -> &'static Gazetteer {
+        &GAZETTEER
+    }
+
+    /// Every authority, current ones first, in register order.
+    pub fn authorities(&self) -> &[LocalAuthority] {
+        &self.authorities
+    }
+
+    /// The authority with this GSS code, slug or (case-insensitive) name.
+    pub fn find(&self, key: &str) -> Option<&LocalAuthority> {
+        let key = key.trim();
+        self.authorities.iter().find(|la| {
+            la.gss_code.eq_ignore_ascii_case(key)
+                || la.slug == key
+                || la.name.eq_ignore_ascii_case(key)
+                || la.ons_name.eq_ignore_ascii_case(key)
+        })
+    }
+
+    /// The authorities `text` refers to, in order of first mention, each once.
+    pub fn find_in(&self, text: &str) -> Vec<&LocalAuthority> {
+        let tokens = tokenize(text);
+        let mut found: Vec<usize> = Vec::new();
+        let mut position = 0;
+        while position < tokens.len() {
+            let Some((phrase, length)) = self.longest_phrase_at(&tokens, position) else {
+                position += 1;
+                continue;
+            };
+            match phrase.meaning {
+                Meaning::Trap { index } => {
+                    found.extend(index);
+                    position += length;
+                }
+                Meaning::Authority { index, ambiguous } => {
+                    if !ambiguous || self.reads_as_place(&tokens, position, length, &found) {
+                        found.push(index);
+                        position += length;
+                    } else {
+                        position += 1;
+                    }
+                }
+            }
+        }
+        let mut seen = Vec::new();
+        found.retain(|index| {
+            let first = !seen.contains(index);
+            seen.push(*index);
+            first
+        });
+        found.into_iter().map(|index| &self.authorities[index]).collect()
+    }
+
+    fn longest_phrase_at<'p>(&'p self, tokens: &[Token<'_>], position: usize) -> Option<(&'p Phrase, usize)> {
+        let candidates = self.by_first_token.get(&tokens[position].lower)?;
+        candidates
+            .iter()
+            .filter(|phrase| {
+                phrase.tokens.len() <= tokens.len() - position
+                    && phrase
+                        .tokens
+                        .iter()
+                        .zip(&tokens[position..])
+                        .all(|(want, got)| *want == got.lower)
+            })
+            .map(|phrase| (phrase, phrase.tokens.len()))
+            .max_by_key(|(_, length)| *length)
+    }
+
+    /// Whether an ambiguous name at `tokens[position..position + length]` means the place.
+    fn reads_as_place(
+        &self,
+        tokens: &[Token<'_>],
+        position: usize,
+        length: usize,
+        found_so_far: &[usize],
+    ) -> bool {
+        if !tokens[position].is_capitalised() {
+            return false;
+        }
+        let after: Vec<&str> = tokens[position + length..]
+            .iter()
+            .take(3)
+            .map(|t| t.lower.as_str())
+            .collect();
+        let followed_by_place_word = PLACE_AFTER.iter().any(|words| {
+            words.len() <= after.len() && words.iter().zip(&after).all(|(want, got)| want == got)
+        });
+        let next_is_authority = after.first().is_some_and(|word| *word == "and")
+            && self.unambiguous_authority_at(tokens, position + length + 1);
+        if followed_by_place_word && after.first() != Some(&"and") || next_is_authority {
+            return true;
+        }
+        if tokens
+            .get(position + length)
+            .is_some_and(|next| next.punctuation_before.contains(','))
+            && self.unambiguous_authority_at(tokens, position + length)
+        {
+            return true;
+        }
+        if starts_sentence(tokens, position) {
+            return false;
+        }
+        let previous = &tokens[position - 1];
+        let in_a_list = !found_so_far.is_empty()
+            && (tokens[position].punctuation_before.contains(',') || previous.lower == "and");
+        in_a_list
+            || PLACE_BEFORE.contains(&previous.lower.as_str()) && !previous.is_capitalised()
+            || PLACE_BEFORE.contains(&previous.lower.as_str()) && starts_sentence(tokens, position - 1)
+    }
+
+    fn unambiguous_authority_at(&self, tokens: &[Token<'_>], position: usize) -> bool {
+        position < tokens.len()
+            && self
+                .longest_phrase_at(tokens, position)
+                .is_some_and(|(phrase, _)| {
+                    matches!(phrase.meaning, Meaning::Authority { ambiguous: false, .. })
+                })
+    }
+
+    fn load() -> Self {
+        let mut authorities = Vec::new();
+        let mut aliases: Vec<(usize, String)> = Vec::new();
+        for row in read_rows(include_str!("../data/local_authorities.csv")) {
+            let index = authorities.len();
+            aliases.push((index, row.get("name").clone()));
+            for alias in row
+                .get("also_known_as")
+                .split(';')
+                .filter(|a| !a.trim().is_empty())
+            {
+                aliases.push((index, alias.trim().to_owned()));
+            }
+            authorities.push(authority(&row, None));
+        }
+        for row in read_rows(include_str!("../data/predecessor_authorities.csv")) {
+            let index = authorities.len();
+            aliases.push((index, row.get("name").clone()));
+            let abolition = Abolition {
+                date: row.get("abolished").clone(),
+                successors: row
+                    .get("successors")
+                    .split(';')
+                    .map(|s| s.trim().to_owned())
+                    .collect(),
+            };
+            authorities.push(authority(&row, Some(abolition)));
+        }
+        for (gss, extra) in EXTRA_ALIASES {
+            if let Some(index) = authorities.iter().position(|la| la.gss_code == *gss) {
+                aliases.extend(extra.iter().map(|alias| (index, (*alias).to_owned())));
+            }
+        }
+        let mut by_first_token: HashMap<String, Vec<Phrase>> = HashMap::new();
+        for (index, alias) in aliases {
+            // "Bristol, City of" → "Bristol"; "Kingston Upon Hull, City of" → "Kingston Upon Hull".
+            let alias = alias
+                .split(", City of")
+                .next()
+                .unwrap_or(&alias)
+                .replace(", County of", "");
+            let tokens = phrase_tokens(&alias);
+            let ambiguous = tokens.len() == 1 && AMBIGUOUS.contains(&tokens[0].as_str());
+            add_phrase(
+                &mut by_first_token,
+                tokens,
+                Meaning::Authority { index, ambiguous },
+            );
+        }
+        for (trap, gss) in TRAPS {
+            let index = authorities.iter().position(|la| la.gss_code == *gss);
+            add_phrase(&mut by_first_token, phrase_tokens(trap), Meaning::Trap { index });
+        }
+        Self {
+            authorities,
+            by_first_token,
+        }
+    }
+}
+
+fn add_phrase(table: &mut HashMap<String, Vec<Phrase>>, tokens: Vec<String>, meaning: Meaning) {
+    let Some(first) = tokens.first().cloned() else {
+        return;
+    };
+    let phrases = table.entry(first).or_default();
+    if !phrases.iter().any(|phrase| phrase.tokens == tokens) {
+        phrases.push(Phrase { tokens, meaning });
+    }
+}
+
+struct Row(HashMap<String, String>);
+
+impl Row {
+    fn get(&self, column: &str) -> &String {
+        static EMPTY: String = String::new();
+        self.0.get(column).unwrap_or(&EMPTY)
+    }
+}
+
+/// The compiled-in CSVs are ours and tested; a malformed row is skipped, never a panic.
+fn read_rows(csv_text: &str) -> Vec<Row> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let Ok(headers) = reader.headers().cloned() else {
+        return Vec::new();
+    };
+    reader
+        .records()
+        .filter_map(Result::ok)
+        .map(|record| {
+            Row(headers
+                .iter()
+                .zip(record.iter())
+                .map(|(h, v)| (h.to_owned(), v.to_owned()))
+                .collect())
+        })
+        .collect()
+}
+
+fn authority(row: &Row, abolished: Option<Abolition>) -> LocalAuthority {
+    let ons_name = row.get("name").clone();
+    let name = DISPLAY_NAMES
+        .iter()
+        .find(|(ons, _)| *ons == ons_name)
+        .map_or_else(|| ons_name.clone(), |(_, display)| (*display).to_owned());
+    LocalAuthority {
+        slug: slugify(&name),
+        name,
+        ons_name,
+        gss_code: row.get("gss_code").clone(),
+        urn: row.get("urn").clone(),
+        dfe_code: row.get("dfe_code").clone(),
+        la_type: row.get("la_type").clone(),
+        region: row.get("region").clone(),
+        abolished,
+    }
+}
+
+/// "Kingston upon Hull" → "kingston-upon-hull"; "St Helens" → "st-helens".
+pub fn slugify(name: &str) -> String {
+    phrase_tokens(&name.replace(['\'', '\u{2019}'], "")).join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<String> {
+        Gazetteer::get()
+            .find_in(text)
+            .into_iter()
+            .map(|la| la.gss_code.clone())
+            .collect()
+    }
+
+    #[test]
+    fn the_register_is_complete() {
+        let gazetteer = Gazetteer::get();
+        assert_eq!(
+            gazetteer
+                .authorities()
+                .iter()
+                .filter(|la| la.abolished.is_none())
+                .count(),
+            153
+        );
+        assert_eq!(gazetteer.authorities().len(), 156);
+        let st_helens = gazetteer.find("st-helens").unwrap();
+        assert_eq!(
+            (st_helens.name.as_str(), st_helens.gss_code.as_str()),
+            ("St Helens", "E08000013")
+        );
+        assert_eq!(gazetteer.find("E06000023").unwrap().name, "Bristol");
+        assert_eq!(
+            gazetteer
+                .find("Cumbria")
+                .unwrap()
+                .abolished
+                .as_ref()
+                .unwrap()
+                .successors
+                .len(),
+            2
+        );
+        let referenced = EXTRA_ALIASES
+            .iter()
+            .map(|(gss, _)| *gss)
+            .chain(TRAPS.iter().map(|(_, gss)| *gss));
+        for gss in referenced.filter(|gss| !gss.is_empty()) {
+            assert!(gazetteer.find(gss).is_some(), "{gss} is not in the register");
+        }
+    }
+
+    #[test]
+    fn spellings_people_use() {
+        for text in ["St Helens council", "St. Helens", "in St Helen's", "Saint Helens"] {
+            assert_eq!(codes(text), ["E08000013"], "{text}");
+        }
+        assert_eq!(codes("Bristol City Council"), ["E06000023"]);
+        assert_eq!(codes("Bristol, City of"), ["E06000023"]);
+        assert_eq!(codes("services in Hull"), ["E06000010"]);
+        assert_eq!(codes("Kingston upon Hull"), ["E06000010"]);
+        assert_eq!(codes("County Durham"), ["E06000047"]);
+        assert_eq!(codes("children in Durham"), ["E06000047"]);
+        assert_eq!(
+            codes("North Northamptonshire and Northamptonshire"),
+            ["E06000061", "E10000021"]
+        );
+    }
+
+    #[test]
+    fn classic_traps() {
+        assert!(codes("Reading between the lines of the care review").is_empty());
+        assert_eq!(codes("Reading Borough Council was judged good"), ["E06000038"]);
+        assert!(codes("Ministers bury the report").is_empty());
+        assert!(codes("Bury the hatchet, says minister").is_empty());
+        assert_eq!(codes("Bury Council's children's services"), ["E08000002"]);
+        assert!(codes("Wigan Athletic fans raise money").is_empty());
+        assert!(codes("Derby Day crowds").is_empty());
+        assert!(codes("Kent State University study").is_empty());
+        assert_eq!(codes("A children's home in Sutton Coldfield"), ["E08000025"]);
+        assert!(codes("Newcastle-under-Lyme MP speaks").is_empty());
+        assert_eq!(codes("Richmond, North Yorkshire"), ["E06000065"]);
+        assert!(codes("Dr Anna Sutton said").is_empty());
+        assert_eq!(
+            codes("Ofsted judged Croydon, Sutton and Merton good"),
+            ["E09000008", "E09000029", "E09000024"]
+        );
+    }
+}
