@@ -9,13 +9,20 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use csfeed_core::SourceId;
-use csfeed_fetch::{FetchOutcome, Fetcher, Validators};
+use csfeed_core::{Article, ArticleId, Source, SourceKind, canonical_url};
+use csfeed_fetch::{FetchOutcome, Fetched, Fetcher, Validators};
+use csfeed_ingest::{CompiledSelectors, ExtractedPage, Listing};
 use csfeed_store::{FetchResult, SourceRecord, Store, UpsertCounts};
 use futures::StreamExt;
 use indicatif::ProgressBar;
+use std::sync::Arc;
 use tracing::{info, warn};
+use url::Url;
 
 use crate::settings::FetchSettings;
+
+/// A feed item with less text than this is completed from its page when `full_text` is set.
+const EXCERPT_CHARS: usize = 600;
 
 /// What happened to one source in a cycle.
 #[derive(Debug, Clone)]
@@ -243,20 +250,19 @@ impl Pipeline {
             retry_after: None,
             reason,
         };
-        let parsed = {
-            let id = source.id.clone();
-            let location = fetched.final_url.clone();
-            let content_type = fetched.content_type.clone();
-            let body = fetched.body.clone();
-            tokio::task::spawn_blocking(move || {
-                csfeed_ingest::parse_feed(&id, &body, content_type.as_deref(), Some(&location))
-            })
-            .await
-            .map_err(|error| failure(format!("parser crashed: {error}")))?
-            .map_err(|error| failure(error.to_string()))?
+        let articles = match source.kind {
+            SourceKind::Feed => {
+                let articles = self.parse_feed(source, &fetched).await.map_err(failure)?;
+                if source.options.full_text {
+                    self.complete_excerpts(articles).await
+                } else {
+                    articles
+                }
+            }
+            SourceKind::Html => self.harvest_listing(source, &fetched).await.map_err(failure)?,
         };
         let counts = self
-            .store_blocking(move |store| store.upsert_articles(&parsed.articles, seen_at))
+            .store_blocking(move |store| store.upsert_articles(&articles, seen_at))
             .await
             .map_err(|error| failure(format!("could not store articles: {error}")))?;
         info!(source = %source.id, new = counts.new, changed = counts.updated, unchanged = counts.unchanged, "fetched source");
@@ -270,6 +276,132 @@ impl Pipeline {
             moved_to: fetched.permanent_redirect,
         };
         Ok((SourceOutcome::Updated(counts), result))
+    }
+
+    async fn parse_feed(&self, source: &Source, fetched: &Fetched) -> Result<Vec<Article>, String> {
+        let id = source.id.clone();
+        let location = fetched.final_url.clone();
+        let content_type = fetched.content_type.clone();
+        let body = fetched.body.clone();
+        tokio::task::spawn_blocking(move || {
+            csfeed_ingest::parse_feed(&id, &body, content_type.as_deref(), Some(&location))
+        })
+        .await
+        .map_err(|error| format!("parser crashed: {error}"))?
+        .map(|feed| feed.articles)
+        .map_err(|error| error.to_string())
+    }
+
+    /// For `full_text` feeds: items that carry only an excerpt get their page's text.
+    /// Stories already completed on an earlier fetch keep their stored text, so their pages
+    /// are not fetched again.
+    async fn complete_excerpts(&self, articles: Vec<Article>) -> Vec<Article> {
+        let mut completed = Vec::with_capacity(articles.len());
+        for article in articles {
+            // The teaser is cut by csfeed itself, so only the feed's own text is judged.
+            let excerpt_only = csfeed_ingest::looks_like_excerpt(&article.content_text)
+                || article.content_text.len() < EXCERPT_CHARS;
+            let Some(page_url) = article.url.clone().filter(|_| excerpt_only) else {
+                completed.push(article);
+                continue;
+            };
+            let id = article.id.clone();
+            let stored = self
+                .store_blocking(move |store| store.article(&id))
+                .await
+                .ok()
+                .flatten();
+            if let Some(stored) =
+                stored.filter(|stored| stored.article.content_text.len() > article.content_text.len())
+            {
+                completed.push(Article {
+                    content_html: stored.article.content_html,
+                    content_text: stored.article.content_text,
+                    local_authorities: stored.article.local_authorities,
+                    topics: stored.article.topics,
+                    url: stored.article.url,
+                    ..article
+                });
+                continue;
+            }
+            match self.fetch_page(&page_url, None).await {
+                Some(page) => completed.push(csfeed_ingest::complete_article(article, page)),
+                None => completed.push(article),
+            }
+        }
+        completed
+    }
+
+    /// For `html` sources: the listing page (and up to `max_pages` older ones), then the
+    /// page of each story not stored yet.
+    async fn harvest_listing(&self, source: &Source, first: &Fetched) -> Result<Vec<Article>, String> {
+        let Some(selectors) = source.options.html.clone() else {
+            return Err("kind = \"html\" needs a [sources.html] table of selectors".to_owned());
+        };
+        let compiled = Arc::new(CompiledSelectors::compile(&selectors).map_err(|error| error.to_string())?);
+        let mut items = parse_listing_blocking(first, compiled.clone()).await?;
+        let mut next = items.next_page.take();
+        let mut pages = 1;
+        while let Some(url) = next.take().filter(|_| pages < selectors.max_pages.max(1)) {
+            match self.fetcher.fetch(&url, &Validators::default()).await {
+                Ok(FetchOutcome::Fetched(page)) => {
+                    match parse_listing_blocking(&page, compiled.clone()).await {
+                        Ok(mut more) => {
+                            next = more.next_page.take();
+                            items.items.append(&mut more.items);
+                            pages += 1;
+                        }
+                        Err(error) => {
+                            warn!(source = %source.id, page = %url, error = %error, "older listing page unreadable")
+                        }
+                    }
+                }
+                Ok(FetchOutcome::NotModified { .. }) => {}
+                Err(error) => {
+                    warn!(source = %source.id, page = %url, error = %error, "older listing page failed")
+                }
+            }
+        }
+        let mut articles: Vec<Article> = Vec::new();
+        for item in items.items {
+            let id = ArticleId::derive(&source.id, canonical_url(&item.url).as_str());
+            if articles.iter().any(|article| article.id == id) {
+                continue;
+            }
+            let known_id = id.clone();
+            let known = self
+                .store_blocking(move |store| store.article(&known_id))
+                .await
+                .ok()
+                .flatten();
+            if let Some(known) = known {
+                // Stored already: its page is not fetched again.
+                articles.push(known.article);
+                continue;
+            }
+            let page = self.fetch_page(&item.url, compiled.content.clone()).await;
+            articles.push(csfeed_ingest::article_from_listing(&source.id, &item, page));
+        }
+        Ok(articles)
+    }
+
+    /// Fetches a story page and extracts it, off the async runtime; `None` (logged) when
+    /// the page cannot be had, so the story is kept with what the listing or feed gave.
+    async fn fetch_page(&self, url: &Url, content: Option<scraper::Selector>) -> Option<ExtractedPage> {
+        let fetched = match self.fetcher.fetch(url, &Validators::default()).await {
+            Ok(FetchOutcome::Fetched(fetched)) => fetched,
+            Ok(FetchOutcome::NotModified { .. }) => return None,
+            Err(error) => {
+                warn!(page = %url, error = %error, "story page could not be fetched");
+                return None;
+            }
+        };
+        tokio::task::spawn_blocking(move || {
+            let html = csfeed_fetch::decode_text(&fetched.body, fetched.content_type.as_deref());
+            csfeed_ingest::extract_page(&html, &fetched.final_url, content.as_ref(), Utc::now())
+        })
+        .await
+        .ok()
     }
 
     /// The healthy interval plus up to 10% jitter, so sources configured together drift
@@ -303,6 +435,25 @@ impl Pipeline {
         let store = self.store.clone();
         Ok(tokio::task::spawn_blocking(move || work(&store)).await??)
     }
+}
+
+/// Reads a listing page off the async runtime.
+async fn parse_listing_blocking(
+    page: &Fetched,
+    selectors: Arc<CompiledSelectors>,
+) -> Result<Listing, String> {
+    let (body, content_type, url) = (
+        page.body.clone(),
+        page.content_type.clone(),
+        page.final_url.clone(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let html = csfeed_fetch::decode_text(&body, content_type.as_deref());
+        csfeed_ingest::parse_listing(&html, &url, &selectors, Utc::now())
+    })
+    .await
+    .map_err(|error| format!("parser crashed: {error}"))?
+    .map_err(|error| error.to_string())
 }
 
 /// A failed fetch, parse or store, with what the server said when it answered.

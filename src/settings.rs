@@ -174,6 +174,10 @@ pub struct SourceSettings {
     pub interval: Option<Duration>,
     #[serde(default = "enabled")]
     pub enabled: bool,
+    #[serde(default)]
+    pub full_text: bool,
+    #[serde(default)]
+    pub html: Option<csfeed_core::HtmlSelectors>,
 }
 
 fn feed_kind() -> SourceKind {
@@ -267,6 +271,20 @@ impl LoadedSettings {
             }
             let url = resolve_source_url(&configured.url, &base_dir)
                 .with_context(|| format!("source {:?}", configured.id.as_str()))?;
+            let id = configured.id.as_str();
+            match (configured.kind, &configured.html) {
+                (SourceKind::Html, None) => bail!(
+                    "source {id:?} has kind = \"html\" but no [sources.html] table: give at least the item, title and link selectors"
+                ),
+                (SourceKind::Html, Some(selectors)) => {
+                    csfeed_ingest::CompiledSelectors::compile(selectors)
+                        .with_context(|| format!("source {id:?}"))?;
+                }
+                (SourceKind::Feed, Some(_)) => bail!(
+                    "source {id:?} has a [sources.html] table but kind = \"feed\": set kind = \"html\" or remove the table"
+                ),
+                (SourceKind::Feed, None) => {}
+            }
             sources.push(Source {
                 id: configured.id.clone(),
                 name: configured.name.clone(),
@@ -276,6 +294,10 @@ impl LoadedSettings {
                     .interval
                     .unwrap_or(self.settings.fetch.default_interval),
                 enabled: configured.enabled,
+                options: csfeed_core::SourceOptions {
+                    full_text: configured.full_text,
+                    html: configured.html.clone(),
+                },
             });
         }
         Ok(sources)

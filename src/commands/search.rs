@@ -103,6 +103,8 @@ fn hit_json(hit: &SearchHit) -> serde_json::Value {
         "title_html": hit.title_html,
         "snippet_html": hit.snippet_html,
         "summary": article.summary,
+        "local_authorities": article.local_authorities,
+        "topics": article.topics,
     })
 }
 

@@ -6,4 +6,5 @@ mod faults;
 mod helpers;
 mod inspect_feed;
 mod pipeline;
+mod scraping;
 mod web;

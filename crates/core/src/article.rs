@@ -75,6 +75,10 @@ pub struct Article {
     pub content_html: String,
     /// The full story as plain text, for indexing and excerpts.
     pub content_text: String,
+    /// GSS codes of the local authorities it is about.
+    pub local_authorities: Vec<String>,
+    /// Slugs of the topics it is about.
+    pub topics: Vec<String>,
 }
 
 impl Article {
@@ -90,6 +94,8 @@ impl Article {
             self.authors.join("\u{1f}"),
             self.summary.clone(),
             self.content_html.clone(),
+            self.local_authorities.join(","),
+            self.topics.join(","),
         ];
         for field in fields {
             hasher.update(field.as_bytes());

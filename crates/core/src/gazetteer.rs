@@ -79,7 +79,7 @@ const EXTRA_ALIASES: &[(&str, &[&str])] = &[
     ("E06000050", &["Cheshire West"]),
     ("E06000011", &["East Riding", "East Yorkshire"]),
     ("E08000021", &["Newcastle", "Newcastle City Council"]),
-    ("E06000055", &["Bedford Borough Council"]),
+    ("E06000055", &["Bedford", "Bedford Borough Council"]),
     ("E06000019", &["County of Herefordshire"]),
     ("E06000046", &["the Isle of Wight"]),
     ("E09000027", &["Richmond council", "Richmond borough"]),
@@ -88,52 +88,58 @@ const EXTRA_ALIASES: &[(&str, &[&str])] = &[
     ("E09000001", &["City of London Corporation"]),
 ];
 
-/// Names that are also common words, surnames or other places: they need context.
-const AMBIGUOUS: &[&str] = &[
+/// Names that are also everyday English words: they count only capitalised (or followed
+/// by "council" and the like) and in a place-like context.
+const COMMON_WORDS: &[&str] = &[
     "reading",
     "bury",
-    "sutton",
     "hull",
-    "wakefield",
-    "brent",
-    "derby",
-    "kent",
-    "york",
-    "halton",
-    "bolton",
-    "dudley",
-    "merton",
-    "barnet",
-    "poole",
-    "bradford",
-    "harrow",
-    "westminster",
     "bath",
-    "windsor",
+    "slough",
     "stoke",
-    "newcastle",
-    "durham",
+    "brent",
+    "westminster",
+];
+
+/// Names that are also people's names: they count unless a capitalised word (a first name
+/// or title) comes just before, or a reporting verb just after ("Sutton said").
+const PERSON_NAMES: &[&str] = &[
+    "sutton",
+    "wakefield",
+    "derby",
+    "poole",
+    "windsor",
     "bedford",
     "blackburn",
     "stockton",
-    "brighton",
-    "lincoln",
-    "rutland",
-    "wigan",
-    "sefton",
-    "trafford",
-    "plymouth",
-    "luton",
-    "slough",
-    "greenwich",
-    "bromley",
-    "bexley",
-    "havering",
-    "medway",
-    "torbay",
-    "swindon",
-    "bournemouth",
+    "dudley",
+    "merton",
+    "bradford",
+    "newcastle",
+    "barnet",
+    "bolton",
+    "kent",
+    "halton",
+    "durham",
 ];
+
+/// Words after a name that make it something other than a council.
+const NOT_A_PLACE_AFTER: &[&[&str]] = &[
+    &["university"],
+    &["cricket"],
+    &["county", "cricket"],
+    &["county", "fc"],
+    &["city", "fc"],
+    &["fc"],
+    &["rovers"],
+    &["united"],
+    &["athletic"],
+    &["wanderers"],
+    &["albion"],
+];
+
+/// Reporting verbs after a person's name.
+const REPORTING_VERBS: &[&str] = &["said", "says", "told", "added", "explained", "wrote", "argued"];
 
 /// Phrases matched before any authority: (phrase, GSS code it means, or "" for none).
 const TRAPS: &[(&str, &str)] = &[
@@ -166,6 +172,12 @@ const TRAPS: &[(&str, &str)] = &[
     ("Duke of York", ""),
     ("Brent crude", ""),
     ("Birmingham, Alabama", ""),
+    ("New Hampshire", ""),
+    ("Norfolk, Virginia", ""),
+    ("Durham, North Carolina", ""),
+    ("New England", ""),
+    ("Greenwich Mean Time", ""),
+    ("Rutland Water", "E06000017"),
     ("Hampshire cricket", ""),
     ("Surrey cricket", ""),
     ("Kent cricket", ""),
@@ -227,8 +239,19 @@ struct Phrase {
 
 #[derive(Debug, Clone, Copy)]
 enum Meaning {
-    Authority { index: usize, ambiguous: bool },
+    Authority { index: usize, ambiguity: Ambiguity },
     Trap { index: Option<usize> },
+}
+
+/// Why a name might not mean the council.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ambiguity {
+    /// Only a council (or a multi-word name): matches anywhere.
+    None,
+    /// Also an everyday word ("reading", "bury").
+    CommonWord,
+    /// Also a person's name ("Sutton", "Dudley").
+    PersonName,
 }
 
 /// The register and its match table.
@@ -276,8 +299,8 @@ impl Gazetteer {
                     found.extend(index);
                     position += length;
                 }
-                Meaning::Authority { index, ambiguous } => {
-                    if !ambiguous || self.reads_as_place(&tokens, position, length, &found) {
+                Meaning::Authority { index, ambiguity } => {
+                    if self.reads_as_place(&tokens, position, length, ambiguity, &found) {
                         found.push(index);
                         position += length;
                     } else {
@@ -311,46 +334,75 @@ impl Gazetteer {
             .max_by_key(|(_, length)| *length)
     }
 
-    /// Whether an ambiguous name at `tokens[position..position + length]` means the place.
+    /// Whether the name at `tokens[position..position + length]` means the council.
     fn reads_as_place(
+        &self,
+        tokens: &[Token<'_>],
+        position: usize,
+        length: usize,
+        ambiguity: Ambiguity,
+        found_so_far: &[usize],
+    ) -> bool {
+        let after: Vec<&str> = tokens[position + length..]
+            .iter()
+            .take(3)
+            .map(|t| t.lower.as_str())
+            .collect();
+        let starts_with = |words: &&[&str]| {
+            words.len() <= after.len() && words.iter().zip(&after).all(|(want, got)| want == got)
+        };
+        let previous = position.checked_sub(1).map(|index| &tokens[index]);
+        let after_university_of =
+            position >= 2 && tokens[position - 2].lower == "university" && tokens[position - 1].lower == "of";
+        if NOT_A_PLACE_AFTER.iter().any(starts_with) || after_university_of {
+            return false;
+        }
+        let followed_by_place_word = PLACE_AFTER
+            .iter()
+            .filter(|words| words[0] != "and")
+            .any(starts_with);
+        let in_a_list = self.listed_with_other_councils(tokens, position, length, found_so_far);
+        match ambiguity {
+            Ambiguity::None => true,
+            Ambiguity::PersonName => {
+                let after_first_name =
+                    previous.is_some_and(|word| word.is_capitalised()) && !starts_sentence(tokens, position);
+                let reported = after.first().is_some_and(|word| REPORTING_VERBS.contains(word));
+                followed_by_place_word
+                    || in_a_list
+                    || (!after_first_name && !reported && tokens[position].is_capitalised())
+            }
+            Ambiguity::CommonWord => {
+                if followed_by_place_word || in_a_list {
+                    return true;
+                }
+                if !tokens[position].is_capitalised() || starts_sentence(tokens, position) {
+                    return false;
+                }
+                previous.is_some_and(|word| PLACE_BEFORE.contains(&word.lower.as_str()))
+            }
+        }
+    }
+
+    /// True when other councils stand next to this name in a list ("Croydon, Sutton and Merton").
+    fn listed_with_other_councils(
         &self,
         tokens: &[Token<'_>],
         position: usize,
         length: usize,
         found_so_far: &[usize],
     ) -> bool {
-        if !tokens[position].is_capitalised() {
-            return false;
-        }
-        let after: Vec<&str> = tokens[position + length..]
-            .iter()
-            .take(3)
-            .map(|t| t.lower.as_str())
-            .collect();
-        let followed_by_place_word = PLACE_AFTER.iter().any(|words| {
-            words.len() <= after.len() && words.iter().zip(&after).all(|(want, got)| want == got)
-        });
-        let next_is_authority = after.first().is_some_and(|word| *word == "and")
-            && self.unambiguous_authority_at(tokens, position + length + 1);
-        if followed_by_place_word && after.first() != Some(&"and") || next_is_authority {
-            return true;
-        }
-        if tokens
-            .get(position + length)
-            .is_some_and(|next| next.punctuation_before.contains(','))
-            && self.unambiguous_authority_at(tokens, position + length)
-        {
-            return true;
-        }
-        if starts_sentence(tokens, position) {
-            return false;
-        }
-        let previous = &tokens[position - 1];
-        let in_a_list = !found_so_far.is_empty()
-            && (tokens[position].punctuation_before.contains(',') || previous.lower == "and");
-        in_a_list
-            || PLACE_BEFORE.contains(&previous.lower.as_str()) && !previous.is_capitalised()
-            || PLACE_BEFORE.contains(&previous.lower.as_str()) && starts_sentence(tokens, position - 1)
+        let next = position + length;
+        let joined_to_next = tokens
+            .get(next)
+            .is_some_and(|token| token.punctuation_before.contains(','))
+            && self.unambiguous_authority_at(tokens, next)
+            || tokens.get(next).is_some_and(|token| token.lower == "and")
+                && self.unambiguous_authority_at(tokens, next + 1);
+        let joined_to_previous = !found_so_far.is_empty()
+            && position > 0
+            && (tokens[position].punctuation_before.contains(',') || tokens[position - 1].lower == "and");
+        joined_to_next || joined_to_previous
     }
 
     fn unambiguous_authority_at(&self, tokens: &[Token<'_>], position: usize) -> bool {
@@ -358,7 +410,13 @@ impl Gazetteer {
             && self
                 .longest_phrase_at(tokens, position)
                 .is_some_and(|(phrase, _)| {
-                    matches!(phrase.meaning, Meaning::Authority { ambiguous: false, .. })
+                    matches!(
+                        phrase.meaning,
+                        Meaning::Authority {
+                            ambiguity: Ambiguity::None,
+                            ..
+                        }
+                    )
                 })
     }
 
@@ -404,11 +462,15 @@ impl Gazetteer {
                 .unwrap_or(&alias)
                 .replace(", County of", "");
             let tokens = phrase_tokens(&alias);
-            let ambiguous = tokens.len() == 1 && AMBIGUOUS.contains(&tokens[0].as_str());
+            let ambiguity = match tokens.as_slice() {
+                [word] if COMMON_WORDS.contains(&word.as_str()) => Ambiguity::CommonWord,
+                [word] if PERSON_NAMES.contains(&word.as_str()) => Ambiguity::PersonName,
+                _ => Ambiguity::None,
+            };
             add_phrase(
                 &mut by_first_token,
                 tokens,
-                Meaning::Authority { index, ambiguous },
+                Meaning::Authority { index, ambiguity },
             );
         }
         for (trap, gss) in TRAPS {

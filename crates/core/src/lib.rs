@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod article;
+mod canonical;
 pub mod gazetteer;
 mod source;
 mod tags;
@@ -14,7 +15,8 @@ mod text;
 pub mod topics;
 
 pub use article::{Article, ArticleId};
+pub use canonical::canonical_url;
 pub use gazetteer::{Gazetteer, LocalAuthority};
-pub use source::{Source, SourceId, SourceIdError, SourceKind};
+pub use source::{HtmlSelectors, Source, SourceId, SourceIdError, SourceKind, SourceOptions};
 pub use tags::{Tags, tag_article, tag_text};
 pub use topics::{TOPICS, Topic, topic_mentions};

@@ -69,6 +69,8 @@ impl<'de> Deserialize<'de> for SourceId {
 pub enum SourceKind {
     /// An RSS 0.9x/1.0/2.0, Atom or JSON Feed document.
     Feed,
+    /// A news listing page without a feed, scraped with CSS selectors.
+    Html,
 }
 
 impl SourceKind {
@@ -76,6 +78,7 @@ impl SourceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::Feed => "feed",
+            SourceKind::Html => "html",
         }
     }
 
@@ -83,9 +86,57 @@ impl SourceKind {
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "feed" => Some(SourceKind::Feed),
+            "html" => Some(SourceKind::Html),
             _ => None,
         }
     }
+}
+
+/// How to read an `html` source: CSS selectors for its listing page and article pages.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlSelectors {
+    /// Each story on the listing page.
+    pub item: String,
+    /// The story's headline, inside the item.
+    pub title: String,
+    /// The link to the story's page, inside the item (`href` is read).
+    pub link: String,
+    /// The story's date, inside the item (a `datetime` attribute is preferred to text).
+    #[serde(default)]
+    pub date: Option<String>,
+    /// A chrono format for the date text (e.g. "%d %B %Y"); common formats are tried
+    /// without it.
+    #[serde(default)]
+    pub date_format: Option<String>,
+    /// The teaser, inside the item.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// The link to the next (older) listing page.
+    #[serde(default)]
+    pub next_page: Option<String>,
+    /// Listing pages read per fetch, the first included.
+    #[serde(default = "default_max_pages")]
+    pub max_pages: usize,
+    /// The article body on story pages; when unset, a readability extractor finds it.
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+fn default_max_pages() -> usize {
+    1
+}
+
+/// Per-source options beyond the basics.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceOptions {
+    /// For feeds: fetch the page of items that carry only an excerpt, and keep its text.
+    #[serde(default)]
+    pub full_text: bool,
+    /// For `html` sources: how to read the pages.
+    #[serde(default)]
+    pub html: Option<HtmlSelectors>,
 }
 
 /// A place csfeed polls for news: one feed URL with its schedule.
@@ -103,6 +154,8 @@ pub struct Source {
     pub interval: Duration,
     /// Disabled sources are kept (with their articles) but never fetched.
     pub enabled: bool,
+    /// Full-text and scraping options.
+    pub options: SourceOptions,
 }
 
 #[cfg(test)]

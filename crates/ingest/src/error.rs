@@ -13,6 +13,14 @@ pub enum IngestError {
         /// The feed the page advertises with `<link rel="alternate">`, if any.
         feed_link: Option<String>,
     },
+    /// A configured CSS selector does not parse.
+    #[error("invalid CSS {0}")]
+    BadSelector(String),
+    /// A listing page where the item selector found nothing.
+    #[error(
+        "no stories found on the listing page: check the source's item selector (the site may have changed its layout)"
+    )]
+    NoItems,
     /// Bytes the feed parser could not make sense of.
     #[error("not a valid RSS, Atom or JSON feed: {0}")]
     NotAFeed(String),

@@ -1,17 +1,14 @@
 //! Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed) to articles, through feed-rs.
 
-use chrono::{DateTime, Utc};
-use csfeed_core::{Article, ArticleId, SourceId};
+use csfeed_core::{Article, SourceId};
 use feed_rs::model::{Entry, Text};
 use scraper::{Html, Selector};
 use serde::Serialize;
 use url::Url;
 
 use crate::IngestError;
+use crate::article::Draft;
 use crate::html::{collapse_whitespace, html_to_text, sanitize_html};
-
-/// Longest teaser kept in [`Article::summary`], in characters.
-const SUMMARY_MAX_CHARS: usize = 320;
 
 /// A parsed feed: its title and its items as normalised articles, in document order.
 #[derive(Debug, Clone, Serialize)]
@@ -101,18 +98,12 @@ fn to_article(source: &SourceId, entry: Entry, location: Option<&Url>) -> Option
         })
         .unwrap_or_default();
     let content_text = html_to_text(&content_html);
-    let summary_text = entry
+    let summary = entry
         .summary
         .as_ref()
         .map(text_to_plain)
         .filter(|summary| !summary.is_empty())
-        .unwrap_or_else(|| collapse_whitespace(&content_text));
-    let title = entry.title.as_ref().map(text_to_plain).unwrap_or_default();
-    let title = if title.is_empty() {
-        untitled(&summary_text)
-    } else {
-        title
-    };
+        .unwrap_or_default();
     let authors = entry
         .authors
         .iter()
@@ -120,25 +111,21 @@ fn to_article(source: &SourceId, entry: Entry, location: Option<&Url>) -> Option
         .map(collapse_whitespace)
         .filter(|name| !name.is_empty())
         .collect();
-    Some(Article {
-        id: ArticleId::derive(source, &guid),
-        source: source.clone(),
-        guid,
-        url,
-        title,
-        published: entry.published.filter(plausible),
-        updated: entry.updated.filter(plausible),
-        authors,
-        summary: truncate_words(&summary_text, SUMMARY_MAX_CHARS),
-        content_html,
-        content_text,
-    })
-}
-
-/// Dates far in the future are a publisher's bug; keeping them would pin the story to the
-/// top of every "newest" list.
-fn plausible(date: &DateTime<Utc>) -> bool {
-    *date < Utc::now() + chrono::Duration::days(2)
+    Some(
+        Draft {
+            source: source.clone(),
+            key: guid,
+            url,
+            title: entry.title.as_ref().map(text_to_plain).unwrap_or_default(),
+            published: entry.published,
+            updated: entry.updated,
+            authors,
+            summary,
+            content_html,
+            content_text,
+        }
+        .finish(),
+    )
 }
 
 fn resolve(href: &str, location: Option<&Url>) -> Option<Url> {
@@ -169,25 +156,6 @@ fn text_to_safe_html(text: &Text, base: Option<&Url>) -> String {
     } else {
         sanitize_html(&text.content, base)
     }
-}
-
-fn untitled(summary: &str) -> String {
-    let teaser = truncate_words(summary, 80);
-    if teaser.is_empty() {
-        "(untitled)".to_owned()
-    } else {
-        teaser
-    }
-}
-
-/// Cuts `text` at a word boundary so it is at most `max_chars` characters plus an ellipsis.
-fn truncate_words(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max_chars).collect();
-    let at_word = cut.rfind(' ').map_or(cut.as_str(), |space| &cut[..space]);
-    format!("{}…", at_word.trim_end_matches([',', ';', ':', ' ']))
 }
 
 /// Prepares decoded text for the XML parser: leading whitespace and a stray BOM go, as do
@@ -358,11 +326,5 @@ mod tests {
         )
         .unwrap();
         assert_eq!(mislabelled.articles[0].title, "\u{a3}5,800 in Cr\u{e9}ditville");
-    }
-
-    #[test]
-    fn long_teasers_are_cut_at_a_word() {
-        let cut = truncate_words(&"word ".repeat(200), 30);
-        assert!(cut.ends_with("word…") && cut.chars().count() <= 31, "{cut}");
     }
 }

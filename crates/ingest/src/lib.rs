@@ -6,10 +6,18 @@
 //! whose identity is stable across re-fetches. `csfeed inspect-feed` calls exactly this code.
 #![deny(missing_docs)]
 
+mod article;
+mod dates;
 mod error;
+mod extract;
 mod feed;
 mod html;
+mod listing;
 
+pub use article::{article_from_listing, complete_article, looks_like_excerpt};
+pub use dates::parse_date;
 pub use error::IngestError;
+pub use extract::{ExtractedPage, extract_page};
 pub use feed::{ParsedFeed, parse_feed};
 pub use html::{html_to_text, sanitize_html};
+pub use listing::{CompiledSelectors, Listing, ListingItem, parse_listing};

@@ -47,6 +47,8 @@ mod tests {
             summary: body.chars().take(60).collect(),
             content_html: format!("<p>{body}</p>"),
             content_text: body.into(),
+            local_authorities: vec![],
+            topics: vec![],
         }
     }
 
@@ -69,6 +71,7 @@ mod tests {
                 kind: SourceKind::Feed,
                 interval: Duration::from_secs(60),
                 enabled: true,
+                options: Default::default(),
             })
             .collect();
         store.sync_sources(&sources).unwrap();

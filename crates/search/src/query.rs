@@ -43,6 +43,10 @@ pub struct SearchRequest {
     pub query: String,
     /// Only articles from this source.
     pub source: Option<SourceId>,
+    /// Only articles about the council with this GSS code.
+    pub local_authority: Option<String>,
+    /// Only articles on the topic with this slug.
+    pub topic: Option<String>,
     /// Only articles dated at or after this.
     pub from: Option<DateTime<Utc>>,
     /// Only articles dated before this.

@@ -8,7 +8,7 @@ use tantivy::schema::{
 use tantivy::{DateTime, TantivyDocument};
 
 /// Bumped whenever the schema or analysis changes; an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Tantivy's built-in English analyzer: simple tokenizer, lower-casing, Porter stemming.
 const ENGLISH: &str = "en_stem";
@@ -22,6 +22,10 @@ pub(crate) struct Fields {
     pub summary: Field,
     pub body: Field,
     pub date: Field,
+    /// GSS codes of the councils an article is about.
+    pub local_authority: Field,
+    /// Topic slugs.
+    pub topic: Field,
 }
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
@@ -43,6 +47,8 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
                 .set_fast()
                 .set_precision(DateTimePrecision::Seconds),
         ),
+        local_authority: builder.add_text_field("la", STRING),
+        topic: builder.add_text_field("topic", STRING),
     };
     (builder.build(), fields)
 }
@@ -55,6 +61,12 @@ pub(crate) fn to_document(fields: &Fields, record: &ArticleRecord) -> TantivyDoc
     document.add_text(fields.title, &article.title);
     document.add_text(fields.summary, &article.summary);
     document.add_text(fields.body, &article.content_text);
+    for gss in &article.local_authorities {
+        document.add_text(fields.local_authority, gss);
+    }
+    for topic in &article.topics {
+        document.add_text(fields.topic, topic);
+    }
     document.add_date(
         fields.date,
         DateTime::from_timestamp_secs(record.display_date().timestamp()),

@@ -46,7 +46,7 @@ pub struct UpsertCounts {
 
 const ARTICLE_COLUMNS: &str = "a.id, a.source_id, a.guid, a.url, a.title, a.published_at,
     a.updated_at, a.first_seen_at, a.changed_at, a.authors, a.summary, a.content_html,
-    a.content_text, a.change_seq, s.name";
+    a.content_text, a.change_seq, s.name, a.local_authorities, a.topics";
 
 impl Store {
     /// Stores `articles` in one transaction: new ones are inserted, changed ones updated in
@@ -95,8 +95,9 @@ impl Store {
                     .prepare_cached(
                         "INSERT OR REPLACE INTO articles (id, source_id, guid, url, title,
                              published_at, updated_at, first_seen_at, changed_at, sort_at, authors,
-                             summary, content_html, content_text, fingerprint, change_seq)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                             summary, content_html, content_text, fingerprint, change_seq,
+                             local_authorities, topics)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                     )?
                     .execute(params![
                         article.id.as_str(),
@@ -115,6 +116,8 @@ impl Store {
                         article.content_text,
                         fingerprint,
                         next_seq,
+                        json_list(&article.local_authorities),
+                        json_list(&article.topics),
                     ])?;
                 next_seq += 1;
             }
@@ -214,6 +217,10 @@ impl Store {
     }
 }
 
+fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}
+
 fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ArticleRecord, StoreError>> {
     let id: String = row.get(0)?;
     let source: String = row.get(1)?;
@@ -230,6 +237,8 @@ fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ArticleRecord, Sto
     let content_text: String = row.get(12)?;
     let change_seq: i64 = row.get(13)?;
     let source_name: String = row.get(14)?;
+    let local_authorities: String = row.get(15)?;
+    let topics: String = row.get(16)?;
     Ok((|| {
         let corrupt = |what: &'static str, value: &str| StoreError::Corrupt {
             what,
@@ -252,6 +261,9 @@ fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ArticleRecord, Sto
                 summary,
                 content_html,
                 content_text,
+                local_authorities: serde_json::from_str(&local_authorities)
+                    .map_err(|_| corrupt("local authorities", &local_authorities))?,
+                topics: serde_json::from_str(&topics).map_err(|_| corrupt("topics", &topics))?,
             },
             source_name,
             first_seen_at: from_db(first_seen)?,

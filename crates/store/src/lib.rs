@@ -76,6 +76,7 @@ mod tests {
             kind: SourceKind::Feed,
             interval: Duration::from_secs(1800),
             enabled: true,
+            options: Default::default(),
         }
     }
 
@@ -93,6 +94,8 @@ mod tests {
             summary: "teaser".into(),
             content_html: "<p>body</p>".into(),
             content_text: "body".into(),
+            local_authorities: vec![],
+            topics: vec![],
         }
     }
 

@@ -70,6 +70,12 @@ const MIGRATIONS: &[&str] = &[
         checked_at     INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 3: source options (scraping, full text); article tags.
+    r#"
+    ALTER TABLE sources ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE articles ADD COLUMN local_authorities TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE articles ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

@@ -115,7 +115,7 @@ const SOURCE_COLUMNS: &str = "s.id, s.name, s.url, s.kind, s.interval_secs, s.en
     f.etag, f.last_modified, f.next_due_at,
     (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id),
     s.fetch_url, f.redirect_to, f.redirect_seen, f.last_body_bytes, f.bytes_saved, f.fetches,
-    f.not_modified";
+    f.not_modified, s.options";
 
 impl Store {
     /// Makes the stored sources match `configured`: new ones are added, changed ones
@@ -127,10 +127,10 @@ impl Store {
             transaction.execute("UPDATE sources SET in_config = 0", [])?;
             for source in configured {
                 transaction.execute(
-                    "INSERT INTO sources (id, name, url, kind, interval_secs, enabled, in_config)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
+                    "INSERT INTO sources (id, name, url, kind, interval_secs, enabled, in_config, options)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)
                      ON CONFLICT(id) DO UPDATE SET name = ?2, url = ?3, kind = ?4,
-                         interval_secs = ?5, enabled = ?6, in_config = 1,
+                         interval_secs = ?5, enabled = ?6, in_config = 1, options = ?7,
                          fetch_url = CASE WHEN url = ?3 THEN fetch_url ELSE NULL END",
                     params![
                         source.id.as_str(),
@@ -139,6 +139,7 @@ impl Store {
                         source.kind.as_str(),
                         source.interval.as_secs() as i64,
                         source.enabled,
+                        serde_json::to_string(&source.options).unwrap_or_else(|_| "{}".to_owned()),
                     ],
                 )?;
                 transaction.execute(
@@ -340,6 +341,7 @@ fn source_from_row(row: &Row<'_>) -> rusqlite::Result<Result<SourceRecord, Store
     let bytes_saved: Option<i64> = row.get(20)?;
     let fetches: Option<i64> = row.get(21)?;
     let not_modified: Option<i64> = row.get(22)?;
+    let options: String = row.get(23)?;
     let count = |value: Option<i64>| value.unwrap_or(0).max(0) as u64;
     Ok((|| {
         let corrupt = |what: &'static str, value: &str| StoreError::Corrupt {
@@ -354,6 +356,7 @@ fn source_from_row(row: &Row<'_>) -> rusqlite::Result<Result<SourceRecord, Store
                 kind: SourceKind::parse(&kind).ok_or_else(|| corrupt("source kind", &kind))?,
                 interval: Duration::from_secs(interval_secs.max(0) as u64),
                 enabled,
+                options: serde_json::from_str(&options).map_err(|_| corrupt("source options", &options))?,
             },
             moved_to: fetch_url
                 .as_deref()

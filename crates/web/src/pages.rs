@@ -73,8 +73,8 @@ struct SearchPage {
     feed_href: String,
     relevance_href: String,
     newest_href: String,
-    source_filter: Option<String>,
-    unfiltered_href: String,
+    /// Active filters as (description, link to the search without it).
+    filters: Vec<(String, String)>,
 }
 
 /// `/search?q=&source=&from=&to=&sort=&page=`: ranked, highlighted, paginated results.
@@ -124,18 +124,35 @@ pub(crate) async fn search(
         next_href: (last_shown < results.total).then(|| page_href(params.page + 1)),
         relevance_href: with_sort(None),
         newest_href: with_sort(Some("newest")),
-        source_filter: params.source.as_ref().map(|source| {
-            results
-                .hits
-                .first()
-                .map_or_else(|| source.to_string(), |hit| hit.record.source_name.clone())
-        }),
-        unfiltered_href: {
-            let mut unfiltered = params.clone();
-            unfiltered.source = None;
-            format!("/search?{}", unfiltered.query_string(None))
-        },
+        filters: active_filters(
+            &params,
+            results.hits.first().map(|hit| hit.record.source_name.as_str()),
+        ),
     })
+}
+
+/// The filters a search has, each with the link that removes it.
+fn active_filters(params: &SearchParams, source_name: Option<&str>) -> Vec<(String, String)> {
+    let without = |change: &dyn Fn(&mut SearchParams)| {
+        let mut other = params.clone();
+        change(&mut other);
+        format!("/search?{}", other.query_string(None))
+    };
+    let mut filters = Vec::new();
+    if let Some(source) = &params.source {
+        let name = source_name.map_or_else(|| source.to_string(), str::to_owned);
+        filters.push((format!("Source: {name}"), without(&|p| p.source = None)));
+    }
+    if let Some(la) = params.local_authority {
+        filters.push((
+            format!("Council: {}", la.name),
+            without(&|p| p.local_authority = None),
+        ));
+    }
+    if let Some(topic) = params.topic {
+        filters.push((format!("Topic: {}", topic.name), without(&|p| p.topic = None)));
+    }
+    filters
 }
 
 #[derive(Template)]

@@ -21,6 +21,10 @@ const MAX_PAGE: usize = 500;
 pub(crate) struct SearchParams {
     pub query: String,
     pub source: Option<SourceId>,
+    /// A council, by slug.
+    pub local_authority: Option<&'static csfeed_core::LocalAuthority>,
+    /// A topic.
+    pub topic: Option<&'static csfeed_core::Topic>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub sort: SortOrder,
@@ -58,9 +62,29 @@ impl SearchParams {
                     AppError::BadRequest(format!("page {page:?} is not a page number from 1 to {MAX_PAGE}"))
                 })?,
         };
+        let local_authority = non_empty(raw, "la")
+            .map(|key| {
+                csfeed_core::Gazetteer::get().find(key).ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "la={key:?} is not an English local authority: use a council's slug (e.g. la=st-helens), name or GSS code"
+                    ))
+                })
+            })
+            .transpose()?;
+        let topic = non_empty(raw, "topic")
+            .map(|slug| {
+                csfeed_core::Topic::find(slug).ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "topic={slug:?} is not a topic: use a slug such as topic=kinship-care"
+                    ))
+                })
+            })
+            .transpose()?;
         Ok(Self {
             query,
             source,
+            local_authority,
+            topic,
             from: non_empty(raw, "from")
                 .map(|d| parse_date("from", d))
                 .transpose()?,
@@ -76,6 +100,8 @@ impl SearchParams {
         SearchRequest {
             query: self.query.clone(),
             source: self.source.clone(),
+            local_authority: self.local_authority.map(|la| la.gss_code.clone()),
+            topic: self.topic.map(|topic| topic.slug.to_owned()),
             from: self.from.map(midnight),
             // `to` is inclusive for people: everything up to the end of that day.
             to: self.to.and_then(|to| to.succ_opt()).map(midnight),
@@ -93,6 +119,12 @@ impl SearchParams {
         }
         if let Some(source) = &self.source {
             serializer.append_pair("source", source.as_str());
+        }
+        if let Some(la) = self.local_authority {
+            serializer.append_pair("la", &la.slug);
+        }
+        if let Some(topic) = self.topic {
+            serializer.append_pair("topic", topic.slug);
         }
         if let Some(from) = self.from {
             serializer.append_pair("from", &from.to_string());
@@ -164,6 +196,8 @@ mod tests {
             (vec![("sort", "oldest")], "sort=newest"),
             (vec![("from", "12/07/2024")], "YYYY-MM-DD"),
             (vec![("source", "Not An Id")], "lowercase"),
+            (vec![("la", "Atlantis")], "local authority"),
+            (vec![("topic", "astrology")], "not a topic"),
         ] {
             match parse(&pairs) {
                 Err(AppError::BadRequest(message)) => assert!(message.contains(hint), "{message}"),

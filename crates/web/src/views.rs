@@ -58,6 +58,10 @@ pub(crate) struct StoryCard {
     pub source_id: String,
     pub date_display: String,
     pub date_iso: String,
+    /// Councils as (slug, name).
+    pub councils: Vec<(String, String)>,
+    /// Topics as (slug, name).
+    pub topics: Vec<(&'static str, &'static str)>,
 }
 
 impl StoryCard {
@@ -75,6 +79,18 @@ impl StoryCard {
             source_id: article.source.to_string(),
             date_display: long_date(date),
             date_iso: date.to_rfc3339(),
+            councils: article
+                .local_authorities
+                .iter()
+                .filter_map(|gss| csfeed_core::Gazetteer::get().find(gss))
+                .map(|la| (la.slug.clone(), la.name.clone()))
+                .collect(),
+            topics: article
+                .topics
+                .iter()
+                .filter_map(|slug| csfeed_core::Topic::find(slug))
+                .map(|topic| (topic.slug, topic.name))
+                .collect(),
         }
     }
 
