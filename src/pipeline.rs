@@ -70,6 +70,7 @@ impl CycleReport {
                 totals.new += counts.new;
                 totals.updated += counts.updated;
                 totals.unchanged += counts.unchanged;
+                totals.folded += counts.folded;
             }
         }
         totals
@@ -80,13 +81,18 @@ impl CycleReport {
         let totals = self.totals();
         let updated = self.count(|outcome| matches!(outcome, SourceOutcome::Updated(_)));
         format!(
-            "{} source{} in {:.1} s: {updated} fetched ({} new, {} changed, {} unchanged articles), {} not modified, {} failed",
+            "{} source{} in {:.1} s: {updated} fetched ({} new, {} changed, {} unchanged articles{}), {} not modified, {} failed",
             self.sources.len(),
             if self.sources.len() == 1 { "" } else { "s" },
             self.elapsed.as_secs_f64(),
             totals.new,
             totals.updated,
             totals.unchanged,
+            if totals.folded > 0 {
+                format!(", {} already stored from another source", totals.folded)
+            } else {
+                String::new()
+            },
             self.not_modified(),
             self.failed(),
         )

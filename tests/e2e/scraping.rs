@@ -154,3 +154,35 @@ async fn excerpt_only_feed_items_get_their_full_text_once() {
         .count();
     assert_eq!(requests_for_2, 0, "a full item needs no page");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_event_from_two_outlets_is_shown_once() {
+    let workspace = Workspace::new(&[(
+        "practice-news",
+        format!("file://{}", repo_path("demo/feeds/practice-news.rss").display()),
+    )]);
+    let listing = repo_path("demo/site/news/index.html");
+    let config = std::fs::read_to_string(workspace.config()).unwrap()
+        + &format!(
+            "\n[[sources]]\nid = \"frontline\"\nname = \"Frontline\"\nkind = \"html\"\nurl = \"file://{}\"\n{FRONTLINE_SELECTORS}",
+            listing.display()
+        );
+    std::fs::write(workspace.config(), config).unwrap();
+    assert!(workspace.run(&["fetch"]).await.status.success());
+    let server = workspace.serve().await;
+    let (_, page) = server.get_text("/search?q=St+Helens+protection+plans").await;
+    assert!(
+        page.contains("Also reported by"),
+        "the two reports are linked: {page}"
+    );
+    let frontline_story = page
+        .split("href=\"/articles/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let (_, article) = server.get_text(&format!("/articles/{frontline_story}")).await;
+    assert!(article.contains("Also reported by"), "{article}");
+    assert!(server.stop().await.success());
+    // Fetching everything again keeps the groups as they were.
+    assert!(workspace.run(&["fetch", "--all"]).await.status.success());
+}

@@ -9,6 +9,7 @@
 mod article;
 mod canonical;
 pub mod gazetteer;
+pub mod similarity;
 mod source;
 mod tags;
 mod text;

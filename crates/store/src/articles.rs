@@ -2,11 +2,22 @@
 
 use chrono::{DateTime, Utc};
 use csfeed_core::{Article, ArticleId, SourceId};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use url::Url;
 
 use crate::time::{from_db, from_db_opt, to_db};
 use crate::{Store, StoreError};
+
+/// Another outlet's report of the same story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The outlet.
+    pub source_name: String,
+    /// Its link to the story.
+    pub url: Option<Url>,
+    /// Its own stored article, when it is stored separately (a near-duplicate).
+    pub article_id: Option<ArticleId>,
+}
 
 /// A stored article with what the store knows about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +32,10 @@ pub struct ArticleRecord {
     pub changed_at: DateTime<Utc>,
     /// Its position in the store's change sequence; the index follows this.
     pub change_seq: i64,
+    /// The story group it belongs to (its own id when it leads the group).
+    pub story_id: Option<ArticleId>,
+    /// Other outlets' reports of the same story (filled by the reads that show them).
+    pub also_reported_by: Vec<Report>,
 }
 
 impl ArticleRecord {
@@ -36,6 +51,9 @@ impl ArticleRecord {
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UpsertCounts {
+    /// Stories already stored from another source under the same canonical URL, now
+    /// recorded against that article instead of stored twice.
+    pub folded: usize,
     /// Articles not seen before.
     pub new: usize,
     /// Known articles whose content changed.
@@ -46,7 +64,12 @@ pub struct UpsertCounts {
 
 const ARTICLE_COLUMNS: &str = "a.id, a.source_id, a.guid, a.url, a.title, a.published_at,
     a.updated_at, a.first_seen_at, a.changed_at, a.authors, a.summary, a.content_html,
-    a.content_text, a.change_seq, s.name, a.local_authorities, a.topics";
+    a.content_text, a.change_seq, s.name, a.local_authorities, a.topics, a.story_id";
+
+/// Days either side of a story's date in which another outlet's report may be folded in.
+const FOLD_WINDOW_SECONDS: i64 = 3 * 24 * 60 * 60;
+/// Least similarity (see `csfeed_core::similarity`) for two reports to be one story.
+pub const FOLD_SIMILARITY: f64 = 0.3;
 
 impl Store {
     /// Stores `articles` in one transaction: new ones are inserted, changed ones updated in
@@ -71,54 +94,39 @@ impl Store {
                     .prepare_cached("SELECT fingerprint, first_seen_at FROM articles WHERE id = ?1")?
                     .query_row([article.id.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()?;
-                let first_seen_at = match &stored {
+                let (first_seen_at, story_id) = match &stored {
                     Some((stored_fingerprint, _)) if *stored_fingerprint == fingerprint => {
                         counts.unchanged += 1;
                         continue;
                     }
                     Some((_, first_seen_at)) => {
                         counts.updated += 1;
-                        *first_seen_at
+                        // An update keeps its story: re-fetching never splits a group.
+                        (*first_seen_at, None)
                     }
                     None => {
+                        if let Some(existing) = exact_duplicate(&transaction, article)? {
+                            if record_other_source(&transaction, &existing, article, seen_at)? {
+                                counts.folded += 1;
+                            } else {
+                                counts.unchanged += 1;
+                            }
+                            continue;
+                        }
                         counts.new += 1;
-                        seen_at
+                        let sort_at = sort_time(article, seen_at);
+                        (seen_at, Some(story_for(&transaction, article, sort_at)?))
                     }
                 };
-                let sort_at = article
-                    .published
-                    .or(article.updated)
-                    .map(to_db)
-                    .unwrap_or(first_seen_at);
-                let authors = serde_json::to_string(&article.authors).unwrap_or_else(|_| "[]".into());
-                transaction
-                    .prepare_cached(
-                        "INSERT OR REPLACE INTO articles (id, source_id, guid, url, title,
-                             published_at, updated_at, first_seen_at, changed_at, sort_at, authors,
-                             summary, content_html, content_text, fingerprint, change_seq,
-                             local_authorities, topics)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-                    )?
-                    .execute(params![
-                        article.id.as_str(),
-                        article.source.as_str(),
-                        article.guid,
-                        article.url.as_ref().map(Url::as_str),
-                        article.title,
-                        article.published.map(to_db),
-                        article.updated.map(to_db),
-                        first_seen_at,
-                        seen_at,
-                        sort_at,
-                        authors,
-                        article.summary,
-                        article.content_html,
-                        article.content_text,
-                        fingerprint,
-                        next_seq,
-                        json_list(&article.local_authorities),
-                        json_list(&article.topics),
-                    ])?;
+                write_article(
+                    &transaction,
+                    article,
+                    &fingerprint,
+                    first_seen_at,
+                    seen_at,
+                    next_seq,
+                    story_id,
+                )?;
                 next_seq += 1;
             }
             transaction.commit()?;
@@ -132,9 +140,12 @@ impl Store {
             let sql = format!(
                 "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ?1"
             );
-            connection
-                .query_row(&sql, [id.as_str()], article_from_row)
-                .optional()?
+            let record = connection.query_row(&sql, [id.as_str()], article_from_row).optional()?.transpose()?;
+            record
+                .map(|mut record| {
+                    record.also_reported_by = reports(connection, &record)?;
+                    Ok(record)
+                })
                 .transpose()
         })
     }
@@ -149,7 +160,9 @@ impl Store {
             let mut found = Vec::with_capacity(ids.len());
             for id in ids {
                 if let Some(record) = statement.query_row([id.as_str()], article_from_row).optional()? {
-                    found.push(record?);
+                    let mut record = record?;
+                    record.also_reported_by = reports(connection, &record)?;
+                    found.push(record);
                 }
             }
             Ok(found)
@@ -167,7 +180,7 @@ impl Store {
         self.connections.read(|connection| {
             let sql = format!(
                 "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id
-                 WHERE (?1 IS NULL OR a.source_id = ?1)
+                 WHERE (?1 IS NULL OR a.source_id = ?1) AND (a.story_id IS NULL OR a.story_id = a.id)
                  ORDER BY a.sort_at DESC, a.id LIMIT ?2 OFFSET ?3"
             );
             let mut statement = connection.prepare_cached(&sql)?;
@@ -175,7 +188,11 @@ impl Store {
                 params![source.map(SourceId::as_str), limit as i64, offset as i64],
                 article_from_row,
             )?;
-            rows.map(|row| row?).collect()
+            let mut records: Vec<ArticleRecord> = rows.map(|row| row?).collect::<Result<_, _>>()?;
+            for record in &mut records {
+                record.also_reported_by = reports(connection, record)?;
+            }
+            Ok(records)
         })
     }
 
@@ -217,6 +234,170 @@ impl Store {
     }
 }
 
+/// Date used for ordering: published, else updated, else first seen.
+fn sort_time(article: &Article, first_seen_at: i64) -> i64 {
+    article
+        .published
+        .or(article.updated)
+        .map(to_db)
+        .unwrap_or(first_seen_at)
+}
+
+/// An article from another source stored under the same canonical URL.
+fn exact_duplicate(connection: &Connection, article: &Article) -> Result<Option<String>, StoreError> {
+    let Some(url) = &article.url else { return Ok(None) };
+    Ok(connection
+        .prepare_cached(
+            "SELECT id FROM articles WHERE url = ?1 AND source_id != ?2 ORDER BY first_seen_at LIMIT 1",
+        )?
+        .query_row(params![url.as_str(), article.source.as_str()], |row| row.get(0))
+        .optional()?)
+}
+
+/// Records that `article`'s source also reports the stored article `existing`; false when
+/// that was already known.
+fn record_other_source(
+    connection: &Connection,
+    existing: &str,
+    article: &Article,
+    seen_at: i64,
+) -> Result<bool, StoreError> {
+    let added = connection
+        .prepare_cached(
+            "INSERT INTO article_sources (article_id, source_id, url, first_seen_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            existing,
+            article.source.as_str(),
+            article.url.as_ref().map(Url::as_str),
+            seen_at
+        ])?;
+    Ok(added > 0)
+}
+
+/// The story a new article belongs to: the most similar report from another source about
+/// one of the same councils, dated within three days, if it is similar enough; else its own.
+fn story_for(connection: &Connection, article: &Article, sort_at: i64) -> Result<String, StoreError> {
+    if article.local_authorities.is_empty() {
+        return Ok(article.id.to_string());
+    }
+    let words = csfeed_core::similarity::story_words(&article.title, &article.content_text);
+    let mut statement = connection.prepare_cached(
+        "SELECT story_id, title, content_text, local_authorities FROM articles
+         WHERE sort_at BETWEEN ?1 AND ?2 AND source_id != ?3 AND local_authorities != '[]'",
+    )?;
+    let candidates = statement.query_map(
+        params![
+            sort_at - FOLD_WINDOW_SECONDS,
+            sort_at + FOLD_WINDOW_SECONDS,
+            article.source.as_str()
+        ],
+        |row| {
+            Ok((
+                row.get::<_, Option<String>>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        },
+    )?;
+    let mut best: Option<(f64, String)> = None;
+    for candidate in candidates {
+        let (story_id, title, text, councils) = candidate?;
+        let councils: Vec<String> = serde_json::from_str(&councils).unwrap_or_default();
+        if !councils.iter().any(|gss| article.local_authorities.contains(gss)) {
+            continue;
+        }
+        let score =
+            csfeed_core::similarity::similarity(&words, &csfeed_core::similarity::story_words(&title, &text));
+        if score >= FOLD_SIMILARITY && best.as_ref().is_none_or(|(top, _)| score > *top) {
+            best = story_id.map(|story| (score, story));
+        }
+    }
+    Ok(best.map_or_else(|| article.id.to_string(), |(_, story)| story))
+}
+
+/// Inserts or updates one article row; `story_id` is set only on insert.
+fn write_article(
+    connection: &Connection,
+    article: &Article,
+    fingerprint: &str,
+    first_seen_at: i64,
+    seen_at: i64,
+    change_seq: i64,
+    story_id: Option<String>,
+) -> Result<(), StoreError> {
+    let authors = serde_json::to_string(&article.authors).unwrap_or_else(|_| "[]".into());
+    connection
+        .prepare_cached(
+            "INSERT INTO articles (id, source_id, guid, url, title, published_at, updated_at,
+                 first_seen_at, changed_at, sort_at, authors, summary, content_html, content_text,
+                 fingerprint, change_seq, local_authorities, topics, story_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, COALESCE(?19, ?1))
+             ON CONFLICT(id) DO UPDATE SET source_id = excluded.source_id, guid = excluded.guid,
+                 url = excluded.url, title = excluded.title, published_at = excluded.published_at,
+                 updated_at = excluded.updated_at, changed_at = excluded.changed_at,
+                 sort_at = excluded.sort_at, authors = excluded.authors, summary = excluded.summary,
+                 content_html = excluded.content_html, content_text = excluded.content_text,
+                 fingerprint = excluded.fingerprint, change_seq = excluded.change_seq,
+                 local_authorities = excluded.local_authorities, topics = excluded.topics",
+        )?
+        .execute(params![
+            article.id.as_str(),
+            article.source.as_str(),
+            article.guid,
+            article.url.as_ref().map(Url::as_str),
+            article.title,
+            article.published.map(to_db),
+            article.updated.map(to_db),
+            first_seen_at,
+            seen_at,
+            sort_time(article, first_seen_at),
+            authors,
+            article.summary,
+            article.content_html,
+            article.content_text,
+            fingerprint,
+            change_seq,
+            json_list(&article.local_authorities),
+            json_list(&article.topics),
+            story_id,
+        ])?;
+    Ok(())
+}
+
+/// Other outlets' reports of `record`'s story: its group's other articles and the sources
+/// recorded against it.
+fn reports(connection: &Connection, record: &ArticleRecord) -> Result<Vec<Report>, StoreError> {
+    let id = record.article.id.as_str();
+    let story = record.story_id.as_ref().map_or(id, ArticleId::as_str);
+    let mut statement = connection.prepare_cached(
+        "SELECT s.name, a.url, a.id FROM articles a JOIN sources s ON s.id = a.source_id
+         WHERE a.story_id = ?1 AND a.id != ?2
+         UNION ALL
+         SELECT s.name, x.url, NULL FROM article_sources x JOIN sources s ON s.id = x.source_id
+         WHERE x.article_id = ?2",
+    )?;
+    let rows = statement.query_map(params![story, id], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, Option<String>>(1)?,
+            row.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    let mut reports = Vec::new();
+    for row in rows {
+        let (source_name, url, article_id) = row?;
+        reports.push(Report {
+            source_name,
+            url: url.as_deref().and_then(|url| Url::parse(url).ok()),
+            article_id: article_id.as_deref().and_then(ArticleId::parse),
+        });
+    }
+    Ok(reports)
+}
+
 fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -239,6 +420,7 @@ fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ArticleRecord, Sto
     let source_name: String = row.get(14)?;
     let local_authorities: String = row.get(15)?;
     let topics: String = row.get(16)?;
+    let story_id: Option<String> = row.get(17)?;
     Ok((|| {
         let corrupt = |what: &'static str, value: &str| StoreError::Corrupt {
             what,
@@ -269,6 +451,8 @@ fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ArticleRecord, Sto
             first_seen_at: from_db(first_seen)?,
             changed_at: from_db(changed)?,
             change_seq,
+            story_id: story_id.as_deref().and_then(ArticleId::parse),
+            also_reported_by: Vec::new(),
         })
     })())
 }

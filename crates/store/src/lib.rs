@@ -17,7 +17,7 @@ mod pool;
 mod sources;
 mod time;
 
-pub use articles::{ArticleRecord, UpsertCounts};
+pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UpsertCounts};
 pub use error::StoreError;
 pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceRecord};
 
@@ -281,6 +281,119 @@ mod tests {
             store.http_validators(&page).unwrap(),
             (Some("\"e2\"".into()), None)
         );
+    }
+
+    fn report(source: &str, guid: &str, url: &str, title: &str, text: &str, day: i64) -> Article {
+        let mut article = article(source, guid, title);
+        article.url = Some(Url::parse(url).unwrap());
+        article.content_text = text.into();
+        article.local_authorities = vec!["E08000013".into()];
+        article.published = Some(at(day * 86_400));
+        article
+    }
+
+    const VISIT: &str = "Ofsted inspectors found St Helens gives a consistent and effective service to children in need and those on protection plans, in a focused visit letter published after the April visit by Gareth Dakin and Alison Smale.";
+
+    #[test]
+    fn the_same_url_from_two_sources_is_stored_once() {
+        let (_dir, store) = open_temp();
+        let first = report(
+            "one",
+            "a",
+            "https://ofsted.example/letter",
+            "St Helens letter",
+            VISIT,
+            0,
+        );
+        let same = report(
+            "two",
+            "b",
+            "https://ofsted.example/letter",
+            "St Helens letter again",
+            VISIT,
+            0,
+        );
+        store
+            .upsert_articles(std::slice::from_ref(&first), at(0))
+            .unwrap();
+        let counts = store.upsert_articles(std::slice::from_ref(&same), at(1)).unwrap();
+        assert_eq!((counts.new, counts.folded), (0, 1));
+        assert_eq!(store.article_count().unwrap(), 1);
+        let stored = store.article(&first.id).unwrap().unwrap();
+        assert_eq!(stored.also_reported_by.len(), 1);
+        assert_eq!(stored.also_reported_by[0].source_name, "Source two");
+        let again = store.upsert_articles(&[same], at(2)).unwrap();
+        assert_eq!(
+            (again.folded, again.unchanged),
+            (0, 1),
+            "re-fetching adds nothing"
+        );
+    }
+
+    #[test]
+    fn near_duplicates_are_grouped_and_stay_grouped() {
+        let (_dir, store) = open_temp();
+        let first = report(
+            "one",
+            "a",
+            "https://one.example/a",
+            "Ofsted focused visit finds St Helens consistent",
+            VISIT,
+            0,
+        );
+        let rewrite = report(
+            "two",
+            "b",
+            "https://two.example/b",
+            "St Helens keeps up strong practice, Ofsted letter says",
+            VISIT,
+            1,
+        );
+        let unrelated = report(
+            "two",
+            "c",
+            "https://two.example/c",
+            "St Helens opens a children's home",
+            "The council opened a new home for four children in the borough this week, its first for a decade.",
+            1,
+        );
+        let too_late = report(
+            "two",
+            "d",
+            "https://two.example/d",
+            "St Helens focused visit: a second look",
+            VISIT,
+            9,
+        );
+        store
+            .upsert_articles(std::slice::from_ref(&first), at(0))
+            .unwrap();
+        store
+            .upsert_articles(&[rewrite.clone(), unrelated.clone(), too_late.clone()], at(1))
+            .unwrap();
+        let group = |id: &ArticleId| store.article(id).unwrap().unwrap().story_id.unwrap();
+        assert_eq!(
+            group(&rewrite.id),
+            first.id,
+            "same council, similar opening, a day apart"
+        );
+        assert_eq!(group(&unrelated.id), unrelated.id);
+        assert_eq!(group(&too_late.id), too_late.id, "more than three days apart");
+        let latest = store.latest_articles(None, 10, 0).unwrap();
+        assert!(
+            !latest.iter().any(|record| record.article.id == rewrite.id),
+            "the home page shows the story once"
+        );
+        let leader = latest
+            .iter()
+            .find(|record| record.article.id == first.id)
+            .unwrap();
+        assert_eq!(leader.also_reported_by[0].article_id.as_ref(), Some(&rewrite.id));
+        let mut edited = rewrite.clone();
+        edited.title = "Completely different headline".into();
+        edited.content_text = "Nothing alike.".into();
+        store.upsert_articles(&[edited], at(5)).unwrap();
+        assert_eq!(group(&rewrite.id), first.id, "re-fetching never splits a group");
     }
 
     #[test]

@@ -76,6 +76,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN local_authorities TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE articles ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
     "#,
+    // 4: one story from several sources: exact duplicates (same canonical URL) are
+    // recorded against the stored article; near-duplicates share a story id.
+    r#"
+    ALTER TABLE articles ADD COLUMN story_id TEXT;
+    UPDATE articles SET story_id = id;
+    CREATE INDEX articles_by_story ON articles(story_id);
+    CREATE INDEX articles_by_url ON articles(url);
+    CREATE TABLE article_sources (
+        article_id     TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        source_id      TEXT NOT NULL REFERENCES sources(id),
+        url            TEXT,
+        first_seen_at  INTEGER NOT NULL,
+        PRIMARY KEY (article_id, source_id)
+    ) STRICT;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

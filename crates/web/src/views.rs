@@ -62,6 +62,8 @@ pub(crate) struct StoryCard {
     pub councils: Vec<(String, String)>,
     /// Topics as (slug, name).
     pub topics: Vec<(&'static str, &'static str)>,
+    /// Other outlets' reports of the same story as (outlet, link).
+    pub also_reported_by: Vec<(String, String)>,
 }
 
 impl StoryCard {
@@ -90,6 +92,18 @@ impl StoryCard {
                 .iter()
                 .filter_map(|slug| csfeed_core::Topic::find(slug))
                 .map(|topic| (topic.slug, topic.name))
+                .collect(),
+            also_reported_by: record
+                .also_reported_by
+                .iter()
+                .filter_map(|report| {
+                    let href = match (&report.article_id, &report.url) {
+                        (Some(id), _) => format!("/articles/{id}"),
+                        (None, Some(url)) => url.to_string(),
+                        (None, None) => return None,
+                    };
+                    Some((report.source_name.clone(), href))
+                })
                 .collect(),
         }
     }
