@@ -45,6 +45,10 @@ impl Context {
         store
             .sync_sources(&sources)
             .context("cannot record the configured sources")?;
+        // The published history is the starting record; reports read later win over it.
+        store
+            .upsert_inspections(&csfeed_core::inspection_history())
+            .context("cannot load the Ofsted inspection history")?;
         Ok(store)
     }
 

@@ -98,6 +98,50 @@ async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
     assert_eq!(status, 200);
     assert!(css.contains("prefers-color-scheme"));
 
+    // Councils: the history is loaded at start-up; news is filtered by the council's tag.
+    let (status, council) = server.get_text("/la/st-helens").await;
+    assert_eq!(status, 200);
+    assert!(
+        council.contains("St Helens children&#39;s services")
+            || council.contains("St Helens children's services"),
+        "{council}"
+    );
+    assert!(
+        council.contains("published 4 November 2019") && council.contains("grade-inadequate"),
+        "timeline: {council}"
+    );
+    assert!(council.contains("<svg class=\"grade-chart\""), "chart");
+    assert!(
+        council.contains("Ofsted focused visit finds St Helens"),
+        "its news"
+    );
+    assert!(!council.contains("Kent warns"), "only its news");
+    let (status, feed) = server.get_text("/la/st-helens/feed.rss").await;
+    assert_eq!(status, 200);
+    let feed = feed_rs::parser::parse(feed.as_bytes()).expect("council feed parses");
+    assert!(
+        !feed.entries.is_empty() && feed.entries.len() < 10,
+        "{} entries",
+        feed.entries.len()
+    );
+    let (status, index) = server.get_text("/la").await;
+    assert_eq!(status, 200);
+    assert!(
+        index.matches("href=\"/la/").count() >= 306,
+        "153 councils by region and A–Z"
+    );
+    let (status, national) = server.get_text("/ofsted?region=North%20West").await;
+    assert_eq!(status, 200);
+    assert!(
+        national.contains("St Helens") && !national.contains(">Kent<"),
+        "{national}"
+    );
+    assert_eq!(server.get_text("/ofsted?grade=brilliant").await.0, 400);
+    assert_eq!(server.get_text("/ofsted?region=Narnia").await.0, 400);
+    assert_eq!(server.get_text("/la/atlantis").await.0, 404);
+    let (_, filtered) = server.get_text("/search?la=st-helens").await;
+    assert!(filtered.contains("Council: St Helens"), "{filtered}");
+
     let newest = server.get_text("/search?sort=newest").await.1;
     let page2 = server.get_text("/search?sort=newest&page=2").await.1;
     assert!(newest.contains("Showing 1\u{2013}20 of 74"), "{newest}");

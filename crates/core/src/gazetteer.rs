@@ -284,6 +284,11 @@ impl Gazetteer {
         })
     }
 
+    /// The authority with this Ofsted provider URN.
+    pub fn find_by_urn(&self, urn: &str) -> Option<&LocalAuthority> {
+        self.authorities.iter().find(|la| la.urn == urn.trim())
+    }
+
     /// The authorities `text` refers to, in order of first mention, each once.
     pub fn find_in(&self, text: &str) -> Vec<&LocalAuthority> {
         let tokens = tokenize(text);

@@ -9,6 +9,7 @@
 mod article;
 mod canonical;
 pub mod gazetteer;
+mod inspection;
 pub mod similarity;
 mod source;
 mod tags;
@@ -18,6 +19,7 @@ pub mod topics;
 pub use article::{Article, ArticleId};
 pub use canonical::canonical_url;
 pub use gazetteer::{Gazetteer, LocalAuthority};
+pub use inspection::{Grade, InspectionRecord, JUDGEMENTS, inspection_history, judgement_label};
 pub use source::{HtmlSelectors, Source, SourceId, SourceIdError, SourceKind, SourceOptions};
 pub use tags::{Tags, tag_article, tag_text};
 pub use topics::{TOPICS, Topic, topic_mentions};

@@ -148,12 +148,19 @@ impl SearchIndex {
 
     fn with_filters(&self, text_query: Box<dyn Query>, request: &SearchRequest) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
-        if let Some(source) = &request.source {
-            let term = Term::from_field_text(self.fields.source, source.as_str());
-            clauses.push((
-                Occur::Must,
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-            ));
+        let exact = [
+            (self.fields.source, request.source.as_ref().map(SourceId::as_str)),
+            (self.fields.local_authority, request.local_authority.as_deref()),
+            (self.fields.topic, request.topic.as_deref()),
+        ];
+        for (field, value) in exact {
+            if let Some(value) = value {
+                let term = Term::from_field_text(field, value);
+                clauses.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                ));
+            }
         }
         if request.from.is_some() || request.to.is_some() {
             let date_term = |date: DateTime<Utc>| {

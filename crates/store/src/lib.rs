@@ -12,6 +12,7 @@
 
 mod articles;
 mod error;
+mod inspections;
 mod migrations;
 mod pool;
 mod sources;

@@ -91,6 +91,24 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (article_id, source_id)
     ) STRICT;
     "#,
+    // 5: Ofsted inspections and visits, one row per report.
+    r#"
+    CREATE TABLE inspections (
+        report_url      TEXT PRIMARY KEY,
+        urn             TEXT NOT NULL,
+        gss_code        TEXT,
+        kind            TEXT NOT NULL,
+        visit_start     TEXT,
+        visit_end       TEXT,
+        published       TEXT,
+        lead_inspector  TEXT,
+        inspectors      TEXT NOT NULL,
+        judgements      TEXT NOT NULL,
+        headline        TEXT,
+        origin          TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX inspections_by_council ON inspections(gss_code, published DESC);
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

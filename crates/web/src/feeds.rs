@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
+
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use rss::extension::atom::{AtomExtension, Link};
@@ -40,7 +41,11 @@ pub(crate) async fn rss(
         if query_string.is_empty() { "" } else { "?" }
     ));
     let page_url = absolute(&format!("/search?{query_string}"));
-    let title = if params.query.is_empty() {
+    let title = if let (true, Some(la)) = (params.query.is_empty(), params.local_authority) {
+        format!("{} – {}", state.site.title, la.name)
+    } else if let (true, Some(topic)) = (params.query.is_empty(), params.topic) {
+        format!("{} – {}", state.site.title, topic.name)
+    } else if params.query.is_empty() {
         format!("{} – latest stories", state.site.title)
     } else {
         format!("{} – search: {}", state.site.title, params.query)

@@ -7,6 +7,7 @@
 //! decided here and nowhere else: bad input gets a 4xx page that says why, never a 500.
 #![deny(missing_docs)]
 
+mod councils;
 mod error;
 mod feeds;
 mod opml;
@@ -38,6 +39,10 @@ pub fn app(state: AppState) -> Router {
         .route("/articles/{id}", get(pages::article))
         .route("/sources", get(pages::sources))
         .route("/sources.opml", get(opml::sources))
+        .route("/la", get(councils::index))
+        .route("/la/{slug}", get(councils::council))
+        .route("/la/{slug}/feed.rss", get(councils::council_feed))
+        .route("/ofsted", get(councils::national))
         .route("/metrics", get(pages::metrics))
         .route("/feed.rss", get(feeds::rss))
         .route("/healthz", get(pages::health))

@@ -20,7 +20,7 @@ const HOME_STORIES: usize = 21;
 /// Headlines in the sidebar.
 const SIDEBAR_HEADLINES: usize = 8;
 
-fn render(page: impl Template) -> Result<Response, AppError> {
+pub(crate) fn render(page: impl Template) -> Result<Response, AppError> {
     let body = page
         .render()
         .map_err(|error| AppError::Internal(format!("template failed: {error}")))?;

@@ -1,0 +1,289 @@
+//! Ofsted's judgements on councils' children's services: grades, report kinds, and the
+//! published history since 2013 that csfeed starts from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::gazetteer::Gazetteer;
+
+/// An Ofsted grade, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// Outstanding.
+    Outstanding,
+    /// Good.
+    Good,
+    /// Requires improvement to be good.
+    RequiresImprovement,
+    /// Inadequate.
+    Inadequate,
+}
+
+impl Grade {
+    /// Reads a grade as reports and data sets write it ("Requires improvement to be good",
+    /// "requires improvement", "requires_improvement", "RI").
+    pub fn parse(raw: &str) -> Option<Self> {
+        let text = raw.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+        let text = text.trim_start_matches("to ").trim();
+        match text {
+            "outstanding" => Some(Grade::Outstanding),
+            "good" => Some(Grade::Good),
+            "inadequate" => Some(Grade::Inadequate),
+            "ri" => Some(Grade::RequiresImprovement),
+            _ if text.starts_with("requires improvement") || text.starts_with("require improvement") => {
+                Some(Grade::RequiresImprovement)
+            }
+            _ => None,
+        }
+    }
+
+    /// The key used in data and URLs ("requires_improvement").
+    pub fn key(self) -> &'static str {
+        match self {
+            Grade::Outstanding => "outstanding",
+            Grade::Good => "good",
+            Grade::RequiresImprovement => "requires_improvement",
+            Grade::Inadequate => "inadequate",
+        }
+    }
+
+    /// The grade as Ofsted writes it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Grade::Outstanding => "Outstanding",
+            Grade::Good => "Good",
+            Grade::RequiresImprovement => "Requires improvement to be good",
+            Grade::Inadequate => "Inadequate",
+        }
+    }
+
+    /// Every grade, best first.
+    pub const ALL: [Grade; 4] = [
+        Grade::Outstanding,
+        Grade::Good,
+        Grade::RequiresImprovement,
+        Grade::Inadequate,
+    ];
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Judgement names, as keys, with how reports label them.
+pub const JUDGEMENTS: &[(&str, &str)] = &[
+    ("overall_effectiveness", "Overall effectiveness"),
+    ("impact_of_leaders", "Impact of leaders"),
+    ("help_and_protection", "Help and protection"),
+    ("children_in_care", "Children in care"),
+    ("care_leavers", "Care leavers"),
+    (
+        "children_in_care_and_care_leavers",
+        "Children in care and care leavers",
+    ),
+    (
+        "looked_after_and_permanence",
+        "Children looked after and permanence",
+    ),
+    ("adoption", "Adoption performance"),
+    (
+        "leadership_management_governance",
+        "Leadership, management and governance",
+    ),
+    ("lscb_review", "Local Safeguarding Children Board"),
+];
+
+/// The display label of a judgement key.
+pub fn judgement_label(key: &str) -> &str {
+    JUDGEMENTS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(key, |(_, label)| label)
+}
+
+/// One inspection or visit of a council's children's services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InspectionRecord {
+    /// The report's address (the stable key: one record per report).
+    pub report_url: String,
+    /// Ofsted provider URN of the council.
+    pub urn: String,
+    /// GSS code of the council, when it is in the register.
+    pub gss_code: Option<String>,
+    /// `ilacs_standard`, `ilacs_short`, `focused_visit`, `monitoring_visit`, `jtai`, `sif`...
+    pub kind: String,
+    /// First day of the visit.
+    pub visit_start: Option<NaiveDate>,
+    /// Last day of the visit.
+    pub visit_end: Option<NaiveDate>,
+    /// When the report was published.
+    pub published: Option<NaiveDate>,
+    /// Lead inspector.
+    pub lead_inspector: Option<String>,
+    /// Every inspector named.
+    pub inspectors: Vec<String>,
+    /// Judgement key → grade.
+    pub judgements: BTreeMap<String, Grade>,
+    /// The headline findings, when read from the report.
+    pub headline: Option<String>,
+    /// Where the record came from: `history` (the starting data set) or `report` (csfeed
+    /// read the report itself, which wins).
+    pub origin: String,
+}
+
+impl InspectionRecord {
+    /// The overall effectiveness grade, when there is one (none from April 2026).
+    pub fn overall(&self) -> Option<Grade> {
+        self.judgements.get("overall_effectiveness").copied()
+    }
+
+    /// A short name for the kind ("Inspection", "Focused visit"...).
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind.as_str() {
+            "ilacs_standard" => "Inspection (standard)",
+            "ilacs_short" => "Inspection (short)",
+            "ilacs" => "Inspection",
+            "sif" => "Single inspection",
+            "focused_visit" => "Focused visit",
+            "monitoring_visit" => "Monitoring visit",
+            "jtai" => "Joint targeted area inspection",
+            _ => "Report",
+        }
+    }
+}
+
+/// The published inspections since 2013 from the compiled-in history (Open Government
+/// Licence; see `data/LICENCE.md`). Rows whose report link is not a file (2012's "report
+/// not found" pages) are skipped, as are grades the source could not read.
+pub fn inspection_history() -> Vec<InspectionRecord> {
+    let mut reader = csv::Reader::from_reader(include_str!("../data/ofsted_ilacs_history.csv").as_bytes());
+    let Ok(headers) = reader.headers().cloned() else {
+        return Vec::new();
+    };
+    let column = |record: &csv::StringRecord, name: &str| -> String {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| record.get(i))
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    let mut history = Vec::new();
+    for record in reader.records().filter_map(Result::ok) {
+        let report_url = column(&record, "inspection_link");
+        if !report_url.contains("/file/") {
+            continue;
+        }
+        let urn = column(&record, "urn");
+        let published = NaiveDate::parse_from_str(&column(&record, "publication_date"), "%d/%m/%y").ok();
+        let visit_start =
+            NaiveDate::parse_from_str(&column(&record, "inspection_start_date"), "%d/%m/%Y").ok();
+        let visit_end = NaiveDate::parse_from_str(&column(&record, "inspection_end_date"), "%d/%m/%Y").ok();
+        let kind = match column(&record, "inspection_framework").as_str() {
+            "standard" => "ilacs_standard",
+            "short" => "ilacs_short",
+            "" if published
+                .is_some_and(|date| date < NaiveDate::from_ymd_opt(2018, 1, 1).unwrap_or_default()) =>
+            {
+                "sif"
+            }
+            _ => "ilacs",
+        };
+        let care_leavers_combined = column(&record, "care_leavers_grade") == "inspection_pre_dates_judgement";
+        let mut judgements = BTreeMap::new();
+        for (key, field) in [
+            ("overall_effectiveness", "overall_effectiveness_grade"),
+            ("impact_of_leaders", "impact_of_leaders_grade"),
+            ("help_and_protection", "help_and_protection_grade"),
+            (
+                if care_leavers_combined {
+                    "children_in_care_and_care_leavers"
+                } else {
+                    "children_in_care"
+                },
+                "in_care_grade",
+            ),
+            ("care_leavers", "care_leavers_grade"),
+        ] {
+            if let Some(grade) = Grade::parse(&column(&record, field)) {
+                judgements.insert(key.to_owned(), grade);
+            }
+        }
+        let lead = column(&record, "inspector_name");
+        history.push(InspectionRecord {
+            gss_code: Gazetteer::get().find_by_urn(&urn).map(|la| la.gss_code.clone()),
+            urn,
+            report_url,
+            kind: kind.to_owned(),
+            visit_start,
+            visit_end,
+            published,
+            lead_inspector: (!lead.is_empty()).then(|| lead.clone()),
+            inspectors: if lead.is_empty() { Vec::new() } else { vec![lead] },
+            judgements,
+            headline: None,
+            origin: "history".to_owned(),
+        });
+    }
+    history
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_as_written() {
+        assert_eq!(
+            Grade::parse("Requires improvement to be good"),
+            Some(Grade::RequiresImprovement)
+        );
+        assert_eq!(
+            Grade::parse("requires_improvement"),
+            Some(Grade::RequiresImprovement)
+        );
+        assert_eq!(
+            Grade::parse("to requires improvement"),
+            Some(Grade::RequiresImprovement)
+        );
+        assert_eq!(Grade::parse("Outstanding"), Some(Grade::Outstanding));
+        assert_eq!(Grade::parse("data_unreadable"), None);
+        assert_eq!(Grade::parse("not_reported_post_reform"), None);
+        assert!(Grade::Outstanding < Grade::Inadequate);
+    }
+
+    #[test]
+    fn the_history_loads_with_its_eras() {
+        let history = inspection_history();
+        assert!(history.len() >= 490, "{}", history.len());
+        assert!(
+            history.iter().all(|record| record.gss_code.is_some()),
+            "every URN is in the register"
+        );
+        let dorset = history
+            .iter()
+            .find(|r| r.report_url.ends_with("/50276411"))
+            .unwrap();
+        assert_eq!(dorset.kind, "ilacs_short");
+        assert_eq!(dorset.overall(), Some(Grade::Outstanding));
+        assert_eq!(dorset.judgements.get("care_leavers"), Some(&Grade::Good));
+        assert_eq!(dorset.visit_start, NaiveDate::from_ymd_opt(2025, 3, 17));
+        let combined = history
+            .iter()
+            .find(|r| r.report_url.ends_with("/50172438"))
+            .unwrap();
+        assert!(
+            combined
+                .judgements
+                .contains_key("children_in_care_and_care_leavers")
+        );
+        assert!(!combined.judgements.contains_key("care_leavers"));
+    }
+}

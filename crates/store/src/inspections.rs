@@ -1,0 +1,160 @@
+//! Ofsted inspections and visits of each council, one row per report.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use csfeed_core::{Grade, InspectionRecord};
+use rusqlite::{Row, params};
+
+use crate::{Store, StoreError};
+
+const COLUMNS: &str = "report_url, urn, gss_code, kind, visit_start, visit_end, published, lead_inspector,
+    inspectors, judgements, headline, origin";
+
+impl Store {
+    /// Stores inspection records, one per report URL. A record read from the report itself
+    /// (`origin = "report"`) replaces whatever was stored; a `history` record never
+    /// overwrites anything, so loading the history again is a no-op. Returns how many rows
+    /// were added or replaced.
+    pub fn upsert_inspections(&self, records: &[InspectionRecord]) -> Result<usize, StoreError> {
+        self.connections.write(|connection| {
+            let transaction = connection.transaction()?;
+            let mut changed = 0;
+            {
+                let mut statement = transaction.prepare_cached(&format!(
+                    "INSERT INTO inspections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     ON CONFLICT(report_url) DO UPDATE SET urn = excluded.urn, gss_code = excluded.gss_code,
+                         kind = excluded.kind, visit_start = excluded.visit_start, visit_end = excluded.visit_end,
+                         published = excluded.published, lead_inspector = excluded.lead_inspector,
+                         inspectors = excluded.inspectors, judgements = excluded.judgements,
+                         headline = excluded.headline, origin = excluded.origin
+                     WHERE excluded.origin = 'report'"
+                ))?;
+                for record in records {
+                    changed += statement.execute(params![
+                        record.report_url,
+                        record.urn,
+                        record.gss_code,
+                        record.kind,
+                        record.visit_start.map(|d| d.to_string()),
+                        record.visit_end.map(|d| d.to_string()),
+                        record.published.map(|d| d.to_string()),
+                        record.lead_inspector,
+                        serde_json::to_string(&record.inspectors).unwrap_or_else(|_| "[]".into()),
+                        serde_json::to_string(&record.judgements).unwrap_or_else(|_| "{}".into()),
+                        record.headline,
+                        record.origin,
+                    ])?;
+                }
+            }
+            transaction.commit()?;
+            Ok(changed)
+        })
+    }
+
+    /// Every inspection of the council with this GSS code, newest first.
+    pub fn inspections_for(&self, gss_code: &str) -> Result<Vec<InspectionRecord>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM inspections WHERE gss_code = ?1 ORDER BY published DESC, report_url"
+            ))?;
+            let rows = statement.query_map([gss_code], inspection_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+    }
+
+    /// Every stored inspection, newest first.
+    pub fn all_inspections(&self) -> Result<Vec<InspectionRecord>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM inspections ORDER BY published DESC, report_url"
+            ))?;
+            let rows = statement.query_map([], inspection_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+    }
+}
+
+fn inspection_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InspectionRecord, StoreError>> {
+    let date = |index: usize| -> rusqlite::Result<Option<NaiveDate>> {
+        Ok(row
+            .get::<_, Option<String>>(index)?
+            .and_then(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()))
+    };
+    let inspectors: String = row.get(8)?;
+    let judgements: String = row.get(9)?;
+    let record = InspectionRecord {
+        report_url: row.get(0)?,
+        urn: row.get(1)?,
+        gss_code: row.get(2)?,
+        kind: row.get(3)?,
+        visit_start: date(4)?,
+        visit_end: date(5)?,
+        published: date(6)?,
+        lead_inspector: row.get(7)?,
+        inspectors: Vec::new(),
+        judgements: BTreeMap::new(),
+        headline: row.get(10)?,
+        origin: row.get(11)?,
+    };
+    Ok((|| {
+        let inspectors: Vec<String> = serde_json::from_str(&inspectors).map_err(|_| StoreError::Corrupt {
+            what: "inspectors",
+            value: inspectors.clone(),
+        })?;
+        let judgements: BTreeMap<String, Grade> =
+            serde_json::from_str(&judgements).map_err(|_| StoreError::Corrupt {
+                what: "judgements",
+                value: judgements.clone(),
+            })?;
+        Ok(InspectionRecord {
+            inspectors,
+            judgements,
+            ..record
+        })
+    })())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_loads_once_and_reports_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let history = csfeed_core::inspection_history();
+        assert_eq!(store.upsert_inspections(&history).unwrap(), history.len());
+        assert_eq!(
+            store.upsert_inspections(&history).unwrap(),
+            0,
+            "loading the history again changes nothing"
+        );
+        let st_helens = store.inspections_for("E08000013").unwrap();
+        assert!(st_helens.len() >= 3);
+        assert!(
+            st_helens
+                .windows(2)
+                .all(|pair| pair[0].published >= pair[1].published),
+            "newest first"
+        );
+        let mut corrected = st_helens[0].clone();
+        corrected.origin = "report".into();
+        corrected
+            .judgements
+            .insert("help_and_protection".into(), Grade::RequiresImprovement);
+        assert_eq!(
+            store
+                .upsert_inspections(std::slice::from_ref(&corrected))
+                .unwrap(),
+            1
+        );
+        assert_eq!(store.inspections_for("E08000013").unwrap()[0], corrected);
+        assert_eq!(
+            store.upsert_inspections(&history).unwrap(),
+            0,
+            "the history never overwrites a report"
+        );
+        assert_eq!(store.all_inspections().unwrap().len(), history.len());
+    }
+}

@@ -1,0 +1,414 @@
+//! Councils and their Ofsted record: `/la`, `/la/{slug}`, `/la/{slug}/feed.rss`, `/ofsted`.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{NaiveDate, Utc};
+use csfeed_core::{Gazetteer, Grade, InspectionRecord, LocalAuthority, judgement_label};
+use csfeed_search::{SearchRequest, SortOrder};
+
+use crate::pages::render;
+use crate::views::{Chrome, StoryCard};
+use crate::{AppError, AppState};
+
+/// Stories listed on a council's page.
+const COUNCIL_STORIES: usize = 10;
+/// How far back "recent changes" on `/ofsted` look.
+const RECENT_CHANGE_DAYS: i64 = 90;
+
+/// A grade as a chip: its text is always shown, so colour is never the only cue.
+pub(crate) struct GradeChip {
+    pub key: &'static str,
+    pub label: &'static str,
+}
+
+impl From<Grade> for GradeChip {
+    fn from(grade: Grade) -> Self {
+        Self {
+            key: grade.key(),
+            label: grade.label(),
+        }
+    }
+}
+
+/// A council in a list, with its current grade.
+pub(crate) struct CouncilRow {
+    pub slug: String,
+    pub name: String,
+    pub region: String,
+    pub la_type: String,
+    pub grade: Option<GradeChip>,
+    pub graded_on: String,
+}
+
+/// One inspection in a council's timeline.
+pub(crate) struct TimelineEntry {
+    pub kind: &'static str,
+    pub published: String,
+    pub visit: String,
+    pub overall: Option<GradeChip>,
+    pub judgements: Vec<(String, GradeChip)>,
+    pub lead_inspector: String,
+    pub report_url: String,
+    pub headline: String,
+}
+
+fn current_councils() -> impl Iterator<Item = &'static LocalAuthority> {
+    Gazetteer::get()
+        .authorities()
+        .iter()
+        .filter(|la| la.abolished.is_none())
+}
+
+/// The latest inspection with an overall grade, from records sorted newest first.
+fn latest_graded(records: &[InspectionRecord]) -> Option<&InspectionRecord> {
+    records.iter().find(|record| record.overall().is_some())
+}
+
+fn date(date: Option<NaiveDate>) -> String {
+    date.map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_default()
+}
+
+fn row(la: &LocalAuthority, records: &[InspectionRecord]) -> CouncilRow {
+    let latest = latest_graded(records);
+    CouncilRow {
+        slug: la.slug.clone(),
+        name: la.name.clone(),
+        region: la.region.clone(),
+        la_type: la.la_type.clone(),
+        grade: latest.and_then(InspectionRecord::overall).map(GradeChip::from),
+        graded_on: latest.map(|record| date(record.published)).unwrap_or_default(),
+    }
+}
+
+/// Inspections grouped by council GSS code, each newest first.
+async fn inspections_by_council(
+    state: &AppState,
+) -> Result<HashMap<String, Vec<InspectionRecord>>, AppError> {
+    let all = state.blocking(|state| Ok(state.store.all_inspections()?)).await?;
+    let mut grouped: HashMap<String, Vec<InspectionRecord>> = HashMap::new();
+    for record in all {
+        if let Some(gss) = record.gss_code.clone() {
+            grouped.entry(gss).or_default().push(record);
+        }
+    }
+    Ok(grouped)
+}
+
+#[derive(Template)]
+#[template(path = "la_index.html")]
+struct CouncilsPage {
+    chrome: Chrome,
+    regions: Vec<(String, Vec<CouncilRow>)>,
+    alphabetical: Vec<CouncilRow>,
+}
+
+/// `/la`: every council, A–Z and by region, with its current grade.
+pub(crate) async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
+    let inspections = inspections_by_council(&state).await?;
+    let empty = Vec::new();
+    let mut alphabetical: Vec<CouncilRow> = current_councils()
+        .map(|la| row(la, inspections.get(&la.gss_code).unwrap_or(&empty)))
+        .collect();
+    alphabetical.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut regions: Vec<(String, Vec<CouncilRow>)> = Vec::new();
+    for la in current_councils() {
+        let entry = row(la, inspections.get(&la.gss_code).unwrap_or(&empty));
+        match regions.iter_mut().find(|(region, _)| *region == la.region) {
+            Some((_, rows)) => rows.push(entry),
+            None => regions.push((la.region.clone(), vec![entry])),
+        }
+    }
+    regions.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, rows) in &mut regions {
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    render(CouncilsPage {
+        chrome: Chrome::new(&state.site, Some("Councils")),
+        regions,
+        alphabetical,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "la.html")]
+struct CouncilPage {
+    chrome: Chrome,
+    council: CouncilRow,
+    latest_judgements: Vec<(String, GradeChip)>,
+    latest_date: String,
+    timeline: Vec<TimelineEntry>,
+    chart_svg: String,
+    stories: Vec<StoryCard>,
+    stories_total: usize,
+    slug: String,
+    predecessor_note: Option<String>,
+}
+
+/// `/la/{slug}`: a council's Ofsted record and its news.
+pub(crate) async fn council(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let la = Gazetteer::get()
+        .find(&slug)
+        .filter(|la| la.slug == slug)
+        .ok_or_else(|| {
+            AppError::NotFound(format!("there is no council at /la/{slug}; see /la for the list"))
+        })?;
+    let gss = la.gss_code.clone();
+    let request = SearchRequest {
+        local_authority: Some(gss.clone()),
+        sort: SortOrder::Newest,
+        limit: COUNCIL_STORIES,
+        ..SearchRequest::default()
+    };
+    let (records, results) = state
+        .blocking(move |state| {
+            Ok((
+                state.store.inspections_for(&gss)?,
+                state.index.search(&state.store, &request)?,
+            ))
+        })
+        .await?;
+    let latest = latest_graded(&records);
+    let timeline = records.iter().map(timeline_entry).collect();
+    let mut chrome = Chrome::new(&state.site, Some(&format!("{} children's services", la.name)));
+    chrome.feed_href = format!("/la/{}/feed.rss", la.slug);
+    chrome.feed_title = format!("{} – news (RSS)", la.name);
+    render(CouncilPage {
+        chrome,
+        council: row(la, &records),
+        latest_judgements: latest.map(judgement_chips).unwrap_or_default(),
+        latest_date: latest.map(|record| date(record.published)).unwrap_or_default(),
+        timeline,
+        chart_svg: grade_chart(&records),
+        stories: results.hits.iter().map(StoryCard::from_hit).collect(),
+        stories_total: results.total,
+        slug: la.slug.clone(),
+        predecessor_note: la.abolished.as_ref().map(|abolition| {
+            format!(
+                "Abolished on {}; succeeded by {}.",
+                abolition.date,
+                abolition.successors.join(" and ")
+            )
+        }),
+    })
+}
+
+/// `/la/{slug}/feed.rss`: the council's news as RSS.
+pub(crate) async fn council_feed(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    if Gazetteer::get().find(&slug).is_none_or(|la| la.slug != slug) {
+        return Err(AppError::NotFound(format!("there is no council at /la/{slug}")));
+    }
+    let raw = HashMap::from([("la".to_owned(), slug)]);
+    crate::feeds::rss(state, headers, Query(raw)).await
+}
+
+fn judgement_chips(record: &InspectionRecord) -> Vec<(String, GradeChip)> {
+    let order = |key: &str| {
+        csfeed_core::JUDGEMENTS
+            .iter()
+            .position(|(k, _)| *k == key)
+            .unwrap_or(usize::MAX)
+    };
+    let mut chips: Vec<(String, GradeChip)> = record
+        .judgements
+        .iter()
+        .map(|(key, grade)| (judgement_label(key).to_owned(), GradeChip::from(*grade)))
+        .collect();
+    chips.sort_by_key(|(label, _)| {
+        order(
+            csfeed_core::JUDGEMENTS
+                .iter()
+                .find(|(_, l)| l == label)
+                .map_or("", |(k, _)| k),
+        )
+    });
+    chips
+}
+
+fn timeline_entry(record: &InspectionRecord) -> TimelineEntry {
+    let visit = match (record.visit_start, record.visit_end) {
+        (Some(start), Some(end)) if start != end => format!("{} to {}", date(Some(start)), date(Some(end))),
+        (Some(day), _) | (None, Some(day)) => date(Some(day)),
+        (None, None) => String::new(),
+    };
+    TimelineEntry {
+        kind: record.kind_label(),
+        published: date(record.published),
+        visit,
+        overall: record.overall().map(GradeChip::from),
+        judgements: judgement_chips(record)
+            .into_iter()
+            .filter(|(label, _)| label != "Overall effectiveness")
+            .collect(),
+        lead_inspector: record.lead_inspector.clone().unwrap_or_default(),
+        report_url: record.report_url.clone(),
+        headline: record.headline.clone().unwrap_or_default(),
+    }
+}
+
+/// An inline SVG of overall grades over time (best at the top), with a text alternative.
+fn grade_chart(records: &[InspectionRecord]) -> String {
+    let points: Vec<(NaiveDate, Grade)> = records
+        .iter()
+        .filter_map(|record| Some((record.published?, record.overall()?)))
+        .rev()
+        .collect();
+    if points.is_empty() {
+        return String::new();
+    }
+    let (width, height, left, top, row_height) = (640.0, 170.0, 150.0, 20.0, 40.0);
+    let first = points.first().map(|(d, _)| *d).unwrap_or_default();
+    let last = points.last().map(|(d, _)| *d).unwrap_or_default();
+    let span = (last - first).num_days().max(1) as f64;
+    let x = |day: NaiveDate| left + (day - first).num_days() as f64 / span * (width - left - 30.0);
+    let y = |grade: Grade| top + Grade::ALL.iter().position(|g| *g == grade).unwrap_or(0) as f64 * row_height;
+    let mut svg = format!(
+        r#"<svg class="grade-chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title"><title id="chart-title">Overall effectiveness grades, {} to {}</title>"#,
+        first.format("%Y"),
+        last.format("%Y")
+    );
+    for grade in Grade::ALL {
+        svg.push_str(&format!(
+            r#"<text x="0" y="{:.0}" class="chart-label">{}</text><line x1="{left}" x2="{}" y1="{:.0}" y2="{:.0}" class="chart-rule"/>"#,
+            y(grade) + 4.0,
+            if grade == Grade::RequiresImprovement { "Requires improvement" } else { grade.label() },
+            width - 20.0,
+            y(grade),
+            y(grade)
+        ));
+    }
+    let path: Vec<String> = points
+        .iter()
+        .map(|(day, grade)| format!("{:.1},{:.1}", x(*day), y(*grade)))
+        .collect();
+    svg.push_str(&format!(
+        r#"<polyline points="{}" class="chart-line"/>"#,
+        path.join(" ")
+    ));
+    for (day, grade) in &points {
+        svg.push_str(&format!(
+            r#"<circle cx="{:.1}" cy="{:.1}" r="6" class="chart-point grade-{}"><title>{}: {}</title></circle>"#,
+            x(*day),
+            y(*grade),
+            grade.key(),
+            day.format("%-d %B %Y"),
+            grade.label()
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[derive(Template)]
+#[template(path = "ofsted.html")]
+struct NationalPage {
+    chrome: Chrome,
+    rows: Vec<CouncilRow>,
+    counts: Vec<(GradeChip, usize)>,
+    ungraded: usize,
+    regions: Vec<String>,
+    region: String,
+    grade: String,
+    grades: Vec<GradeChip>,
+    changes: Vec<(CouncilRow, GradeChip, GradeChip, String)>,
+}
+
+/// `/ofsted?region=&grade=`: every council's current grade, counts, and recent changes.
+pub(crate) async fn national(
+    State(state): State<AppState>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let region = raw.get("region").map(|r| r.trim().to_owned()).unwrap_or_default();
+    let grade_filter = match raw.get("grade").map(|g| g.trim()).filter(|g| !g.is_empty()) {
+        None => None,
+        Some(key) => Some(Grade::parse(key).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "grade={key:?} is not a grade: use outstanding, good, requires_improvement or inadequate"
+            ))
+        })?),
+    };
+    let mut regions: Vec<String> = current_councils().map(|la| la.region.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    if !region.is_empty() && !regions.contains(&region) {
+        return Err(AppError::BadRequest(format!(
+            "region={region:?} is not an English region: pick one from the list on /ofsted"
+        )));
+    }
+    let inspections = inspections_by_council(&state).await?;
+    let empty = Vec::new();
+    let all: Vec<(&LocalAuthority, CouncilRow)> = current_councils()
+        .map(|la| (la, row(la, inspections.get(&la.gss_code).unwrap_or(&empty))))
+        .collect();
+    let in_region: Vec<&CouncilRow> = all
+        .iter()
+        .filter(|(la, _)| region.is_empty() || la.region == region)
+        .map(|(_, row)| row)
+        .collect();
+    let counts = Grade::ALL
+        .iter()
+        .map(|grade| {
+            (
+                GradeChip::from(*grade),
+                in_region
+                    .iter()
+                    .filter(|row| row.grade.as_ref().is_some_and(|g| g.key == grade.key()))
+                    .count(),
+            )
+        })
+        .collect();
+    let ungraded = in_region.iter().filter(|row| row.grade.is_none()).count();
+    let mut rows: Vec<CouncilRow> = all
+        .iter()
+        .filter(|(la, row)| {
+            (region.is_empty() || la.region == region)
+                && grade_filter.is_none_or(|grade| row.grade.as_ref().is_some_and(|g| g.key == grade.key()))
+        })
+        .map(|(la, _)| row(la, inspections.get(&la.gss_code).unwrap_or(&empty)))
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let since = Utc::now().date_naive() - chrono::Duration::days(RECENT_CHANGE_DAYS);
+    let mut changes = Vec::new();
+    for (la, _) in &all {
+        let graded: Vec<&InspectionRecord> = inspections
+            .get(&la.gss_code)
+            .unwrap_or(&empty)
+            .iter()
+            .filter(|r| r.overall().is_some())
+            .collect();
+        if let [latest, previous, ..] = graded.as_slice()
+            && latest.published.is_some_and(|day| day >= since)
+            && let (Some(now), Some(before)) = (latest.overall(), previous.overall())
+            && now != before
+        {
+            changes.push((
+                row(la, &[(*latest).clone()]),
+                GradeChip::from(before),
+                GradeChip::from(now),
+                date(latest.published),
+            ));
+        }
+    }
+    render(NationalPage {
+        chrome: Chrome::new(&state.site, Some("Ofsted judgements")),
+        rows,
+        counts,
+        ungraded,
+        regions,
+        region,
+        grade: grade_filter.map(|g| g.key().to_owned()).unwrap_or_default(),
+        grades: Grade::ALL.iter().map(|g| GradeChip::from(*g)).collect(),
+        changes,
+    })
+}
