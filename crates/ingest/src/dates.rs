@@ -50,6 +50,16 @@ pub fn parse_date(raw: &str, format: Option<&str>, now: DateTime<Utc>) -> Option
     if let Ok(date) = DateTime::parse_from_rfc2822(text) {
         return Some(date.with_timezone(&Utc));
     }
+    // ISO 8601 with an offset but no colon ("+0100"), as Drupal and PHP's date('c') variants write.
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%z",
+    ] {
+        if let Ok(date) = DateTime::parse_from_str(text, format) {
+            return Some(date.with_timezone(&Utc));
+        }
+    }
     if let Some(date) = relative(text, now) {
         return Some(date);
     }
@@ -179,6 +189,7 @@ mod tests {
             day("Fri, 12 Jul 2024 09:30:00 +0000"),
             "2024-07-12T09:30:00+00:00"
         );
+        assert_eq!(day("2024-05-09T10:00:00+0100"), "2024-05-09T09:00:00+00:00");
         assert_eq!(day("3 hours ago"), "2026-11-24T09:00:00+00:00");
         assert_eq!(day("yesterday"), "2026-11-23T00:00:00+00:00");
         assert_eq!(day("an hour ago"), "2026-11-24T11:00:00+00:00");

@@ -39,10 +39,16 @@ pub fn extract_page(
         .and_then(|href| page_url.join(href.trim()).ok())
         .filter(|url| matches!(url.scheme(), "http" | "https"));
     let base = canonical.as_ref().unwrap_or(page_url);
-    let meta_date = first_attr(&page, r#"meta[property="article:published_time"]"#, "content")
-        .or_else(|| first_attr(&page, r#"meta[name="date"]"#, "content"))
-        .or_else(|| first_attr(&page, "time[datetime]", "datetime"))
-        .and_then(|value| parse_date(&value, None, now));
+    // Each place a date may be, in order of trust; the first that parses wins.
+    let meta_date = [
+        (r#"meta[property="article:published_time"]"#, "content"),
+        (r#"meta[name="date"]"#, "content"),
+        (r#"meta[itemprop="datePublished"]"#, "content"),
+        ("time[datetime]", "datetime"),
+    ]
+    .iter()
+    .filter_map(|(css, attribute)| first_attr(&page, css, attribute))
+    .find_map(|value| parse_date(&value, None, now));
     let meta_title = first_attr(&page, r#"meta[property="og:title"]"#, "content");
     let selected = content
         .and_then(|selector| page.select(selector).next())
@@ -58,8 +64,11 @@ pub fn extract_page(
         .unwrap_or_default();
     let content_html = sanitize_html(&raw_content, Some(base));
     let content_text = html_to_text(&content_html);
-    let byline = first_text(&page, ".byline, [rel=author], .author")
-        .or_else(|| readable.as_ref().and_then(|article| article.byline.clone()));
+    let byline = first_text(
+        &page,
+        ".byline, [rel=author], .author, [itemprop=author], .field--name-field-author",
+    )
+    .or_else(|| readable.as_ref().and_then(|article| article.byline.clone()));
     let published = meta_date.or_else(|| {
         readable
             .as_ref()
@@ -153,6 +162,51 @@ mod tests {
         let selector = Selector::parse(".promo").unwrap();
         let page = extract_page(PAGE, &url, Some(&selector), Utc::now());
         assert_eq!(page.content_text, "Make an Enquiry");
+    }
+
+    #[test]
+    fn saved_page_shapes_of_common_publishing_systems() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pages");
+        let expected: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(folder.join("expected.json")).unwrap()).unwrap();
+        assert!(expected.len() >= 5);
+        let mut problems = Vec::new();
+        for case in &expected {
+            let file = case["file"].as_str().unwrap();
+            let html = std::fs::read_to_string(folder.join(file)).unwrap();
+            let url = Url::parse(case["url"].as_str().unwrap()).unwrap();
+            let page = extract_page(&html, &url, None, Utc::now());
+            let canonical = page.canonical.as_ref().map(Url::to_string);
+            if canonical.as_deref() != case["canonical"].as_str() {
+                problems.push(format!("{file}: canonical {canonical:?}"));
+            }
+            let published = page.published.map(|d| d.to_rfc3339());
+            if published.as_deref() != case["published"].as_str() {
+                problems.push(format!(
+                    "{file}: published {published:?}, expected {}",
+                    case["published"]
+                ));
+            }
+            let authors: Vec<String> = serde_json::from_value(case["authors"].clone()).unwrap();
+            if page.authors != authors {
+                problems.push(format!(
+                    "{file}: authors {:?}, expected {authors:?}",
+                    page.authors
+                ));
+            }
+            let text = page.content_text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for phrase in case["must_contain"].as_array().unwrap() {
+                if !text.contains(phrase.as_str().unwrap()) {
+                    problems.push(format!("{file}: story text lacks {phrase}"));
+                }
+            }
+            for chrome in case["must_not_contain"].as_array().unwrap() {
+                if text.contains(chrome.as_str().unwrap()) {
+                    problems.push(format!("{file}: chrome {chrome} kept"));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 
     #[test]
