@@ -59,6 +59,9 @@ pub enum Command {
     ///
     /// Councils come with their GSS code, slug and region; topics with their slug.
     Tag(TagArgs),
+    /// Read Ofsted reports.
+    #[command(subcommand)]
+    Ofsted(OfstedCommand),
     /// List, import or export the configured sources.
     #[command(subcommand)]
     Sources(SourcesCommand),
@@ -159,4 +162,23 @@ pub enum SourcesCommand {
     },
     /// Print the configured sources as OPML 2.0, for another feed reader.
     Export,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OfstedCommand {
+    /// Print the facts of one Ofsted children's services report (PDF) as JSON: kind,
+    /// local_authority, urn, gss_code, visit_start, visit_end, published, inspectors,
+    /// lead_inspector, judgements, headline.
+    ///
+    /// Inspection reports from 2018 do not print their publication date; give it with
+    /// --published (from the provider page) when you know it.
+    Inspect {
+        /// The report.
+        #[arg(value_name = "FILE.pdf")]
+        file: std::path::PathBuf,
+        /// The publication date from the provider page (YYYY-MM-DD), used when the
+        /// report does not print one.
+        #[arg(long, value_name = "DATE")]
+        published: Option<chrono::NaiveDate>,
+    },
 }

@@ -2,6 +2,7 @@
 
 mod fetch;
 mod inspect_feed;
+mod ofsted;
 mod reindex;
 mod search;
 mod serve;
@@ -24,6 +25,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::InspectFeed(args) => inspect_feed::run(&cli.global, args).await,
         Command::Sources(command) => sources::run(&cli.global, command).await,
         Command::Tag(args) => tag::run(args),
+        Command::Ofsted(command) => ofsted::run(command).await,
     }
 }
 

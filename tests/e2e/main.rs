@@ -5,6 +5,7 @@ mod failures;
 mod faults;
 mod helpers;
 mod inspect_feed;
+mod ofsted;
 mod pipeline;
 mod scraping;
 mod web;

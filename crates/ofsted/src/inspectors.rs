@@ -1,0 +1,232 @@
+//! Who inspected: the lead inspector and the team as the report names them.
+//!
+//! Reports say "Lead inspector: NAME" with the title after a comma (", His Majesty's
+//! Inspector", ", Her Majesty's Inspector", ", HMI") or on the next line, and sometimes
+//! "Deputy lead inspector: NAME". Letters say "His Majesty's Inspectors for this visit were
+//! X and Y." or "The inspectors were X, Her Majesty's Inspector, and Y, …" and are signed
+//! by the lead inspector after "Yours sincerely".
+
+use crate::layout::{Layout, join_lines};
+
+/// The inspectors of a report: the lead first, as the report names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Inspectors {
+    /// The lead inspector (for letters, the signatory).
+    pub lead: Option<String>,
+    /// Everyone named as inspecting: lead, deputy, or a letter's team.
+    pub all: Vec<String>,
+}
+
+/// Words that make a comma-separated piece a job title rather than a name.
+const TITLE_WORDS: &[&str] = &[
+    "inspector",
+    "inspectors",
+    "hmi",
+    "ofsted",
+    "regulatory",
+    "majesty's",
+];
+/// Openings of the sentence naming a letter's inspectors; the names follow.
+const TEAM_OPENINGS: &[&str] = &[
+    "inspectors for this visit were ",
+    "inspector for this visit was ",
+    "the inspectors were ",
+    "the inspector was ",
+    "this visit was carried out by ",
+    "the visit was carried out by ",
+];
+/// Longest plausible name, in words.
+const MAX_NAME_WORDS: usize = 5;
+
+/// Finds the inspectors of a report (`letter`: read it as a letter).
+pub(crate) fn find(layout: &Layout, letter: bool) -> Inspectors {
+    if letter {
+        let signatory = signatory(layout);
+        let mut all = letter_team(layout);
+        if let Some(lead) = &signatory
+            && !all.contains(lead)
+        {
+            all.insert(0, lead.clone());
+        }
+        let lead = signatory.or_else(|| all.first().cloned());
+        Inspectors { lead, all }
+    } else {
+        let lead = labelled(layout, "lead inspector");
+        let deputy = labelled(layout, "deputy lead inspector");
+        let all = lead.iter().chain(deputy.iter()).cloned().collect();
+        Inspectors { lead, all }
+    }
+}
+
+/// "Lead inspector: NAME, His Majesty's Inspector" → NAME; the name may be on the next line.
+fn labelled(layout: &Layout, label: &str) -> Option<String> {
+    let lines = layout.lines();
+    let index = layout.find_line(|line| line.to_ascii_lowercase().starts_with(label))?;
+    let value = lines[index].text[label.len()..].trim_start_matches([':', ' ']);
+    let value = if value.is_empty() {
+        lines[index + 1..]
+            .iter()
+            .find(|line| !line.text.is_empty())
+            .map_or("", |line| line.text.as_str())
+    } else {
+        value
+    };
+    clean_name(value.split(',').next().unwrap_or(value))
+}
+
+/// The name under "Yours sincerely".
+fn signatory(layout: &Layout) -> Option<String> {
+    let lines = layout.lines();
+    let index = layout.find_line(|line| line.to_ascii_lowercase().starts_with("yours sincerely"))?;
+    lines[index + 1..]
+        .iter()
+        .filter(|line| !line.text.is_empty())
+        .take(1)
+        .find_map(|line| clean_name(line.text.split(',').next().unwrap_or(&line.text)))
+}
+
+/// The names in the letter's "Inspectors for this visit were …" sentence, in order.
+fn letter_team(layout: &Layout) -> Vec<String> {
+    let text = join_lines(layout.page_lines(1).take(60));
+    let lower = text.to_ascii_lowercase();
+    let Some(start) = TEAM_OPENINGS
+        .iter()
+        .filter_map(|opening| lower.find(opening).map(|at| at + opening.len()))
+        .min()
+    else {
+        return Vec::new();
+    };
+    let sentence = &text[start..start + sentence_length(&text[start..])];
+    sentence
+        .split(',')
+        .map(str::trim)
+        .filter(|piece| !is_title(piece))
+        .flat_map(|piece| piece.split(" and "))
+        .map(|piece| piece.trim().strip_prefix("and ").unwrap_or(piece.trim()))
+        .filter_map(clean_name)
+        .collect()
+}
+
+/// Bytes up to the full stop ending a sentence of names (initials like "J." do not end it).
+fn sentence_length(text: &str) -> usize {
+    text.char_indices()
+        .find(|&(at, c)| {
+            let initial = text[..at]
+                .rsplit(' ')
+                .next()
+                .is_some_and(|word| word.chars().count() == 1);
+            c == '.' && !initial
+        })
+        .map_or(text.len(), |(at, _)| at)
+}
+
+fn is_title(piece: &str) -> bool {
+    piece
+        .split_whitespace()
+        .any(|word| TITLE_WORDS.contains(&word.to_ascii_lowercase().trim_matches(['(', ')']).trim()))
+}
+
+/// Trims a name and strips an "HMI" after it; `None` unless it looks like a name.
+fn clean_name(raw: &str) -> Option<String> {
+    let words: Vec<&str> = raw
+        .split_whitespace()
+        .filter(|word| !matches!(word.trim_matches(['(', ')']), "HMI" | "OI" | "SHMI"))
+        .collect();
+    let name = words.join(" ");
+    let name = name.trim_matches(|c: char| !c.is_alphabetic());
+    let plausible = (1..=MAX_NAME_WORDS).contains(&words.len())
+        && name.starts_with(|c: char| c.is_alphabetic())
+        && !is_title(name)
+        && name
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'));
+    plausible.then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ReportText;
+
+    fn inspectors(text: &str, letter: bool) -> Inspectors {
+        find(
+            &Layout::new(&ReportText {
+                pages: vec![text.to_owned()],
+            }),
+            letter,
+        )
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn lead_inspector_shapes() {
+        let cases = [
+            "Lead inspector: Russel Breyer, His Majesty\u{2019}s Inspector",
+            "Lead inspector: Russel Breyer, Her Majesty's Inspector",
+            "Lead inspector: Russel Breyer, HMI",
+            "Lead inspector: Russel Breyer HMI",
+            "Lead inspector:   Russel Breyer\nHer Majesty\u{2019}s Inspector",
+            "Lead inspector:\nRussel Breyer",
+        ];
+        for text in cases {
+            let found = inspectors(text, false);
+            assert_eq!(found.lead.as_deref(), Some("Russel Breyer"), "{text}");
+            assert_eq!(found.all, names(&["Russel Breyer"]), "{text}");
+        }
+    }
+
+    #[test]
+    fn deputy_and_odd_names() {
+        let found = inspectors(
+            "Lead inspector: Jenny-ellen Scotland\nDeputy lead inspector: Sarah O\u{2019}Brien\n\
+             Team inspectors: Brendan Parkinson, Judith Nelson",
+            false,
+        );
+        assert_eq!(found.lead.as_deref(), Some("Jenny-ellen Scotland"));
+        assert_eq!(found.all, names(&["Jenny-ellen Scotland", "Sarah O'Brien"]));
+    }
+
+    #[test]
+    fn letter_team_shapes() {
+        let cases = [
+            (
+                "His Majesty\u{2019}s inspectors for this visit were Gareth\nDakin and Alison Smale.",
+                vec!["Gareth Dakin", "Alison Smale"],
+            ),
+            (
+                "The inspectors were Stella Elliott, Her Majesty\u{2019}s\nInspector, and Caroline Walsh, Her Majesty\u{2019}s Inspector.",
+                vec!["Stella Elliott", "Caroline Walsh"],
+            ),
+            (
+                "Her Majesty's Inspectors for this visit were Ann Lee, Bob Ray and Cy Young.",
+                vec!["Ann Lee", "Bob Ray", "Cy Young"],
+            ),
+            (
+                "Her Majesty's Inspector for this visit was Ann Lee. Inspectors looked at",
+                vec!["Ann Lee"],
+            ),
+        ];
+        for (text, expected) in cases {
+            let letter = format!(
+                "{text}\n\nYours sincerely\n\n{}\nHer Majesty's Inspector",
+                expected[0]
+            );
+            let found = inspectors(&letter, true);
+            assert_eq!(found.all, names(&expected), "{text}");
+            assert_eq!(found.lead.as_deref(), Some(expected[0]), "{text}");
+        }
+    }
+
+    #[test]
+    fn signatory_leads_even_when_listed_second() {
+        let found = inspectors(
+            "Inspectors for this visit were Ann Lee and Bob Ray.\n\nYours sincerely\n\nBob Ray\nHMI",
+            true,
+        );
+        assert_eq!(found.lead.as_deref(), Some("Bob Ray"));
+        assert_eq!(found.all, names(&["Ann Lee", "Bob Ray"]));
+    }
+}
