@@ -109,8 +109,8 @@ impl CycleReport {
 /// Fetches sources into the store.
 #[derive(Clone)]
 pub struct Pipeline {
-    store: Store,
-    fetcher: Fetcher,
+    pub(crate) store: Store,
+    pub(crate) fetcher: Fetcher,
     settings: FetchSettings,
 }
 
@@ -226,6 +226,16 @@ impl Pipeline {
         seen_at: DateTime<Utc>,
     ) -> Result<(SourceOutcome, FetchResult), Failure> {
         let source = &record.source;
+        if source.kind == SourceKind::Ofsted {
+            return self
+                .harvest_ofsted(record, seen_at)
+                .await
+                .map_err(|reason| Failure {
+                    http_status: None,
+                    retry_after: None,
+                    reason,
+                });
+        }
         let url = record.url_to_fetch();
         let fetched = match self.fetcher.fetch(url, previous).await {
             Ok(FetchOutcome::NotModified {
@@ -266,6 +276,7 @@ impl Pipeline {
                 }
             }
             SourceKind::Html => self.harvest_listing(source, &fetched).await.map_err(failure)?,
+            SourceKind::Ofsted => Vec::new(),
         };
         let counts = self
             .store_blocking(move |store| store.upsert_articles(&articles, seen_at))
@@ -434,7 +445,7 @@ impl Pipeline {
         chrono::Duration::from_std(base + jitter).unwrap_or(chrono::Duration::hours(24))
     }
 
-    async fn store_blocking<T: Send + 'static>(
+    pub(crate) async fn store_blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Store) -> Result<T, csfeed_store::StoreError> + Send + 'static,
     ) -> anyhow::Result<T> {
@@ -463,7 +474,7 @@ async fn parse_listing_blocking(
 }
 
 /// A failed fetch, parse or store, with what the server said when it answered.
-struct Failure {
+pub(crate) struct Failure {
     http_status: Option<u16>,
     retry_after: Option<Duration>,
     reason: String,

@@ -178,6 +178,8 @@ pub struct SourceSettings {
     pub full_text: bool,
     #[serde(default)]
     pub html: Option<csfeed_core::HtmlSelectors>,
+    #[serde(default)]
+    pub authorities: Vec<String>,
 }
 
 fn feed_kind() -> SourceKind {
@@ -283,7 +285,22 @@ impl LoadedSettings {
                 (SourceKind::Feed, Some(_)) => bail!(
                     "source {id:?} has a [sources.html] table but kind = \"feed\": set kind = \"html\" or remove the table"
                 ),
-                (SourceKind::Feed, None) => {}
+                (SourceKind::Feed | SourceKind::Ofsted, None) => {}
+                (SourceKind::Ofsted, Some(_)) => {
+                    bail!("source {id:?} is kind = \"ofsted\" and takes no [sources.html] table")
+                }
+            }
+            if configured.kind == SourceKind::Ofsted && !configured.url.contains("{urn}") {
+                bail!(
+                    "source {id:?} is kind = \"ofsted\": its url must contain {{urn}} where the council's provider URN goes, e.g. \"https://reports.ofsted.gov.uk/provider/44/{{urn}}\""
+                );
+            }
+            for slug in &configured.authorities {
+                if csfeed_core::Gazetteer::get().find(slug).is_none() {
+                    bail!(
+                        "source {id:?}: {slug:?} in authorities is not an English local authority (use slugs such as \"st-helens\")"
+                    );
+                }
             }
             sources.push(Source {
                 id: configured.id.clone(),
@@ -297,6 +314,7 @@ impl LoadedSettings {
                 options: csfeed_core::SourceOptions {
                     full_text: configured.full_text,
                     html: configured.html.clone(),
+                    authorities: configured.authorities.clone(),
                 },
             });
         }
@@ -343,12 +361,26 @@ mod tests {
         ))
         .unwrap();
         for source in demo.sources().unwrap() {
-            let path = source.url.to_file_path().unwrap();
-            assert!(
-                path.is_file(),
-                "demo source {} points at a missing file",
-                source.id
-            );
+            let urls: Vec<Url> = if source.kind == SourceKind::Ofsted {
+                source
+                    .options
+                    .authorities
+                    .iter()
+                    .filter_map(|slug| csfeed_core::Gazetteer::get().find(slug))
+                    .map(|la| Url::parse(&source.url.as_str().replace("%7Burn%7D", &la.urn)).unwrap())
+                    .collect()
+            } else {
+                vec![source.url.clone()]
+            };
+            for url in urls {
+                let path = url.to_file_path().unwrap();
+                assert!(
+                    path.is_file(),
+                    "demo source {} points at a missing file {}",
+                    source.id,
+                    path.display()
+                );
+            }
         }
     }
 

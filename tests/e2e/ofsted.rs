@@ -79,3 +79,73 @@ async fn files_that_are_not_reports_get_a_one_line_error() {
         assert!(output.stdout.is_empty(), "{name}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provider_pages_become_council_records_news_and_alerts() {
+    let template = format!(
+        "file://{}/provider-{{urn}}.html",
+        crate::helpers::repo_path("demo/ofsted").display()
+    );
+    let workspace = crate::helpers::Workspace::new(&[]);
+    let config = std::fs::read_to_string(workspace.config()).unwrap()
+        + &format!(
+            "\n[[sources]]\nid = \"ofsted-reports\"\nname = \"Ofsted reports\"\nkind = \"ofsted\"\nurl = {template:?}\nauthorities = [\"st-helens\", \"dorset\"]\n"
+        );
+    std::fs::write(workspace.config(), config).unwrap();
+    let fetch = workspace.run(&["fetch"]).await;
+    assert!(fetch.status.success(), "{fetch:?}");
+
+    let server = workspace.serve().await;
+    let (status, council) = server.get_text("/la/st-helens").await;
+    assert_eq!(status, 200);
+    // The 2023 report, read by csfeed, corrects the history's grades and replaces its row.
+    assert_eq!(
+        council.matches(", published 4 September 2023").count(),
+        1,
+        "one row per publication"
+    );
+    let latest = council
+        .split("Latest judgements")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap();
+    assert!(
+        latest.contains("Help and protection</th><td><span class=\"grade grade-requires_improvement\""),
+        "{latest}"
+    );
+    assert!(
+        latest.contains("Care leavers</th><td><span class=\"grade grade-outstanding\""),
+        "{latest}"
+    );
+    assert!(council.contains("Focused visit"), "visits are on the timeline");
+    let (status, feed) = server.get_text("/ofsted/changes.rss").await;
+    assert_eq!(status, 200);
+    let feed = feed_rs::parser::parse(feed.as_bytes()).expect("changes feed parses");
+    let titles: Vec<String> = feed
+        .entries
+        .iter()
+        .filter_map(|e| e.title.as_ref().map(|t| t.content.clone()))
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t == "St Helens children's services improved to good (was inadequate)"),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t == "Dorset children's services improved to outstanding (was good)"),
+        "{titles:?}"
+    );
+    let (_, results) = server.get_text("/search?q=%22focused+visit%22+St+Helens").await;
+    assert!(
+        results.contains("Focused visit to St Helens children"),
+        "reports are searchable: {results}"
+    );
+    assert!(server.stop().await.success());
+
+    // A second cycle reads no report again and adds nothing.
+    let again = workspace.run(&["fetch", "--all"]).await;
+    assert!(again.stdout.contains("0 new"), "{}", again.stdout);
+}

@@ -71,6 +71,8 @@ pub enum SourceKind {
     Feed,
     /// A news listing page without a feed, scraped with CSS selectors.
     Html,
+    /// Ofsted provider pages of councils, and the reports they list.
+    Ofsted,
 }
 
 impl SourceKind {
@@ -79,6 +81,7 @@ impl SourceKind {
         match self {
             SourceKind::Feed => "feed",
             SourceKind::Html => "html",
+            SourceKind::Ofsted => "ofsted",
         }
     }
 
@@ -87,6 +90,7 @@ impl SourceKind {
         match raw {
             "feed" => Some(SourceKind::Feed),
             "html" => Some(SourceKind::Html),
+            "ofsted" => Some(SourceKind::Ofsted),
             _ => None,
         }
     }
@@ -137,6 +141,9 @@ pub struct SourceOptions {
     /// For `html` sources: how to read the pages.
     #[serde(default)]
     pub html: Option<HtmlSelectors>,
+    /// For `ofsted` sources: which councils to follow (slugs); all when empty.
+    #[serde(default)]
+    pub authorities: Vec<String>,
 }
 
 /// A place csfeed polls for news: one feed URL with its schedule.

@@ -10,27 +10,34 @@ use crate::html::collapse_whitespace;
 /// Longest teaser kept in [`Article::summary`], in characters.
 const SUMMARY_MAX_CHARS: usize = 320;
 
-/// A story as a parser found it, before normalisation.
+/// A story as a parser found it, before normalisation (canonical URL, clean teaser, tags).
 #[derive(Debug, Clone)]
-pub(crate) struct Draft {
+pub struct Draft {
+    /// The source it came from.
     pub source: SourceId,
     /// The source's own key for the story (guid, or the canonical link).
     pub key: String,
+    /// Link to the story.
     pub url: Option<Url>,
+    /// Headline.
     pub title: String,
+    /// Publication date, when the source gives one.
     pub published: Option<DateTime<Utc>>,
+    /// Last update, when the source gives one.
     pub updated: Option<DateTime<Utc>>,
+    /// Authors.
     pub authors: Vec<String>,
     /// Plain-text teaser; the body's opening is used when empty.
     pub summary: String,
-    /// Sanitized HTML.
+    /// The story as sanitized HTML.
     pub content_html: String,
+    /// The story as plain text.
     pub content_text: String,
 }
 
 impl Draft {
-    /// Normalises and tags the draft.
-    pub(crate) fn finish(self) -> Article {
+    /// Normalises and tags the draft into an article.
+    pub fn finish(self) -> Article {
         let (content_html, content_text) = drop_syndication_trailer(self.content_html, self.content_text);
         let summary = if self.summary.trim().is_empty() {
             collapse_whitespace(&content_text)

@@ -14,7 +14,7 @@ mod feed;
 mod html;
 mod listing;
 
-pub use article::{article_from_listing, complete_article, looks_like_excerpt};
+pub use article::{Draft as ArticleDraft, article_from_listing, complete_article, looks_like_excerpt};
 pub use dates::parse_date;
 pub use error::IngestError;
 pub use extract::{ExtractedPage, extract_page};

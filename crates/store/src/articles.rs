@@ -196,6 +196,19 @@ impl Store {
         })
     }
 
+    /// Grade-change alerts (articles whose key starts with `alert:`), newest first.
+    pub fn grade_change_alerts(&self, limit: usize) -> Result<Vec<ArticleRecord>, StoreError> {
+        self.connections.read(|connection| {
+            let sql = format!(
+                "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id
+                 WHERE a.guid LIKE 'alert:%' ORDER BY a.sort_at DESC, a.id LIMIT ?1"
+            );
+            let mut statement = connection.prepare_cached(&sql)?;
+            let rows = statement.query_map([limit as i64], article_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+    }
+
     /// Up to `limit` articles that changed after position `after_seq` in the change
     /// sequence, oldest change first. The index catches up by walking this.
     pub fn articles_changed_after(

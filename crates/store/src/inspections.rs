@@ -30,7 +30,23 @@ impl Store {
                          headline = excluded.headline, origin = excluded.origin
                      WHERE excluded.origin = 'report'"
                 ))?;
+                let mut superseded = transaction.prepare_cached(
+                    "DELETE FROM inspections WHERE urn = ?1 AND origin = 'history' AND published = ?2 AND report_url != ?3",
+                )?;
+                let mut already_read = transaction.prepare_cached(
+                    "SELECT 1 FROM inspections WHERE urn = ?1 AND published = ?2 AND origin = 'report'",
+                )?;
                 for record in records {
+                    // A report read by csfeed replaces the history's row for the same publication,
+                    // which may carry another address for the same file; the history never
+                    // brings that row back.
+                    if let Some(published) = record.published.map(|day| day.to_string()) {
+                        if record.origin == "report" {
+                            superseded.execute(params![record.urn, published, record.report_url])?;
+                        } else if already_read.exists(params![record.urn, published])? {
+                            continue;
+                        }
+                    }
                     changed += statement.execute(params![
                         record.report_url,
                         record.urn,
@@ -60,6 +76,15 @@ impl Store {
             ))?;
             let rows = statement.query_map([gss_code], inspection_from_row)?;
             rows.map(|row| row?).collect()
+        })
+    }
+
+    /// Whether a report has been read already (so its PDF need not be fetched again).
+    pub fn has_read_report(&self, report_url: &str) -> Result<bool, StoreError> {
+        self.connections.read(|connection| {
+            Ok(connection
+                .prepare_cached("SELECT 1 FROM inspections WHERE report_url = ?1 AND origin = 'report'")?
+                .exists([report_url])?)
         })
     }
 

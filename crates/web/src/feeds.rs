@@ -10,6 +10,8 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::{ChannelBuilder, GuidBuilder, ItemBuilder};
 use url::Url;
 
+use csfeed_store::ArticleRecord;
+
 use crate::params::SearchParams;
 use crate::{AppError, AppState};
 
@@ -50,11 +52,58 @@ pub(crate) async fn rss(
     } else {
         format!("{} – search: {}", state.site.title, params.query)
     };
-    let items: Vec<rss::Item> = results
-        .hits
+    let records: Vec<&ArticleRecord> = results.hits.iter().map(|hit| &hit.record).collect();
+    Ok(rss_document(
+        &state,
+        base.as_ref(),
+        title,
+        page_url,
+        self_url,
+        &records,
+    ))
+}
+
+/// `/ofsted/changes.rss`: every change of a council's overall grade, newest first.
+pub(crate) async fn ofsted_changes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let alerts = state
+        .blocking(|state| Ok(state.store.grade_change_alerts(FEED_ITEMS)?))
+        .await?;
+    let base = site_base(&state, &headers);
+    let absolute = |path: &str| match base.as_ref().and_then(|base| base.join(path).ok()) {
+        Some(url) => url.to_string(),
+        None => path.to_owned(),
+    };
+    let title = format!("{} – changes in Ofsted grades", state.site.title);
+    let records: Vec<&ArticleRecord> = alerts.iter().collect();
+    Ok(rss_document(
+        &state,
+        base.as_ref(),
+        title,
+        absolute("/ofsted"),
+        absolute("/ofsted/changes.rss"),
+        &records,
+    ))
+}
+
+/// An RSS 2.0 document of `records`, with permalink guids, RFC 822 dates and a self link.
+fn rss_document(
+    state: &AppState,
+    base: Option<&Url>,
+    title: String,
+    page_url: String,
+    self_url: String,
+    records: &[&ArticleRecord],
+) -> Response {
+    let absolute = |path: &str| match base.and_then(|base| base.join(path).ok()) {
+        Some(url) => url.to_string(),
+        None => path.to_owned(),
+    };
+    let items: Vec<rss::Item> = records
         .iter()
-        .map(|hit| {
-            let record = &hit.record;
+        .map(|record| {
             let article = &record.article;
             let permalink = absolute(&format!("/articles/{}", article.id));
             ItemBuilder::default()
@@ -83,12 +132,7 @@ pub(crate) async fn rss(
         .description(format!("{} – {}", state.site.title, state.site.tagline))
         .language(Some("en-gb".to_owned()))
         .generator(Some(concat!("csfeed ", env!("CARGO_PKG_VERSION")).to_owned()))
-        .last_build_date(
-            results
-                .hits
-                .first()
-                .map(|hit| hit.record.display_date().to_rfc2822()),
-        )
+        .last_build_date(records.first().map(|record| record.display_date().to_rfc2822()))
         .atom_ext(Some(AtomExtension {
             links: vec![Link {
                 href: self_url,
@@ -99,14 +143,14 @@ pub(crate) async fn rss(
         }))
         .items(items)
         .build();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "application/rss+xml; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         channel.to_string(),
     )
-        .into_response())
+        .into_response()
 }
 
 /// The site's public root: configured, else taken from the request's `Host` header.

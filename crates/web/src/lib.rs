@@ -43,6 +43,7 @@ pub fn app(state: AppState) -> Router {
         .route("/la/{slug}", get(councils::council))
         .route("/la/{slug}/feed.rss", get(councils::council_feed))
         .route("/ofsted", get(councils::national))
+        .route("/ofsted/changes.rss", get(feeds::ofsted_changes))
         .route("/metrics", get(pages::metrics))
         .route("/feed.rss", get(feeds::rss))
         .route("/healthz", get(pages::health))
