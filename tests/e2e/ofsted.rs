@@ -86,7 +86,11 @@ async fn provider_pages_become_council_records_news_and_alerts() {
         "file://{}/provider-{{urn}}.html",
         crate::helpers::repo_path("demo/ofsted").display()
     );
-    let workspace = crate::helpers::Workspace::new(&[]);
+    let news = format!(
+        "file://{}",
+        crate::helpers::repo_path("demo/feeds/practice-news.rss").display()
+    );
+    let workspace = crate::helpers::Workspace::new(&[("practice-news", news)]);
     let config = std::fs::read_to_string(workspace.config()).unwrap()
         + &format!(
             "\n[[sources]]\nid = \"ofsted-reports\"\nname = \"Ofsted reports\"\nkind = \"ofsted\"\nurl = {template:?}\nauthorities = [\"st-helens\", \"dorset\"]\n"
@@ -142,6 +146,47 @@ async fn provider_pages_become_council_records_news_and_alerts() {
     assert!(
         results.contains("Focused visit to St Helens children"),
         "reports are searchable: {results}"
+    );
+    // The report and the news about it link to each other.
+    let found = workspace
+        .run(&[
+            "search",
+            "visit",
+            "--source",
+            "ofsted-reports",
+            "--from",
+            "2024-07-12",
+            "--to",
+            "2024-07-12",
+            "--json",
+        ])
+        .await;
+    let found: serde_json::Value = serde_json::from_str(&found.stdout).unwrap();
+    assert_eq!(
+        found["results"][0]["title"], "Focused visit to St Helens children's services",
+        "{found}"
+    );
+    let report_id = found["results"][0]["id"].as_str().unwrap().to_owned();
+    let (_, report) = server.get_text(&format!("/articles/{report_id}")).await;
+    assert!(report.contains("Coverage of this report"), "{report}");
+    assert!(
+        report.contains("Ofsted focused visit finds St Helens"),
+        "{report}"
+    );
+    let news_id = report
+        .split("Coverage of this report")
+        .nth(1)
+        .unwrap()
+        .split("href=\"/articles/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let (_, news) = server.get_text(&format!("/articles/{news_id}")).await;
+    assert!(
+        news.contains("The Ofsted report") && news.contains(&format!("/articles/{report_id}")),
+        "{news}"
     );
     assert!(server.stop().await.success());
 

@@ -196,6 +196,17 @@ impl Store {
         })
     }
 
+    /// The id of the article stored under this key (guid) by any source, if any.
+    pub fn article_id_by_guid(&self, guid: &str) -> Result<Option<ArticleId>, StoreError> {
+        self.connections.read(|connection| {
+            let id: Option<String> = connection
+                .prepare_cached("SELECT id FROM articles WHERE guid = ?1 ORDER BY first_seen_at LIMIT 1")?
+                .query_row([guid], |row| row.get(0))
+                .optional()?;
+            Ok(id.as_deref().and_then(ArticleId::parse))
+        })
+    }
+
     /// Grade-change alerts (articles whose key starts with `alert:`), newest first.
     pub fn grade_change_alerts(&self, limit: usize) -> Result<Vec<ArticleRecord>, StoreError> {
         self.connections.read(|connection| {

@@ -164,6 +164,78 @@ struct ArticlePage {
     content_html: String,
     updated: Option<String>,
     first_seen: String,
+    /// For news: the Ofsted reports it is about.
+    about_reports: Vec<ReportLink>,
+    /// For a report: the news about it, as cards.
+    coverage: Vec<StoryCard>,
+}
+
+/// An Ofsted report a story is about.
+struct ReportLink {
+    title: String,
+    href: String,
+    published: String,
+}
+
+/// How far apart a report and the news about it may be.
+const COVERAGE_DAYS: i64 = 28;
+
+/// Links between an Ofsted report and the news about it: news tagged with the report's
+/// council within four weeks of its publication.
+fn report_links(
+    state: &AppState,
+    record: &ArticleRecord,
+) -> Result<(Vec<ReportLink>, Vec<StoryCard>), AppError> {
+    let article = &record.article;
+    let date = record.display_date();
+    let window = chrono::Duration::days(COVERAGE_DAYS);
+    if state.store.has_read_report(&article.guid)? {
+        let mut coverage = Vec::new();
+        for gss in &article.local_authorities {
+            let request = csfeed_search::SearchRequest {
+                local_authority: Some(gss.clone()),
+                from: Some(date - window),
+                to: Some(date + window),
+                sort: csfeed_search::SortOrder::Newest,
+                limit: 10,
+                ..csfeed_search::SearchRequest::default()
+            };
+            let results = state.index.search(&state.store, &request)?;
+            coverage.extend(
+                results
+                    .hits
+                    .iter()
+                    .filter(|hit| hit.record.article.source != article.source)
+                    .map(StoryCard::from_hit),
+            );
+        }
+        return Ok((Vec::new(), coverage));
+    }
+    let mut about = Vec::new();
+    for gss in &article.local_authorities {
+        for inspection in state.store.inspections_for(gss)? {
+            let Some(published) = inspection.published else {
+                continue;
+            };
+            let published_at = published.and_time(chrono::NaiveTime::MIN).and_utc();
+            if (published_at - date).num_days().abs() > COVERAGE_DAYS || inspection.origin != "report" {
+                continue;
+            }
+            let href = match state.store.article_id_by_guid(&inspection.report_url)? {
+                Some(id) => format!("/articles/{id}"),
+                None => inspection.report_url.clone(),
+            };
+            let council = csfeed_core::Gazetteer::get()
+                .find(gss)
+                .map_or_else(String::new, |la| la.name.clone());
+            about.push(ReportLink {
+                title: format!("{} of {council}", inspection.kind_label()),
+                href,
+                published: long_date(published_at),
+            });
+        }
+    }
+    Ok((about, Vec::new()))
 }
 
 /// `/articles/{id}`: the stored story, with a link to the original.
@@ -177,8 +249,14 @@ pub(crate) async fn article(
         ))
     };
     let id = ArticleId::parse(&raw_id).ok_or_else(not_found)?;
-    let record: ArticleRecord = state
-        .blocking(move |state| Ok(state.store.article(&id)?))
+    let (record, (about_reports, coverage)) = state
+        .blocking(move |state| {
+            let Some(record) = state.store.article(&id)? else {
+                return Ok(None);
+            };
+            let links = report_links(state, &record)?;
+            Ok(Some((record, links)))
+        })
         .await?
         .ok_or_else(not_found)?;
     let article = &record.article;
@@ -192,6 +270,8 @@ pub(crate) async fn article(
             .map(long_date),
         first_seen: long_date(record.first_seen_at),
         card: StoryCard::from_record(&record),
+        about_reports,
+        coverage,
     })
 }
 
