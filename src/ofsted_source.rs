@@ -287,7 +287,12 @@ fn report_article(
     }
     .finish();
     // The report's full text is what people search; its council is certain.
-    article.content_text = full_text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Pages stay apart (form feeds) so search results can say which page matched.
+    article.content_text = full_text
+        .split(csfeed_search::PAGE_BREAK)
+        .map(|page| page.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(&csfeed_search::PAGE_BREAK.to_string());
     if !article.local_authorities.contains(&la.gss_code) {
         article.local_authorities.insert(0, la.gss_code.clone());
     }

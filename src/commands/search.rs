@@ -102,6 +102,7 @@ fn hit_json(hit: &SearchHit) -> serde_json::Value {
         "score": hit.score,
         "title_html": hit.title_html,
         "snippet_html": hit.snippet_html,
+        "page": hit.page,
         "summary": article.summary,
         "local_authorities": article.local_authorities,
         "topics": article.topics,

@@ -167,6 +167,24 @@ async fn provider_pages_become_council_records_news_and_alerts() {
         "{found}"
     );
     let report_id = found["results"][0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        found["results"][0]["page"].as_u64().is_some_and(|page| page >= 1),
+        "results say which page: {found}"
+    );
+    let deep = workspace
+        .run(&[
+            "search",
+            "\"Yours sincerely\"",
+            "--source",
+            "ofsted-reports",
+            "--json",
+        ])
+        .await;
+    let deep: serde_json::Value = serde_json::from_str(&deep.stdout).unwrap();
+    assert!(
+        deep["results"][0]["page"].as_u64().is_some_and(|page| page > 1),
+        "a letter's sign-off is not on page 1: {deep}"
+    );
     let (_, report) = server.get_text(&format!("/articles/{report_id}")).await;
     assert!(report.contains("Coverage of this report"), "{report}");
     assert!(

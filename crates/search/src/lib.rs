@@ -16,7 +16,7 @@ mod schema;
 
 pub use error::SearchError;
 pub use index::{CatchUp, OpenMode, SearchIndex};
-pub use query::{SearchHit, SearchRequest, SearchResults, SortOrder};
+pub use query::{PAGE_BREAK, SearchHit, SearchRequest, SearchResults, SortOrder};
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,8 @@ pub const MAX_PAGE_SIZE: usize = 100;
 /// Deepest `(…)` grouping passed to Tantivy's recursive-descent parser; deeper input
 /// would exhaust the stack, so its brackets are dropped instead.
 const MAX_GROUPING_DEPTH: usize = 8;
+/// Separates pages in the text of a paginated document (a report read from PDF).
+pub const PAGE_BREAK: char = '\u{c}';
 /// Length of a body snippet, in characters.
 const SNIPPET_CHARS: usize = 240;
 
@@ -71,6 +73,8 @@ pub struct SearchHit {
     /// A passage of the body as HTML, escaped, with matches in `<mark>`; the teaser when
     /// the body has no match.
     pub snippet_html: String,
+    /// For paginated texts (reports): the page the passage is on.
+    pub page: Option<usize>,
 }
 
 /// A page of results.
@@ -216,9 +220,13 @@ impl SearchIndex {
                     .map_or(0.0, |(score, _)| *score);
                 let title_html = highlighted(&title_snippets, &record.article.title)
                     .unwrap_or_else(|| escape(&record.article.title));
-                let snippet_html = highlighted(&body_snippets, &record.article.content_text)
-                    .unwrap_or_else(|| escape(&record.article.summary));
+                let body = highlighted_at(&body_snippets, &record.article.content_text);
+                let page = body
+                    .as_ref()
+                    .and_then(|(_, offset)| page_at(&record.article.content_text, *offset));
+                let snippet_html = body.map_or_else(|| escape(&record.article.summary), |(html, _)| html);
                 SearchHit {
+                    page,
                     record,
                     score,
                     title_html,
@@ -249,12 +257,27 @@ fn grouping_depth(raw: &str) -> usize {
 
 /// The highlighted passage of `text`, or `None` when no query term occurs in it.
 fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
+    highlighted_at(generator, text).map(|(html, _)| html)
+}
+
+/// The highlighted passage and where in `text` it starts.
+fn highlighted_at(generator: &SnippetGenerator, text: &str) -> Option<(String, usize)> {
     let mut snippet = generator.snippet(text);
     if snippet.is_empty() || snippet.highlighted().is_empty() {
         return None;
     }
     snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-    Some(snippet.to_html())
+    Some((snippet.to_html(), snippet.fragment_range().start))
+}
+
+/// The page an offset of a paginated text falls on (pages are separated by form feeds, as
+/// in reports read from PDF); `None` for texts without pages.
+fn page_at(text: &str, offset: usize) -> Option<usize> {
+    if !text.contains(PAGE_BREAK) {
+        return None;
+    }
+    let before = text.get(..offset).unwrap_or(text);
+    Some(1 + before.matches(PAGE_BREAK).count())
 }
 
 fn escape(text: &str) -> String {

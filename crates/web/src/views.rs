@@ -64,6 +64,8 @@ pub(crate) struct StoryCard {
     pub topics: Vec<(&'static str, &'static str)>,
     /// Other outlets' reports of the same story as (outlet, link).
     pub also_reported_by: Vec<(String, String)>,
+    /// For a report: the page the highlighted passage is on.
+    pub page: Option<usize>,
 }
 
 impl StoryCard {
@@ -105,11 +107,13 @@ impl StoryCard {
                     Some((report.source_name.clone(), href))
                 })
                 .collect(),
+            page: None,
         }
     }
 
     pub(crate) fn from_hit(hit: &SearchHit) -> Self {
         Self {
+            page: hit.page,
             title_html: Some(hit.title_html.clone()),
             excerpt_html: Some(hit.snippet_html.clone()),
             ..Self::from_record(&hit.record)
