@@ -70,12 +70,13 @@ async fn files_that_are_not_reports_get_a_one_line_error() {
         std::fs::write(&path, bytes).unwrap();
         let output = run_csfeed(&["ofsted".into(), "inspect".into(), path.display().to_string()]).await;
         assert_eq!(output.status.code(), Some(1), "{name}: {output:?}");
-        let errors: Vec<&str> = output
-            .stderr
-            .lines()
-            .filter(|line| line.starts_with("error: "))
-            .collect();
-        assert_eq!(errors.len(), 1, "{name}: {}", output.stderr);
+        assert_eq!(
+            output.stderr.trim_end().lines().count(),
+            1,
+            "{name}: one line, no panic: {}",
+            output.stderr
+        );
+        assert!(output.stderr.starts_with("error: "), "{name}: {}", output.stderr);
         assert!(output.stdout.is_empty(), "{name}");
     }
 }

@@ -38,4 +38,4 @@ pub use inspection::{Inspection, read_facts};
 pub use judgements::{Grade, keys};
 pub use kind::ReportKind;
 pub use provider::{Publication, parse_provider_page};
-pub use text::{ReportText, extract_text};
+pub use text::{ReportText, extract_text, silence_reader_panics};

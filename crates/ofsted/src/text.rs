@@ -1,6 +1,8 @@
 //! Getting the text out of a report PDF, page by page.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 
 use serde::Serialize;
 
@@ -51,19 +53,43 @@ impl ReportText {
     }
 }
 
+thread_local! {
+    /// True while this thread runs the PDF reader, whose panics are expected and caught.
+    static READING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Keeps the PDF reader's caught panics off stderr: installs (once) a panic hook that stays
+/// silent for panics raised while [`extract_text`] runs the reader on the same thread and
+/// passes every other panic to the hook that was there before. Call it at start-up in
+/// programs whose stderr people read (the CLI, the server's logs).
+pub fn silence_reader_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !READING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Reads the text of a PDF, page by page.
 ///
 /// Checks for the `%PDF-` magic first, so an HTML "report not found" page or an empty
 /// download gets a clear error. The PDF reader runs under [`catch_unwind`]: a panic on a
-/// malformed file becomes [`OfstedError::ReaderPanicked`] (the panic message still goes
-/// through the process's panic hook, by default to stderr).
+/// malformed file becomes [`OfstedError::ReaderPanicked`] (its message goes through the
+/// process's panic hook; see [`silence_reader_panics`]).
 pub fn extract_text(pdf: &[u8]) -> Result<ReportText, OfstedError> {
     check_magic(pdf)?;
-    let pages = catch_unwind(AssertUnwindSafe(|| {
+    READING.with(|reading| reading.set(true));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
         pdf_extract::extract_text_from_mem_by_pages(pdf)
-    }))
-    .map_err(|panic| OfstedError::ReaderPanicked(one_line(&panic_message(panic.as_ref()))))?
-    .map_err(|error| OfstedError::Unreadable(one_line(&error.to_string())))?;
+    }));
+    READING.with(|reading| reading.set(false));
+    let pages = outcome
+        .map_err(|panic| OfstedError::ReaderPanicked(one_line(&panic_message(panic.as_ref()))))?
+        .map_err(|error| OfstedError::Unreadable(one_line(&error.to_string())))?;
     if pages.iter().all(|page| page.trim().is_empty()) {
         return Err(OfstedError::NoText);
     }
