@@ -139,6 +139,21 @@ async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
     assert_eq!(server.get_text("/ofsted?grade=brilliant").await.0, 400);
     assert_eq!(server.get_text("/ofsted?region=Narnia").await.0, 400);
     assert_eq!(server.get_text("/la/atlantis").await.0, 404);
+    // Operators in the query filter exactly like the site's links do.
+    let (_, by_operator) = server.get_text("/search?q=la%3A%22St+Helens%22").await;
+    let (_, by_link) = server.get_text("/search?la=st-helens").await;
+    let count = |page: &str| {
+        page.split("Showing ")
+            .nth(1)
+            .and_then(|rest| rest.split('.').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(!count(&by_link).is_empty());
+    assert_eq!(count(&by_operator), count(&by_link));
+    let (status, unknown) = server.get_text("/search?q=la%3AAtlantis+kinship").await;
+    assert_eq!(status, 200);
+    assert!(unknown.contains("no English council called"), "{unknown}");
     let (_, filtered) = server.get_text("/search?la=st-helens").await;
     assert!(filtered.contains("Council: St Helens"), "{filtered}");
 

@@ -13,6 +13,7 @@ mod error;
 mod index;
 mod query;
 mod schema;
+mod syntax;
 
 pub use error::SearchError;
 pub use index::{CatchUp, OpenMode, SearchIndex};

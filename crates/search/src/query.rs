@@ -93,11 +93,18 @@ impl SearchIndex {
     /// cannot be parsed are ignored and reported in [`SearchResults::warnings`].
     pub fn search(&self, store: &Store, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
-        let (text_query, warnings) = self.parse_text(&request.query);
-        let query = self.with_filters(text_query.box_clone(), request);
+        let operators = crate::syntax::extract_filters(&request.query);
+        let (text_query, mut warnings) = self.parse_text(&operators.text);
+        warnings.extend(
+            operators
+                .warnings
+                .iter()
+                .map(|warning| format!("ignored: {warning}")),
+        );
+        let query = self.with_operators(self.with_filters(text_query.box_clone(), request), &operators);
         let limit = request.limit.clamp(1, MAX_PAGE_SIZE);
         let offset = request.offset.min(10_000);
-        let by_date = request.sort == SortOrder::Newest || request.query.trim().is_empty();
+        let by_date = request.sort == SortOrder::Newest || operators.text.trim().is_empty();
         let (total, addresses) = if by_date {
             let top = TopDocs::with_limit(limit)
                 .and_offset(offset)
@@ -179,6 +186,51 @@ impl SearchIndex {
             let upper = request
                 .to
                 .map_or(Bound::Unbounded, |to| Bound::Excluded(date_term(to)));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        if clauses.len() == 1 {
+            return clauses.remove(0).1;
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Adds the filters written as operators in the query (`la:`, `region:`, `topic:`,
+    /// `after:`, `before:`).
+    fn with_operators(
+        &self,
+        query: Box<dyn Query>,
+        operators: &crate::syntax::FieldFilters,
+    ) -> Box<dyn Query> {
+        let exact = |field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+        for any_of in &operators.councils {
+            let options = any_of
+                .iter()
+                .map(|gss| (Occur::Should, exact(self.fields.local_authority, gss)))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(options))));
+        }
+        for topic in &operators.topics {
+            clauses.push((Occur::Must, exact(self.fields.topic, topic)));
+        }
+        if operators.after.is_some() || operators.before.is_some() {
+            let date_term = |date: DateTime<Utc>| {
+                Term::from_field_date_for_search(
+                    self.fields.date,
+                    tantivy::DateTime::from_timestamp_secs(date.timestamp()),
+                )
+            };
+            let lower = operators
+                .after
+                .map_or(Bound::Unbounded, |after| Bound::Included(date_term(after)));
+            let upper = operators
+                .before
+                .map_or(Bound::Unbounded, |before| Bound::Excluded(date_term(before)));
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
         if clauses.len() == 1 {
