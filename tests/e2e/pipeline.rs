@@ -71,6 +71,41 @@ async fn fetched_stories_are_searchable_subscribable_and_survive_restarts() {
         "guids are absolute permalinks: {text}"
     );
 
+    // The same search as Atom and JSON Feed parses back too.
+    for format in ["atom", "json"] {
+        let body = server
+            .get(&format!("/search.{format}?q=St+Helens"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let parsed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| panic!("{format}: {e}"));
+        let titles: Vec<String> = parsed
+            .entries
+            .iter()
+            .filter_map(|e| e.title.as_ref().map(|t| t.content.clone()))
+            .collect();
+        assert!(
+            titles.iter().any(|t| t == ST_HELENS_TITLE),
+            "{format}: {titles:?}"
+        );
+    }
+    // Feeds carry validators and answer 304 to a repeat.
+    let first = server.get("/search.rss?q=St+Helens").await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(first.headers().contains_key("last-modified"));
+    let repeat = reqwest::Client::new()
+        .get(format!("{}/search.rss?q=St+Helens", server.url))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(repeat.status(), 304);
+    assert!(repeat.bytes().await.unwrap().is_empty());
+    let (status, opensearch) = server.get_text("/opensearch.xml").await;
+    assert_eq!(status, 200);
+    assert!(opensearch.contains("search?q={searchTerms}"), "{opensearch}");
+
     // The whole-site feed has unique guids and RFC 822 dates.
     let body = server.get("/feed.rss").await.bytes().await.unwrap();
     let all = feed_rs::parser::parse(&body[..]).expect("site feed parses");

@@ -178,8 +178,8 @@ pub(crate) async fn council(
     let latest = latest_graded(&records);
     let timeline = records.iter().map(timeline_entry).collect();
     let mut chrome = Chrome::new(&state.site, Some(&format!("{} children's services", la.name)));
+    chrome.set_feeds(&format!("la={}", la.slug), format!("{} – news", la.name));
     chrome.feed_href = format!("/la/{}/feed.rss", la.slug);
-    chrome.feed_title = format!("{} – news (RSS)", la.name);
     render(CouncilPage {
         chrome,
         council: row(la, &records),

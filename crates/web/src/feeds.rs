@@ -18,12 +18,76 @@ use crate::{AppError, AppState};
 /// Items in a feed.
 const FEED_ITEMS: usize = 50;
 
-/// `/feed.rss?q=…`: RSS 2.0 of the newest stories matching the search (all stories when
-/// there is no query), with permalink guids, RFC 822 dates and an `atom:link rel="self"`.
+/// The formats every feed comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FeedFormat {
+    /// RSS 2.0.
+    Rss,
+    /// Atom 1.0.
+    Atom,
+    /// JSON Feed 1.1.
+    Json,
+}
+
+impl FeedFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "rss",
+            FeedFormat::Atom => "atom",
+            FeedFormat::Json => "json",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "application/rss+xml; charset=utf-8",
+            FeedFormat::Atom => "application/atom+xml; charset=utf-8",
+            FeedFormat::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// One feed: its title, addresses and items.
+struct FeedDocument<'a> {
+    title: String,
+    page_url: String,
+    self_url: String,
+    records: Vec<&'a ArticleRecord>,
+}
+
+/// `/feed.rss` and `/search.rss?q=…`: RSS 2.0 of the newest stories matching the search.
 pub(crate) async fn rss(
+    state: State<AppState>,
+    headers: HeaderMap,
+    query: Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    search_feed(state, headers, query, FeedFormat::Rss).await
+}
+
+/// `/search.atom?q=…`: the same as Atom 1.0.
+pub(crate) async fn atom(
+    state: State<AppState>,
+    headers: HeaderMap,
+    query: Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    search_feed(state, headers, query, FeedFormat::Atom).await
+}
+
+/// `/search.json?q=…`: the same as JSON Feed 1.1.
+pub(crate) async fn json(
+    state: State<AppState>,
+    headers: HeaderMap,
+    query: Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    search_feed(state, headers, query, FeedFormat::Json).await
+}
+
+/// The newest stories matching a search (all stories without `q`), in `format`.
+pub(crate) async fn search_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(raw): Query<HashMap<String, String>>,
+    format: FeedFormat,
 ) -> Result<Response, AppError> {
     let mut params = SearchParams::parse(&raw)?;
     params.sort = csfeed_search::SortOrder::Newest;
@@ -33,16 +97,11 @@ pub(crate) async fn rss(
         .blocking(move |state| Ok(state.index.search(&state.store, &request)?))
         .await?;
     let base = site_base(&state, &headers);
-    let absolute = |path: &str| match base.as_ref().and_then(|base| base.join(path).ok()) {
-        Some(url) => url.to_string(),
-        None => path.to_owned(),
-    };
     let query_string = params.query_string(None);
-    let self_url = absolute(&format!(
-        "/feed.rss{}{query_string}",
-        if query_string.is_empty() { "" } else { "?" }
-    ));
-    let page_url = absolute(&format!("/search?{query_string}"));
+    let with_query = |path: &str| {
+        let separator = if query_string.is_empty() { "" } else { "?" };
+        absolute(base.as_ref(), &format!("{path}{separator}{query_string}"))
+    };
     let title = if let (true, Some(la)) = (params.query.is_empty(), params.local_authority) {
         format!("{} – {}", state.site.title, la.name)
     } else if let (true, Some(topic)) = (params.query.is_empty(), params.topic) {
@@ -52,15 +111,13 @@ pub(crate) async fn rss(
     } else {
         format!("{} – search: {}", state.site.title, params.query)
     };
-    let records: Vec<&ArticleRecord> = results.hits.iter().map(|hit| &hit.record).collect();
-    Ok(rss_document(
-        &state,
-        base.as_ref(),
+    let document = FeedDocument {
         title,
-        page_url,
-        self_url,
-        &records,
-    ))
+        page_url: with_query("/search"),
+        self_url: with_query(&format!("/search.{}", format.extension())),
+        records: results.hits.iter().map(|hit| &hit.record).collect(),
+    };
+    Ok(respond(&state, base.as_ref(), &document, format, &headers))
 }
 
 /// `/ofsted/changes.rss`: every change of a council's overall grade, newest first.
@@ -72,40 +129,90 @@ pub(crate) async fn ofsted_changes(
         .blocking(|state| Ok(state.store.grade_change_alerts(FEED_ITEMS)?))
         .await?;
     let base = site_base(&state, &headers);
-    let absolute = |path: &str| match base.as_ref().and_then(|base| base.join(path).ok()) {
-        Some(url) => url.to_string(),
-        None => path.to_owned(),
+    let document = FeedDocument {
+        title: format!("{} – changes in Ofsted grades", state.site.title),
+        page_url: absolute(base.as_ref(), "/ofsted"),
+        self_url: absolute(base.as_ref(), "/ofsted/changes.rss"),
+        records: alerts.iter().collect(),
     };
-    let title = format!("{} – changes in Ofsted grades", state.site.title);
-    let records: Vec<&ArticleRecord> = alerts.iter().collect();
-    Ok(rss_document(
+    Ok(respond(
         &state,
         base.as_ref(),
-        title,
-        absolute("/ofsted"),
-        absolute("/ofsted/changes.rss"),
-        &records,
+        &document,
+        FeedFormat::Rss,
+        &headers,
     ))
 }
 
-/// An RSS 2.0 document of `records`, with permalink guids, RFC 822 dates and a self link.
-fn rss_document(
-    state: &AppState,
-    base: Option<&Url>,
-    title: String,
-    page_url: String,
-    self_url: String,
-    records: &[&ArticleRecord],
-) -> Response {
-    let absolute = |path: &str| match base.and_then(|base| base.join(path).ok()) {
+fn absolute(base: Option<&Url>, path: &str) -> String {
+    match base.and_then(|base| base.join(path).ok()) {
         Some(url) => url.to_string(),
         None => path.to_owned(),
+    }
+}
+
+/// Renders the document and answers with validators: an `ETag` of the body and a
+/// `Last-Modified` of the newest item; a request that already has this version gets 304.
+fn respond(
+    state: &AppState,
+    base: Option<&Url>,
+    document: &FeedDocument<'_>,
+    format: FeedFormat,
+    request: &HeaderMap,
+) -> Response {
+    let body = match format {
+        FeedFormat::Rss => rss_body(state, base, document),
+        FeedFormat::Atom => atom_body(base, document),
+        FeedFormat::Json => json_body(state, base, document),
     };
-    let items: Vec<rss::Item> = records
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(&body, &mut hasher);
+    let etag = format!("\"{:016x}\"", std::hash::Hasher::finish(&hasher));
+    let newest = document
+        .records
+        .iter()
+        .map(|record| record.changed_at.max(record.display_date()))
+        .max();
+    let last_modified = newest.map(|time| httpdate::fmt_http_date(std::time::SystemTime::from(time)));
+    let matches = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    let mut response = if matches {
+        axum::http::StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, format.content_type())], body).into_response()
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = header::HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    if let Some(value) = last_modified.and_then(|date| header::HeaderValue::from_str(&date).ok()) {
+        headers.insert(header::LAST_MODIFIED, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+fn permalink(base: Option<&Url>, record: &ArticleRecord) -> String {
+    absolute(base, &format!("/articles/{}", record.article.id))
+}
+
+/// RSS 2.0: permalink guids, RFC 822 dates, `atom:link rel="self"`.
+fn rss_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) -> String {
+    let items: Vec<rss::Item> = document
+        .records
         .iter()
         .map(|record| {
             let article = &record.article;
-            let permalink = absolute(&format!("/articles/{}", article.id));
+            let permalink = permalink(base, record);
             ItemBuilder::default()
                 .title(Some(article.title.clone()))
                 .link(Some(
@@ -120,37 +227,133 @@ fn rss_document(
                 ))
                 .pub_date(Some(record.display_date().to_rfc2822()))
                 .source(Some(rss::Source {
-                    url: absolute(&format!("/search?source={}", article.source)),
+                    url: absolute(base, &format!("/search?source={}", article.source)),
                     title: Some(record.source_name.clone()),
                 }))
                 .build()
         })
         .collect();
-    let channel = ChannelBuilder::default()
-        .title(title)
-        .link(page_url)
+    ChannelBuilder::default()
+        .title(document.title.clone())
+        .link(document.page_url.clone())
         .description(format!("{} – {}", state.site.title, state.site.tagline))
         .language(Some("en-gb".to_owned()))
         .generator(Some(concat!("csfeed ", env!("CARGO_PKG_VERSION")).to_owned()))
-        .last_build_date(records.first().map(|record| record.display_date().to_rfc2822()))
+        .last_build_date(
+            document
+                .records
+                .first()
+                .map(|record| record.display_date().to_rfc2822()),
+        )
         .atom_ext(Some(AtomExtension {
             links: vec![Link {
-                href: self_url,
+                href: document.self_url.clone(),
                 rel: "self".to_owned(),
                 mime_type: Some("application/rss+xml".to_owned()),
                 ..Link::default()
             }],
         }))
         .items(items)
-        .build();
-    (
-        [
-            (header::CONTENT_TYPE, "application/rss+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
+        .build()
+        .to_string()
+}
+
+/// Atom 1.0: permalink ids, RFC 3339 dates, self and alternate links.
+fn atom_body(base: Option<&Url>, document: &FeedDocument<'_>) -> String {
+    use atom_syndication::{Entry, Feed, Link as AtomLink, Person, Text};
+    let fixed = |time: chrono::DateTime<chrono::Utc>| time.fixed_offset();
+    let link = |href: String, rel: &str, mime: &str| AtomLink {
+        href,
+        rel: rel.to_owned(),
+        mime_type: Some(mime.to_owned()),
+        ..AtomLink::default()
+    };
+    let entries: Vec<Entry> = document
+        .records
+        .iter()
+        .map(|record| {
+            let article = &record.article;
+            let permalink = permalink(base, record);
+            let mut links = vec![link(
+                article
+                    .url
+                    .as_ref()
+                    .map_or_else(|| permalink.clone(), ToString::to_string),
+                "alternate",
+                "text/html",
+            )];
+            links.push(link(permalink.clone(), "related", "text/html"));
+            Entry {
+                id: permalink,
+                title: Text::plain(article.title.clone()),
+                updated: fixed(record.changed_at.max(record.display_date())),
+                published: Some(fixed(record.display_date())),
+                summary: Some(Text::plain(article.summary.clone())),
+                authors: article
+                    .authors
+                    .iter()
+                    .map(|name| Person {
+                        name: name.clone(),
+                        ..Person::default()
+                    })
+                    .collect(),
+                links,
+                ..Entry::default()
+            }
+        })
+        .collect();
+    let updated = document
+        .records
+        .iter()
+        .map(|record| record.changed_at.max(record.display_date()))
+        .max()
+        .unwrap_or_else(chrono::Utc::now);
+    Feed {
+        id: document.self_url.clone(),
+        title: Text::plain(document.title.clone()),
+        updated: fixed(updated),
+        links: vec![
+            link(document.self_url.clone(), "self", "application/atom+xml"),
+            link(document.page_url.clone(), "alternate", "text/html"),
         ],
-        channel.to_string(),
-    )
-        .into_response()
+        entries,
+        lang: Some("en-GB".to_owned()),
+        ..Feed::default()
+    }
+    .to_string()
+}
+
+/// JSON Feed 1.1.
+fn json_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) -> String {
+    let items: Vec<serde_json::Value> = document
+        .records
+        .iter()
+        .map(|record| {
+            let article = &record.article;
+            let permalink = permalink(base, record);
+            serde_json::json!({
+                "id": permalink,
+                "url": article.url.as_ref().map_or_else(|| permalink.clone(), ToString::to_string),
+                "title": article.title,
+                "summary": article.summary,
+                "content_text": article.summary,
+                "date_published": record.display_date().to_rfc3339(),
+                "date_modified": record.changed_at.max(record.display_date()).to_rfc3339(),
+                "authors": article.authors.iter().map(|name| serde_json::json!({ "name": name })).collect::<Vec<_>>(),
+                "tags": article.topics,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": document.title,
+        "home_page_url": document.page_url,
+        "feed_url": document.self_url,
+        "description": format!("{} – {}", state.site.title, state.site.tagline),
+        "language": "en-GB",
+        "items": items,
+    })
+    .to_string()
 }
 
 /// The site's public root: configured, else taken from the request's `Host` header.

@@ -108,8 +108,7 @@ pub(crate) async fn search(
     };
     let mut chrome = Chrome::new(&state.site, Some(&title));
     chrome.query = params.query.clone();
-    chrome.feed_href = format!("/feed.rss?{}", params.query_string(None));
-    chrome.feed_title = format!("{title} (RSS)");
+    chrome.set_feeds(&params.query_string(None), title.clone());
     render(SearchPage {
         feed_href: chrome.feed_href.clone(),
         chrome,
@@ -330,6 +329,53 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<Response, A
         handle.render(),
     )
         .into_response())
+}
+
+/// `/opensearch.xml`: lets browsers add the site as a search engine.
+pub(crate) async fn opensearch(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> impl IntoResponse {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .filter(|host| {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let root = state
+        .site
+        .public_url
+        .as_ref()
+        .map_or_else(|| format!("http://{host}/"), ToString::to_string);
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let body = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">
+  <ShortName>{}</ShortName>
+  <Description>{}</Description>
+  <InputEncoding>UTF-8</InputEncoding>
+  <Url type="text/html" template="{root}search?q={{searchTerms}}"/>
+  <Url type="application/rss+xml" template="{root}search.rss?q={{searchTerms}}"/>
+  <Url type="application/atom+xml" template="{root}search.atom?q={{searchTerms}}"/>
+</OpenSearchDescription>
+"#,
+        escape(&state.site.title.chars().take(16).collect::<String>()),
+        escape(&state.site.tagline),
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/opensearchdescription+xml; charset=utf-8",
+        )],
+        body,
+    )
 }
 
 /// `/static/style.css`.

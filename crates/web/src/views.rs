@@ -14,9 +14,26 @@ pub(crate) struct Chrome {
     pub query: String,
     pub feed_href: String,
     pub feed_title: String,
+    pub feed_atom_href: String,
+    pub feed_json_href: String,
 }
 
 impl Chrome {
+    /// Points the page's feeds (RSS, Atom, JSON Feed) at the search with this query string.
+    pub(crate) fn set_feeds(&mut self, query_string: &str, title: String) {
+        let with_query = |path: &str| {
+            if query_string.is_empty() {
+                path.to_owned()
+            } else {
+                format!("{path}?{query_string}")
+            }
+        };
+        self.feed_href = with_query("/search.rss");
+        self.feed_atom_href = with_query("/search.atom");
+        self.feed_json_href = with_query("/search.json");
+        self.feed_title = title;
+    }
+
     /// Chrome for pages rendered without the site's settings at hand (error pages).
     pub(crate) fn generic(page_title: &str) -> Self {
         Self::new(
@@ -39,7 +56,9 @@ impl Chrome {
             },
             query: String::new(),
             feed_href: "/feed.rss".to_owned(),
-            feed_title: format!("{} – latest stories (RSS)", site.title),
+            feed_title: format!("{} – latest stories", site.title),
+            feed_atom_href: "/search.atom".to_owned(),
+            feed_json_href: "/search.json".to_owned(),
         }
     }
 }
