@@ -139,6 +139,23 @@ async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
     assert_eq!(server.get_text("/ofsted?grade=brilliant").await.0, 400);
     assert_eq!(server.get_text("/ofsted?region=Narnia").await.0, 400);
     assert_eq!(server.get_text("/la/atlantis").await.0, 404);
+    // The same search as JSON for programs, and the syntax explained for people.
+    let api = server.get("/api/v1/search?q=St+Helens+focused+visit").await;
+    assert_eq!(api.status(), 200);
+    let api: serde_json::Value = serde_json::from_str(&api.text().await.unwrap()).unwrap();
+    assert_eq!(api["total"], 1, "{api}");
+    assert_eq!(
+        api["results"][0]["local_authorities"],
+        serde_json::json!(["E08000013"])
+    );
+    assert_eq!(server.get_text("/api/v1/search?page=abc").await.0, 400);
+    let (status, help) = server.get_text("/help/search").await;
+    assert_eq!(status, 200);
+    assert!(
+        help.contains("la:st-helens") && help.contains("after:2025"),
+        "{help}"
+    );
+
     // Operators in the query filter exactly like the site's links do.
     let (_, by_operator) = server.get_text("/search?q=la%3A%22St+Helens%22").await;
     let (_, by_link) = server.get_text("/search?la=st-helens").await;

@@ -51,6 +51,8 @@ pub fn app(state: AppState) -> Router {
         .route("/search.json", get(feeds::json))
         .route("/healthz", get(pages::health))
         .route("/opensearch.xml", get(pages::opensearch))
+        .route("/api/v1/search", get(pages::api_search))
+        .route("/help/search", get(pages::search_help))
         .route("/static/style.css", get(pages::stylesheet))
         .fallback(pages::not_found)
         .with_state(state)

@@ -331,6 +331,73 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<Response, A
         .into_response())
 }
 
+/// `/api/v1/search?q=&la=&topic=&source=&from=&to=&sort=&page=`: the site's search as JSON.
+///
+/// Schema (stable field names): `{ "query", "total", "page", "page_size", "warnings": [..],
+/// "results": [{ "id", "title", "url", "source", "source_name", "published", "updated",
+/// "date", "summary", "title_html", "snippet_html", "page_in_document", "local_authorities":
+/// [GSS codes], "topics": [slugs], "also_reported_by": [{ "source_name", "url" }] }] }`.
+/// Dates are RFC 3339 UTC; `published`/`updated` are null when the source gave none.
+pub(crate) async fn api_search(
+    State(state): State<AppState>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let params = SearchParams::parse(&raw)?;
+    let request = params.to_request(PAGE_SIZE);
+    let results = state
+        .blocking(move |state| Ok(state.index.search(&state.store, &request)?))
+        .await?;
+    let hits: Vec<serde_json::Value> = results
+        .hits
+        .iter()
+        .map(|hit| {
+            let record = &hit.record;
+            let article = &record.article;
+            serde_json::json!({
+                "id": article.id,
+                "title": article.title,
+                "url": article.url,
+                "source": article.source,
+                "source_name": record.source_name,
+                "published": article.published,
+                "updated": article.updated,
+                "date": record.display_date(),
+                "summary": article.summary,
+                "title_html": hit.title_html,
+                "snippet_html": hit.snippet_html,
+                "page_in_document": hit.page,
+                "local_authorities": article.local_authorities,
+                "topics": article.topics,
+                "also_reported_by": record.also_reported_by.iter().map(|report| serde_json::json!({
+                    "source_name": report.source_name,
+                    "url": report.url,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "query": params.query,
+        "total": results.total,
+        "page": params.page,
+        "page_size": PAGE_SIZE,
+        "warnings": results.warnings,
+        "results": hits,
+    })))
+}
+
+#[derive(Template)]
+#[template(path = "help_search.html")]
+struct SearchHelpPage {
+    chrome: Chrome,
+}
+
+/// `/help/search`: the query syntax.
+pub(crate) async fn search_help(State(state): State<AppState>) -> Result<Response, AppError> {
+    render(SearchHelpPage {
+        chrome: Chrome::new(&state.site, Some("How to search")),
+    })
+}
+
 /// `/opensearch.xml`: lets browsers add the site as a search engine.
 pub(crate) async fn opensearch(
     State(state): State<AppState>,
