@@ -117,21 +117,23 @@ pub struct FetchSettings {
 
 impl Default for FetchSettings {
     fn default() -> Self {
+        // The limits are the fetch crate's own defaults; only scheduling is decided here.
+        let limits = csfeed_fetch::FetchConfig::default();
         Self {
             contact_url: "https://github.com/csfeed/csfeed".into(),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(60),
-            stall_timeout: Duration::from_secs(20),
-            max_body_bytes: 10 * 1024 * 1024,
-            max_redirects: 5,
-            concurrency: 16,
-            per_host_concurrency: 1,
-            min_host_interval: Duration::from_secs(1),
-            max_crawl_delay: Duration::from_secs(60),
-            obey_robots: true,
-            robots_ttl: Duration::from_secs(24 * 60 * 60),
-            robots_retry: Duration::from_secs(10 * 60),
-            max_retry_after: Duration::from_secs(6 * 60 * 60),
+            connect_timeout: limits.connect_timeout,
+            request_timeout: limits.request_timeout,
+            stall_timeout: limits.stall_timeout,
+            max_body_bytes: limits.max_body_bytes,
+            max_redirects: limits.max_redirects,
+            concurrency: limits.global_concurrency,
+            per_host_concurrency: limits.per_host_concurrency,
+            min_host_interval: limits.min_host_interval,
+            max_crawl_delay: limits.max_crawl_delay,
+            obey_robots: limits.obey_robots,
+            robots_ttl: limits.robots_ttl,
+            robots_retry: limits.robots_retry,
+            max_retry_after: limits.max_retry_after,
             default_interval: Duration::from_secs(30 * 60),
             max_backoff: Duration::from_secs(24 * 60 * 60),
             scheduler_tick: Duration::from_secs(30),

@@ -1,6 +1,5 @@
 //! `csfeed inspect-feed`: parse one feed as ingestion would, print JSON.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
@@ -46,11 +45,7 @@ pub async fn run(global: &GlobalArgs, args: InspectFeedArgs) -> anyhow::Result<E
         })
         .collect();
     let document = json!({ "feed": { "title": feed.title }, "items": items });
-    writeln!(
-        std::io::stdout().lock(),
-        "{}",
-        serde_json::to_string_pretty(&document)?
-    )?;
+    super::print_json(&document)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -29,6 +29,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Prints a JSON document on stdout, pretty, as every `--json` output and `inspect` command does.
+fn print_json(document: &impl serde::Serialize) -> anyhow::Result<()> {
+    use std::io::Write;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(document)?
+    )?;
+    Ok(())
+}
+
 /// A progress bar on stderr; invisible when stderr is not a terminal (cron, CI, pipes).
 fn progress_bar(length: u64, message: &'static str) -> ProgressBar {
     let bar = ProgressBar::new(length);

@@ -1,6 +1,5 @@
 //! `csfeed ofsted inspect`: the facts of one report.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -33,11 +32,7 @@ pub async fn run(command: OfstedCommand) -> anyhow::Result<ExitCode> {
             .await
             .context("the report reader crashed")?
             .with_context(|| format!("{} is not a readable Ofsted report", file.display()))?;
-            writeln!(
-                std::io::stdout().lock(),
-                "{}",
-                serde_json::to_string_pretty(&inspection)?
-            )?;
+            super::print_json(&inspection)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use csfeed_core::SourceId;
-use csfeed_search::{OpenMode, SearchHit, SearchRequest, SortOrder};
+use csfeed_search::{OpenMode, SearchRequest, SortOrder};
 use serde_json::json;
 
 use crate::cli::{GlobalArgs, SearchArgs, SortArg};
@@ -42,18 +42,14 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
         eprintln!("note: {warning}");
     }
     if args.json {
-        let hits: Vec<_> = results.hits.iter().map(hit_json).collect();
+        let hits: Vec<_> = results.hits.iter().map(csfeed_web::search_hit_json).collect();
         let document = json!({
             "query": request.query,
             "total": results.total,
             "took_ms": (took_ms * 1000.0).round() / 1000.0,
             "results": hits,
         });
-        writeln!(
-            std::io::stdout().lock(),
-            "{}",
-            serde_json::to_string_pretty(&document)?
-        )?;
+        super::print_json(&document)?;
         return Ok(ExitCode::SUCCESS);
     }
     let bold = std::io::stdout().is_terminal();
@@ -85,28 +81,6 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
 
 fn start_of_day(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
     day.and_time(chrono::NaiveTime::MIN).and_utc()
-}
-
-fn hit_json(hit: &SearchHit) -> serde_json::Value {
-    let record = &hit.record;
-    let article = &record.article;
-    json!({
-        "id": article.id,
-        "title": article.title,
-        "url": article.url,
-        "source": article.source,
-        "source_name": record.source_name,
-        "published": article.published,
-        "updated": article.updated,
-        "date": record.display_date(),
-        "score": hit.score,
-        "title_html": hit.title_html,
-        "snippet_html": hit.snippet_html,
-        "page": hit.page,
-        "summary": article.summary,
-        "local_authorities": article.local_authorities,
-        "topics": article.topics,
-    })
 }
 
 /// Highlight markup to terminal text: bold on a terminal, plain otherwise.

@@ -29,7 +29,7 @@ fn list(global: &GlobalArgs, as_json: bool) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if as_json {
         let rows: Vec<_> = records.iter().map(record_json).collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        super::print_json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(

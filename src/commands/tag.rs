@@ -1,6 +1,6 @@
 //! `csfeed tag TEXT`: the tagger, on the command line.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -29,10 +29,6 @@ pub fn run(args: TagArgs) -> anyhow::Result<ExitCode> {
         })).collect::<Vec<_>>(),
         "topics": tags.topics.iter().map(|topic| json!({ "slug": topic.slug, "name": topic.name })).collect::<Vec<_>>(),
     });
-    writeln!(
-        std::io::stdout().lock(),
-        "{}",
-        serde_json::to_string_pretty(&document)?
-    )?;
+    super::print_json(&document)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -357,7 +357,7 @@ fn json_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) 
 }
 
 /// The site's public root: configured, else taken from the request's `Host` header.
-fn site_base(state: &AppState, headers: &HeaderMap) -> Option<Url> {
+pub(crate) fn site_base(state: &AppState, headers: &HeaderMap) -> Option<Url> {
     if let Some(url) = &state.site.public_url {
         return Some(url.clone());
     }

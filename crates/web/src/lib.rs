@@ -28,6 +28,36 @@ use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+/// One search result as JSON, with the field names `/api/v1/search` and `csfeed search
+/// --json` both promise: id, title, url, source, source_name, published, updated, date,
+/// score, summary, title_html, snippet_html, page (in a report), local_authorities (GSS
+/// codes), topics (slugs), also_reported_by ([{source_name, url}]).
+pub fn search_hit_json(hit: &csfeed_search::SearchHit) -> serde_json::Value {
+    let record = &hit.record;
+    let article = &record.article;
+    serde_json::json!({
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "source_name": record.source_name,
+        "published": article.published,
+        "updated": article.updated,
+        "date": record.display_date(),
+        "score": hit.score,
+        "summary": article.summary,
+        "title_html": hit.title_html,
+        "snippet_html": hit.snippet_html,
+        "page": hit.page,
+        "local_authorities": article.local_authorities,
+        "topics": article.topics,
+        "also_reported_by": record.also_reported_by.iter().map(|report| serde_json::json!({
+            "source_name": report.source_name,
+            "url": report.url,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// Longest a request may take before the client gets a 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 

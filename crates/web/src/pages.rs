@@ -347,34 +347,7 @@ pub(crate) async fn api_search(
     let results = state
         .blocking(move |state| Ok(state.index.search(&state.store, &request)?))
         .await?;
-    let hits: Vec<serde_json::Value> = results
-        .hits
-        .iter()
-        .map(|hit| {
-            let record = &hit.record;
-            let article = &record.article;
-            serde_json::json!({
-                "id": article.id,
-                "title": article.title,
-                "url": article.url,
-                "source": article.source,
-                "source_name": record.source_name,
-                "published": article.published,
-                "updated": article.updated,
-                "date": record.display_date(),
-                "summary": article.summary,
-                "title_html": hit.title_html,
-                "snippet_html": hit.snippet_html,
-                "page_in_document": hit.page,
-                "local_authorities": article.local_authorities,
-                "topics": article.topics,
-                "also_reported_by": record.also_reported_by.iter().map(|report| serde_json::json!({
-                    "source_name": report.source_name,
-                    "url": report.url,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+    let hits: Vec<serde_json::Value> = results.hits.iter().map(crate::search_hit_json).collect();
     Ok(Json(serde_json::json!({
         "query": params.query,
         "total": results.total,
@@ -403,19 +376,8 @@ pub(crate) async fn opensearch(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> impl IntoResponse {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .filter(|host| {
-            host.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let root = state
-        .site
-        .public_url
-        .as_ref()
-        .map_or_else(|| format!("http://{host}/"), ToString::to_string);
+    let root =
+        crate::feeds::site_base(&state, &headers).map_or_else(|| "/".to_owned(), |url| url.to_string());
     let escape = |text: &str| {
         text.replace('&', "&amp;")
             .replace('<', "&lt;")
