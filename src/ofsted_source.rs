@@ -2,7 +2,7 @@
 //! their facts, and alerts when a council's overall grade changes.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use csfeed_core::{Article, Gazetteer, Grade, InspectionRecord, LocalAuthority, SourceId};
+use csfeed_core::{Article, Gazetteer, Grade, InspectionRecord, LocalAuthority, SourceId, escape_html};
 use csfeed_fetch::{FetchOutcome, Validators};
 use csfeed_ingest::ArticleDraft;
 use csfeed_ofsted::{Inspection, Publication};
@@ -220,12 +220,6 @@ fn midnight(day: Option<NaiveDate>) -> Option<DateTime<Utc>> {
     day.map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// The searchable article for a report: "Focused visit to St Helens children's services".
 fn report_article(
     source: &SourceId,
@@ -255,7 +249,7 @@ fn report_article(
         .map(|(key, grade)| {
             format!(
                 "<li>{}: {}</li>",
-                escape(csfeed_core::judgement_label(key)),
+                escape_html(csfeed_core::judgement_label(key)),
                 grade.label()
             )
         })
@@ -263,15 +257,15 @@ fn report_article(
     let headline = inspection.headline.clone().unwrap_or_default();
     let content_html = format!(
         "<p>{}</p>{}<p><a href=\"{}\">Read the report (PDF)</a> · <a href=\"{}\">{} on Ofsted's site</a></p>",
-        escape(&headline),
+        escape_html(&headline),
         if judgements.is_empty() {
             String::new()
         } else {
             format!("<ul>{judgements}</ul>")
         },
-        escape(publication.url.as_str()),
-        escape(provider_page.as_str()),
-        escape(&la.name),
+        escape_html(publication.url.as_str()),
+        escape_html(provider_page.as_str()),
+        escape_html(&la.name),
     );
     let mut article = ArticleDraft {
         source: source.clone(),
@@ -343,8 +337,8 @@ fn alert_article(
         summary: summary.clone(),
         content_html: format!(
             "<p>{}</p><p><a href=\"{}\">Read the report (PDF)</a></p>",
-            escape(&summary),
-            escape(&report.report_url)
+            escape_html(&summary),
+            escape_html(&report.report_url)
         ),
         content_text: summary,
     }

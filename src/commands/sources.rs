@@ -46,7 +46,7 @@ fn list(global: &GlobalArgs, as_json: bool) -> anyhow::Result<ExitCode> {
             out,
             "{:<24} {:<22} {:>8} {:<17} {:<17} {:>4} {:>3}  {}",
             record.source.id.as_str(),
-            status(record),
+            record.status(),
             record.article_count,
             time(state.last_success_at),
             match (record.in_config && record.source.enabled, state.next_due_at) {
@@ -62,24 +62,6 @@ fn list(global: &GlobalArgs, as_json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One word or phrase for a source's state, as on `/sources`.
-fn status(record: &SourceRecord) -> &'static str {
-    let error = record.state.last_error.as_deref().unwrap_or_default();
-    if !record.in_config {
-        "removed from config"
-    } else if !record.source.enabled {
-        "disabled"
-    } else if record.is_failing() && error.starts_with("blocked by robots.txt") {
-        "blocked by robots.txt"
-    } else if record.is_failing() {
-        "failing"
-    } else if record.state.last_success_at.is_some() {
-        "ok"
-    } else {
-        "not fetched yet"
-    }
-}
-
 fn record_json(record: &SourceRecord) -> serde_json::Value {
     let state = &record.state;
     json!({
@@ -88,7 +70,7 @@ fn record_json(record: &SourceRecord) -> serde_json::Value {
         "url": record.source.url,
         "fetch_url": record.url_to_fetch(),
         "kind": record.source.kind.as_str(),
-        "status": status(record),
+        "status": record.status(),
         "in_config": record.in_config,
         "enabled": record.source.enabled,
         "articles": record.article_count,

@@ -14,6 +14,7 @@ pub mod similarity;
 mod source;
 mod tags;
 mod text;
+pub use text::escape_html;
 pub mod topics;
 
 pub use article::{Article, ArticleId};

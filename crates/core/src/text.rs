@@ -1,6 +1,14 @@
 //! Tokens for phrase matching: lower-cased words with their original spelling and the
 //! punctuation before them, so matchers can look at case and context.
 
+/// Escapes text for HTML content and attribute values (`&`, `<`, `>`, `"`).
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// One word of the text being tagged.
 #[derive(Debug, Clone)]
 pub(crate) struct Token<'a> {
@@ -74,6 +82,14 @@ pub(crate) fn starts_sentence(tokens: &[Token<'_>], index: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_escaping() {
+        assert_eq!(
+            escape_html(r#"<a href="x">Tom & Jerry</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&lt;/a&gt;"
+        );
+    }
 
     #[test]
     fn words_apostrophes_hyphens_and_ampersands() {

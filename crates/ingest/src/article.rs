@@ -86,10 +86,7 @@ pub fn article_from_listing(
     let key = canonical_url(&item.url).to_string();
     let teaser = strip_excerpt_marker(&item.summary);
     let (content_html, content_text) = if page.content_text.trim().is_empty() {
-        let escaped = teaser
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
+        let escaped = csfeed_core::escape_html(&teaser);
         (
             if escaped.is_empty() {
                 String::new()

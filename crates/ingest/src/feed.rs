@@ -147,11 +147,7 @@ fn text_to_plain(text: &Text) -> String {
 
 fn text_to_safe_html(text: &Text, base: Option<&Url>) -> String {
     if text.content_type.subty() == "plain" && !text.content.contains('<') {
-        let escaped = text
-            .content
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
+        let escaped = csfeed_core::escape_html(&text.content);
         format!("<p>{escaped}</p>")
     } else {
         sanitize_html(&text.content, base)

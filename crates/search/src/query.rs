@@ -271,12 +271,15 @@ impl SearchIndex {
                     .find(|(_, id)| *id == record.article.id)
                     .map_or(0.0, |(score, _)| *score);
                 let title_html = highlighted(&title_snippets, &record.article.title)
-                    .unwrap_or_else(|| escape(&record.article.title));
+                    .unwrap_or_else(|| csfeed_core::escape_html(&record.article.title));
                 let body = highlighted_at(&body_snippets, &record.article.content_text);
                 let page = body
                     .as_ref()
                     .and_then(|(_, offset)| page_at(&record.article.content_text, *offset));
-                let snippet_html = body.map_or_else(|| escape(&record.article.summary), |(html, _)| html);
+                let snippet_html = body.map_or_else(
+                    || csfeed_core::escape_html(&record.article.summary),
+                    |(html, _)| html,
+                );
                 SearchHit {
                     page,
                     record,
@@ -330,11 +333,4 @@ fn page_at(text: &str, offset: usize) -> Option<usize> {
     }
     let before = text.get(..offset).unwrap_or(text);
     Some(1 + before.matches(PAGE_BREAK).count())
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -68,6 +68,30 @@ impl SourceRecord {
         self.state.consecutive_failures > 0
     }
 
+    /// One word or phrase for the source's state, as `/sources` and `csfeed sources list`
+    /// show it: "removed from config", "disabled", "blocked by robots.txt", "failing",
+    /// "ok" or "not fetched yet".
+    pub fn status(&self) -> &'static str {
+        let blocked = self
+            .state
+            .last_error
+            .as_deref()
+            .is_some_and(|error| error.starts_with("blocked by robots.txt"));
+        if !self.in_config {
+            "removed from config"
+        } else if !self.source.enabled {
+            "disabled"
+        } else if self.is_failing() && blocked {
+            "blocked by robots.txt"
+        } else if self.is_failing() {
+            "failing"
+        } else if self.state.last_success_at.is_some() {
+            "ok"
+        } else {
+            "not fetched yet"
+        }
+    }
+
     /// The URL to request: where it moved to, else the configured one.
     pub fn url_to_fetch(&self) -> &Url {
         self.moved_to.as_ref().unwrap_or(&self.source.url)

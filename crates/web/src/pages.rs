@@ -378,12 +378,7 @@ pub(crate) async fn opensearch(
 ) -> impl IntoResponse {
     let root =
         crate::feeds::site_base(&state, &headers).map_or_else(|| "/".to_owned(), |url| url.to_string());
-    let escape = |text: &str| {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let escape = csfeed_core::escape_html;
     let body = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">

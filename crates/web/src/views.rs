@@ -164,23 +164,11 @@ pub(crate) struct SourceRow {
 impl SourceRow {
     pub(crate) fn from_record(record: &SourceRecord) -> Self {
         let state = &record.state;
-        let (status, status_class) = if !record.in_config {
-            ("removed from config", "status-muted")
-        } else if !record.source.enabled {
-            ("disabled", "status-muted")
-        } else if record.is_failing()
-            && state
-                .last_error
-                .as_deref()
-                .is_some_and(|error| error.starts_with("blocked by robots.txt"))
-        {
-            ("blocked by robots.txt", "status-bad")
-        } else if record.is_failing() {
-            ("failing", "status-bad")
-        } else if state.last_success_at.is_some() {
-            ("ok", "status-good")
-        } else {
-            ("not fetched yet", "status-muted")
+        let status = record.status();
+        let status_class = match status {
+            "ok" => "status-good",
+            "failing" | "blocked by robots.txt" => "status-bad",
+            _ => "status-muted",
         };
         Self {
             id: record.source.id.to_string(),
