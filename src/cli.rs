@@ -119,7 +119,11 @@ pub struct SearchArgs {
     /// Result order.
     #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
     pub sort: SortArg,
-    /// Print results as JSON (an object with `total` and `results`).
+    /// Also count the matches by kind, source, region, council, topic, grade and year
+    /// (each value is an operator you can add to the query, e.g. `year:2025`).
+    #[arg(long)]
+    pub facets: bool,
+    /// Print results as JSON: the `/api/v1/search` schema plus `took_ms`.
     #[arg(long)]
     pub json: bool,
 }

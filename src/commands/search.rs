@@ -32,6 +32,7 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
         // Inclusive for people: up to the end of that day.
         to: args.to.and_then(|to| to.succ_opt()).map(start_of_day),
         limit: usize::from(args.limit),
+        facets: args.facets,
         ..SearchRequest::default()
     };
     let started = Instant::now();
@@ -42,13 +43,8 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
         eprintln!("note: {warning}");
     }
     if args.json {
-        let hits: Vec<_> = results.hits.iter().map(csfeed_web::search_hit_json).collect();
-        let document = json!({
-            "query": request.query,
-            "total": results.total,
-            "took_ms": (took_ms * 1000.0).round() / 1000.0,
-            "results": hits,
-        });
+        let mut document = csfeed_web::search_results_json(&results, &request.query, 1, request.limit);
+        document["took_ms"] = json!((took_ms * 1000.0).round() / 1000.0);
         super::print_json(&document)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -61,6 +57,23 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
         if results.total == 1 { "" } else { "s" },
         request.query
     )?;
+    if let Some(suggestion) = &results.did_you_mean {
+        writeln!(out, "Did you mean: {suggestion}")?;
+    }
+    for (written, topic) in &results.synonyms {
+        writeln!(out, "Also searched for other names of {topic} (from {written:?})")?;
+    }
+    for facet in &results.facets {
+        let values: Vec<String> = facet
+            .values
+            .iter()
+            .take(12)
+            .map(|value| format!("{}:{} ({})", facet.field.operator(), value.value, value.count))
+            .collect();
+        if !values.is_empty() {
+            writeln!(out, "{}: {}", facet.field.label(), values.join(", "))?;
+        }
+    }
     for (position, hit) in results.hits.iter().enumerate() {
         let record = &hit.record;
         writeln!(out)?;

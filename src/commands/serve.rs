@@ -56,6 +56,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
             public_url: settings.server.public_url.clone(),
         }),
         metrics: Some(metrics.clone()),
+        feeds: Arc::default(),
     };
     info!(url = %format!("http://{address}/"), data_dir = %context.data_dir.display(), "csfeed is serving");
     // Also on stdout, for scripts and tests that start csfeed on port 0.

@@ -23,6 +23,12 @@ pub enum SearchError {
         /// What went wrong.
         message: String,
     },
+    /// Reading index files failed.
+    #[error("search index read error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Something the index needs is missing (a bug, not bad input).
+    #[error("search index error: {0}")]
+    Internal(String),
     /// A read-only open found no index.
     #[error("there is no search index at {0} yet; run `csfeed fetch` or `csfeed reindex` first")]
     Missing(String),

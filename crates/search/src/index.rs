@@ -112,6 +112,12 @@ impl SearchIndex {
         Ok(self.payload()?.map_or(0, |payload| payload.watermark))
     }
 
+    /// Changes whenever the searchable documents change (each reload after a commit), so
+    /// anything derived from search results can be cached until then.
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
+    }
+
     /// How many articles are searchable now.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -124,13 +130,20 @@ impl SearchIndex {
         let mut watermark = self.watermark()?;
         let mut indexed = 0;
         let mut uncommitted = 0;
+        // Read only when there is something to index: catch-up runs on every scheduler tick.
+        let mut inspections = None;
         loop {
             let batch = store.articles_changed_after(watermark, CATCH_UP_BATCH)?;
             let Some(last) = batch.last() else { break };
             watermark = last.change_seq;
+            let inspections = match &mut inspections {
+                Some(loaded) => &*loaded,
+                None => &*inspections.insert(crate::facts::by_report(store.all_inspections()?)),
+            };
             for record in &batch {
                 writer.delete_term(Term::from_field_text(self.fields.id, record.article.id.as_str()));
-                writer.add_document(to_document(&self.fields, record))?;
+                let facts = crate::facts::facts_for(record, inspections);
+                writer.add_document(to_document(&self.fields, record, &facts))?;
             }
             indexed += batch.len();
             uncommitted += batch.len();

@@ -10,14 +10,19 @@
 #![deny(missing_docs)]
 
 mod error;
+mod facets;
+mod facts;
 mod index;
 mod query;
 mod schema;
+mod synonyms;
 mod syntax;
 
 pub use error::SearchError;
+pub use facets::{FacetCount, FacetCounts, FacetField};
+pub use facts::{ArticleKind, grade_slug};
 pub use index::{CatchUp, OpenMode, SearchIndex};
-pub use query::{PAGE_BREAK, SearchHit, SearchRequest, SearchResults, SortOrder};
+pub use query::{PAGE_BREAK, SearchHit, SearchRequest, SearchResults, SortOrder, recency_boost};
 
 #[cfg(test)]
 mod tests {
@@ -275,6 +280,246 @@ mod tests {
         assert_eq!(reopened.catch_up(&store).unwrap().indexed, 0);
         assert_eq!(reopened.rebuild(&store).unwrap().indexed, 4);
         assert_eq!(reopened.num_docs(), 4);
+    }
+
+    /// A fixture with Ofsted reports and an alert among the news, tagged with councils.
+    fn ofsted_fixture() -> Fixture {
+        let fixture = fixture();
+        let report = |url: &str, kind: &str, grade: Option<csfeed_core::Grade>, inspector: &str| {
+            csfeed_core::InspectionRecord {
+                report_url: url.into(),
+                urn: "80001".into(),
+                gss_code: Some("E08000013".into()),
+                kind: kind.into(),
+                visit_start: None,
+                visit_end: None,
+                published: None,
+                lead_inspector: Some(inspector.into()),
+                inspectors: vec![inspector.into(), "Ann Other".into()],
+                judgements: grade
+                    .map(|grade| {
+                        [("overall_effectiveness".to_owned(), grade)]
+                            .into_iter()
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                headline: None,
+                origin: "report".into(),
+            }
+        };
+        fixture
+            .store
+            .upsert_inspections(&[
+                report("https://news.example/fv", "focused_visit", None, "Jane Smith"),
+                report(
+                    "https://news.example/ilacs",
+                    "ilacs_standard",
+                    Some(csfeed_core::Grade::Inadequate),
+                    "Paul Jones",
+                ),
+            ])
+            .unwrap();
+        let mut visit = article(
+            "ofsted",
+            "https://news.example/fv",
+            "Focused visit to St Helens",
+            "Inspectors looked at care leavers in St Helens.",
+            day(45),
+        );
+        visit.local_authorities = vec!["E08000013".into()];
+        visit.topics = vec!["care-leavers".into()];
+        let mut inspection = article(
+            "ofsted",
+            "https://news.example/ilacs",
+            "Inspection of Dorset children's services",
+            "Services for children in care were inadequate.",
+            day(46),
+        );
+        inspection.local_authorities = vec!["E06000059".into()];
+        inspection.topics = vec!["children-in-care".into()];
+        let alert = article(
+            "ofsted",
+            "alert:https://news.example/ilacs",
+            "Dorset now judged inadequate",
+            "The overall effectiveness is now inadequate.",
+            day(47),
+        );
+        let mut cla = article(
+            "news",
+            "cla",
+            "CLA numbers rise again",
+            "The number of CLA rose in Knowsley.",
+            day(48),
+        );
+        cla.local_authorities = vec!["E08000011".into()];
+        fixture
+            .store
+            .upsert_articles(&[visit, inspection, alert, cla], day(50))
+            .unwrap();
+        fixture.index.catch_up(&fixture.store).unwrap();
+        fixture
+    }
+
+    #[test]
+    fn kind_grade_inspector_and_year_operators() {
+        let fixture = ofsted_fixture();
+        assert_eq!(
+            titles(&search(&fixture, query("kind:focused-visit"))),
+            ["Focused visit to St Helens"]
+        );
+        assert_eq!(search(&fixture, query("kind:inspection,fv")).total, 2);
+        assert_eq!(search(&fixture, query("kind:alert")).total, 1);
+        assert_eq!(search(&fixture, query("kind:news")).total, 5);
+        assert_eq!(
+            search(&fixture, query("grade:inadequate")).total,
+            2,
+            "the report and its alert"
+        );
+        assert_eq!(
+            titles(&search(&fixture, query("inspector:smith"))),
+            ["Focused visit to St Helens"]
+        );
+        assert_eq!(search(&fixture, query("inspector:\"ann other\"")).total, 2);
+        assert_eq!(search(&fixture, query("year:2024")).total, 8);
+        assert_eq!(search(&fixture, query("year:2023")).total, 0);
+        assert_eq!(search(&fixture, query("region:south-west")).total, 1);
+        assert_eq!(search(&fixture, query("region:north-west")).total, 2);
+        assert_eq!(search(&fixture, query("source:ofsted kind:news")).total, 2);
+    }
+
+    #[test]
+    fn synonyms_find_every_name_for_the_same_thing() {
+        let fixture = ofsted_fixture();
+        let results = search(&fixture, query("looked after children"));
+        let found = titles(&results);
+        assert!(found.contains(&"CLA numbers rise again".to_owned()), "{found:?}");
+        assert!(
+            found.contains(&"Inspection of Dorset children's services".to_owned()),
+            "{found:?}"
+        );
+        assert_eq!(
+            results.synonyms,
+            vec![("looked after children".to_owned(), "Children in care".to_owned())]
+        );
+        assert_eq!(
+            search(&fixture, query("\"looked after children\"")).total,
+            0,
+            "quotes mean exactly"
+        );
+    }
+
+    #[test]
+    fn facet_counts_equal_the_counts_of_the_filtered_searches() {
+        let fixture = ofsted_fixture();
+        for text in ["", "inspectors", "children OR carers"] {
+            let results = search(
+                &fixture,
+                SearchRequest {
+                    facets: true,
+                    ..query(text)
+                },
+            );
+            assert_eq!(results.facets.len(), FacetField::ALL.len());
+            for counts in &results.facets {
+                assert!(
+                    !counts.values.is_empty() || counts.field == FacetField::Grade,
+                    "{counts:?}"
+                );
+                for value in &counts.values {
+                    let refined = format!("{text} {}:{}", counts.field.operator(), value.value);
+                    assert_eq!(
+                        search(&fixture, query(&refined)).total as u64,
+                        value.count,
+                        "{refined}"
+                    );
+                }
+            }
+        }
+        let results = search(
+            &fixture,
+            SearchRequest {
+                facets: true,
+                ..query("")
+            },
+        );
+        let kinds = &results
+            .facets
+            .iter()
+            .find(|f| f.field == FacetField::Kind)
+            .unwrap()
+            .values;
+        assert_eq!(
+            kinds[0],
+            FacetCount {
+                value: "news".into(),
+                count: 5
+            }
+        );
+    }
+
+    #[test]
+    fn did_you_mean_respells_a_query_that_finds_nothing() {
+        let fixture = fixture();
+        let results = search(&fixture, query("kinshp carers source:news"));
+        assert_eq!(results.total, 0);
+        assert_eq!(
+            results.did_you_mean.as_deref(),
+            Some("kinship carers source:news")
+        );
+        assert_eq!(search(&fixture, query("inspectors")).did_you_mean, None);
+        assert_eq!(search(&fixture, query("zzzzqqq")).did_you_mean, None);
+    }
+
+    #[test]
+    fn more_like_this_finds_related_stories_but_not_itself() {
+        let fixture = ofsted_fixture();
+        let id = fixture
+            .store
+            .article_id_by_guid("https://news.example/ilacs")
+            .unwrap()
+            .unwrap();
+        let similar = fixture.index.more_like_this(&fixture.store, &id, 5).unwrap();
+        assert!(!similar.is_empty());
+        assert!(similar.iter().all(|record| record.article.id != id));
+        assert!(
+            similar
+                .iter()
+                .any(|record| record.article.title == "Dorset now judged inadequate"),
+            "{:?}",
+            similar
+                .iter()
+                .map(|record| &record.article.title)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn recency_boost_is_gentle_and_decays() {
+        assert!((recency_boost(Some(0.0)) - 1.25).abs() < 1e-6);
+        assert!((recency_boost(Some(180.0)) - 1.125).abs() < 1e-6);
+        assert!(recency_boost(Some(-5.0)) <= 1.25);
+        assert!(recency_boost(Some(3650.0)) < 1.001);
+        assert_eq!(recency_boost(None), 1.0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+        #[test]
+        fn any_query_gives_results_or_warnings_never_an_error(
+            raw in proptest::string::string_regex("[a-z \"()*:^~+\\-]{0,60}|[^\\x00]{0,40}").unwrap(),
+            operator in proptest::sample::select(vec!["", "la:", "region:", "topic:", "kind:", "grade:", "year:", "after:", "before:", "title:", "source:", "inspector:"]),
+        ) {
+            let fixture = shared_fixture();
+            let text = format!("{operator}{raw}");
+            let results = fixture.index.search(&fixture.store, &SearchRequest { facets: true, ..query(&text) });
+            proptest::prop_assert!(results.is_ok(), "{text:?}: {:?}", results.err());
+        }
+    }
+
+    /// One fixture for all property-test cases (building one per case would dominate).
+    fn shared_fixture() -> &'static Fixture {
+        static SHARED: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+        SHARED.get_or_init(ofsted_fixture)
     }
 
     #[test]

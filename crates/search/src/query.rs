@@ -6,11 +6,14 @@ use chrono::{DateTime, Utc};
 use csfeed_core::{ArticleId, SourceId};
 use csfeed_store::{ArticleRecord, Store};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::query::{
+    AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
+use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
+use crate::facets::{FacetCollector, FacetCounts, FacetField, into_counts};
 use crate::{SearchError, SearchIndex};
 
 /// Weight of a match in the headline relative to one in the body.
@@ -26,6 +29,36 @@ const MAX_GROUPING_DEPTH: usize = 8;
 pub const PAGE_BREAK: char = '\u{c}';
 /// Length of a body snippet, in characters.
 const SNIPPET_CHARS: usize = 240;
+/// How much of an article's body "more like this" reads for its words.
+const MORE_LIKE_THIS_CHARS: usize = 20_000;
+/// The most a story's recency can multiply its relevance by (for a story dated now).
+const RECENCY_WEIGHT: f32 = 0.25;
+/// Days after which a story's recency boost has halved.
+const RECENCY_HALF_LIFE_DAYS: f32 = 180.0;
+/// Words too common in English to say what a story is about.
+const STOP_WORDS: &[&str] = &[
+    "the", "and", "for", "that", "with", "this", "from", "was", "were", "are", "has", "have", "had", "been",
+    "not", "but", "they", "their", "them", "there", "which", "who", "will", "would", "can", "could",
+    "should", "its", "our", "your", "about", "into", "than", "then", "also", "more", "said", "his", "her",
+    "she", "him", "all", "any", "one", "two", "new", "out", "what", "when", "where", "how", "some", "such",
+    "other", "these", "those", "after", "before", "over", "only", "very",
+];
+
+/// The recency multiplier applied to a relevance score:
+///
+/// `boost = 1 + RECENCY_WEIGHT × 0.5^(age_days / RECENCY_HALF_LIFE_DAYS)`
+///
+/// so a story dated today scores up to 1.25× its BM25 score, one six months old 1.125×, a
+/// year old 1.06× and a five-year-old report about 1.0×. The boost is gentle on purpose: it
+/// breaks near-ties in favour of the newer story and never lets an old story that matches
+/// well lose to a new one that barely matches (a title match is worth 3×). Future dates
+/// count as today; undated items use the date csfeed first saw them.
+pub fn recency_boost(age_days: Option<f32>) -> f32 {
+    match age_days {
+        Some(age) => 1.0 + RECENCY_WEIGHT * 0.5f32.powf(age.max(0.0) / RECENCY_HALF_LIFE_DAYS),
+        None => 1.0,
+    }
+}
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,6 +92,8 @@ pub struct SearchRequest {
     pub offset: usize,
     /// Results to return (clamped to 1..=100).
     pub limit: usize,
+    /// Count the matches by source, council, region, topic, kind, grade and year.
+    pub facets: bool,
 }
 
 /// One result: the stored article and its highlighted title and snippet.
@@ -86,15 +121,40 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// Parts of the query that could not be understood and were ignored, in words.
     pub warnings: Vec<String>,
+    /// Facet counts over all matches (empty unless the request asked for them).
+    pub facets: Vec<FacetCounts>,
+    /// For a query that found nothing: a respelling that finds something.
+    pub did_you_mean: Option<String>,
+    /// Phrases searched under all their sector names: (as written, the topic's name).
+    pub synonyms: Vec<(String, String)>,
 }
 
 impl SearchIndex {
     /// Runs `request`. Never fails because of what the user typed: parts of the query that
     /// cannot be parsed are ignored and reported in [`SearchResults::warnings`].
     pub fn search(&self, store: &Store, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        match self.run_search(store, request) {
+            // A query Tantivy accepted but cannot run on this schema is still the user's
+            // input, not a failure of the index: say so instead of failing.
+            Err(SearchError::Tantivy(
+                error @ (tantivy::TantivyError::SchemaError(_) | tantivy::TantivyError::InvalidArgument(_)),
+            )) => Ok(SearchResults {
+                total: 0,
+                hits: Vec::new(),
+                warnings: vec![format!("this search cannot be run ({error}); simplify it")],
+                facets: Vec::new(),
+                did_you_mean: None,
+                synonyms: Vec::new(),
+            }),
+            other => other,
+        }
+    }
+
+    fn run_search(&self, store: &Store, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
         let operators = crate::syntax::extract_filters(&request.query);
-        let (text_query, mut warnings) = self.parse_text(&operators.text);
+        let expanded = crate::synonyms::expand(&operators.text);
+        let (text_query, mut warnings) = self.parse_text(&expanded.text);
         warnings.extend(
             operators
                 .warnings
@@ -105,28 +165,201 @@ impl SearchIndex {
         let limit = request.limit.clamp(1, MAX_PAGE_SIZE);
         let offset = request.offset.min(10_000);
         let by_date = request.sort == SortOrder::Newest || operators.text.trim().is_empty();
-        let (total, addresses) = if by_date {
+        let facet_fields = FacetField::ALL.to_vec();
+        let facets = request.facets.then(|| FacetCollector {
+            fields: facet_fields.clone(),
+        });
+        let (total, addresses, facet_fruit) = if by_date {
             let top = TopDocs::with_limit(limit)
                 .and_offset(offset)
                 .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
-            let (top, total) = searcher.search(&query, &(top, Count))?;
-            (
-                total,
-                top.into_iter()
-                    .map(|(_, address)| (0.0, address))
-                    .collect::<Vec<_>>(),
-            )
+            let (top, total, facets) = searcher.search(&query, &(top, Count, facets))?;
+            let addresses = top.into_iter().map(|(_, address)| (0.0, address)).collect();
+            (total, addresses, facets)
         } else {
-            let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
-            let (top, total) = searcher.search(&query, &(top, Count))?;
-            (total, top)
+            let now = Utc::now().timestamp();
+            let top =
+                TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .tweak_score(move |segment: &SegmentReader| {
+                        let dates = segment.fast_fields().date("date").ok();
+                        move |doc: DocId, score: Score| {
+                            let age_days = dates
+                                .as_ref()
+                                .and_then(|dates| dates.first(doc))
+                                .map(|date| (now - date.into_timestamp_secs()) as f32 / 86_400.0);
+                            score * recency_boost(age_days)
+                        }
+                    });
+            let (top, total, facets) = searcher.search(&query, &(top, Count, facets))?;
+            (total, top, facets)
         };
         let hits = self.hydrate(store, &searcher, text_query.as_ref(), &addresses)?;
+        let did_you_mean = if total == 0 && !operators.text.trim().is_empty() {
+            self.did_you_mean(store, &searcher, request, &operators.text)?
+        } else {
+            None
+        };
         Ok(SearchResults {
             total,
             hits,
             warnings,
+            facets: facet_fruit.map_or_else(Vec::new, |fruit| into_counts(&facet_fields, fruit)),
+            did_you_mean,
+            synonyms: expanded
+                .expansions
+                .into_iter()
+                .map(|(written, topic)| (written, topic.name.to_owned()))
+                .collect(),
         })
+    }
+
+    /// A respelling of `text` that finds something: each word that occurs in no indexed
+    /// text is replaced by the closest headline or teaser word (edit distance 1, or 2 for
+    /// words of six letters or more; the most used wins a tie).
+    fn did_you_mean(
+        &self,
+        store: &Store,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        text: &str,
+    ) -> Result<Option<String>, SearchError> {
+        let mut changed = false;
+        let mut respelled = Vec::new();
+        for token in crate::syntax::tokens(text) {
+            let is_word = token.chars().count() >= 3 && token.chars().all(char::is_alphabetic);
+            if is_word
+                && !self.is_known_word(searcher, &token)?
+                && let Some(better) = self.closest_word(searcher, &token)?
+            {
+                respelled.push(better);
+                changed = true;
+                continue;
+            }
+            respelled.push(token);
+        }
+        if !changed {
+            return Ok(None);
+        }
+        let suggestion = crate::syntax::replace_text(&request.query, text, &respelled.join(" "));
+        let retry = SearchRequest {
+            query: suggestion.clone(),
+            facets: false,
+            limit: 1,
+            offset: 0,
+            ..request.clone()
+        };
+        let found = self.search(store, &retry)?.total;
+        Ok((found > 0).then_some(suggestion))
+    }
+
+    /// Whether `word`, analysed as the full-text fields analyse it, occurs anywhere.
+    fn is_known_word(&self, searcher: &Searcher, word: &str) -> Result<bool, SearchError> {
+        let mut analyzer = self
+            .index
+            .tokenizers()
+            .get("en_stem")
+            .ok_or_else(|| SearchError::Internal("the en_stem analyzer is missing".into()))?;
+        let mut stream = analyzer.token_stream(word);
+        let mut known = true;
+        while let Some(token) = stream.next() {
+            let mut found = false;
+            for field in [self.fields.title, self.fields.summary, self.fields.body] {
+                if searcher.doc_freq(&Term::from_field_text(field, &token.text))? > 0 {
+                    found = true;
+                    break;
+                }
+            }
+            known &= found;
+        }
+        Ok(known)
+    }
+
+    /// The indexed headline or teaser word nearest to `word`.
+    fn closest_word(&self, searcher: &Searcher, word: &str) -> Result<Option<String>, SearchError> {
+        let wanted = word.to_lowercase();
+        let allowed = if wanted.chars().count() >= 6 { 2 } else { 1 };
+        let mut best: Option<(usize, u64, String)> = None;
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.words)?;
+            let mut terms = inverted.terms().stream()?;
+            while terms.advance() {
+                let Ok(candidate) = std::str::from_utf8(terms.key()) else {
+                    continue;
+                };
+                if candidate.len().abs_diff(wanted.len()) > allowed {
+                    continue;
+                }
+                let distance = strsim::damerau_levenshtein(&wanted, candidate);
+                if distance == 0 || distance > allowed {
+                    continue;
+                }
+                let frequency = u64::from(terms.value().doc_freq);
+                let better = best.as_ref().is_none_or(|(best_distance, best_frequency, _)| {
+                    (distance, std::cmp::Reverse(frequency))
+                        < (*best_distance, std::cmp::Reverse(*best_frequency))
+                });
+                if better {
+                    best = Some((distance, frequency, candidate.to_owned()));
+                }
+            }
+        }
+        Ok(best.map(|(_, _, word)| word))
+    }
+
+    /// Articles like the one with `id`: its most distinctive headline and body words,
+    /// searched for, leaving out the article itself and other reports of its story.
+    pub fn more_like_this(
+        &self,
+        store: &Store,
+        id: &ArticleId,
+        limit: usize,
+    ) -> Result<Vec<ArticleRecord>, SearchError> {
+        let Some(record) = store.article(id)? else {
+            return Ok(Vec::new());
+        };
+        let article = &record.article;
+        let body: String = article.content_text.chars().take(MORE_LIKE_THIS_CHARS).collect();
+        let similar = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(2)
+            .with_max_doc_frequency((self.num_docs() / 5).max(10))
+            .with_min_term_frequency(1)
+            .with_min_word_length(3)
+            .with_max_query_terms(30)
+            .with_stop_words(STOP_WORDS.iter().map(|word| (*word).to_owned()).collect())
+            .with_document_fields(vec![
+                (self.fields.title, vec![OwnedValue::Str(article.title.clone())]),
+                (self.fields.title, vec![OwnedValue::Str(article.title.clone())]),
+                (self.fields.body, vec![OwnedValue::Str(body)]),
+            ]);
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(similar) as Box<dyn Query>),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.id, id.as_str()),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit + 5).order_by_score())?;
+        let mut ids = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let document: TantivyDocument = searcher.doc(address)?;
+            if let Some(id) = document
+                .get_first(self.fields.id)
+                .and_then(|value| value.as_str())
+                .and_then(ArticleId::parse)
+            {
+                ids.push(id);
+            }
+        }
+        let story = record.story_id.clone().unwrap_or_else(|| id.clone());
+        let mut records = store.articles_by_ids(&ids)?;
+        records.retain(|other| other.story_id.as_ref() != Some(&story) && other.article.id != story);
+        records.truncate(limit);
+        Ok(records)
     }
 
     fn parse_text(&self, raw: &str) -> (Box<dyn Query>, Vec<String>) {
@@ -139,6 +372,12 @@ impl SearchIndex {
         parser.set_field_boost(fields.title, TITLE_BOOST);
         parser.set_field_boost(fields.summary, SUMMARY_BOOST);
         let mut warnings: Vec<String> = Vec::new();
+        // `field:*` asks for "has any value", which Tantivy answers only for fast fields.
+        let (raw, dropped) = without_any_value_terms(raw);
+        if dropped {
+            warnings.push("ignored field:* (searching for any value is not supported)".to_owned());
+        }
+        let raw = raw.as_str();
         let raw = if grouping_depth(raw) > MAX_GROUPING_DEPTH {
             warnings.push(format!(
                 "ignored brackets nested more than {MAX_GROUPING_DEPTH} deep"
@@ -195,28 +434,23 @@ impl SearchIndex {
     }
 
     /// Adds the filters written as operators in the query (`la:`, `region:`, `topic:`,
-    /// `after:`, `before:`).
+    /// `kind:`, `grade:`, `year:`, `source:`, `after:`, `before:`).
     fn with_operators(
         &self,
         query: Box<dyn Query>,
         operators: &crate::syntax::FieldFilters,
     ) -> Box<dyn Query> {
-        let exact = |field, value: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, value),
-                IndexRecordOption::Basic,
-            ))
-        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
-        for any_of in &operators.councils {
-            let options = any_of
+        for (facet, any_of) in &operators.exact {
+            let field = self.facet_field(*facet);
+            let options: Vec<(Occur, Box<dyn Query>)> = any_of
                 .iter()
-                .map(|gss| (Occur::Should, exact(self.fields.local_authority, gss)))
+                .map(|value| {
+                    let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
+                    (Occur::Should, Box::new(term) as Box<dyn Query>)
+                })
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(options))));
-        }
-        for topic in &operators.topics {
-            clauses.push((Occur::Must, exact(self.fields.topic, topic)));
         }
         if operators.after.is_some() || operators.before.is_some() {
             let date_term = |date: DateTime<Utc>| {
@@ -237,6 +471,18 @@ impl SearchIndex {
             return clauses.remove(0).1;
         }
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn facet_field(&self, facet: FacetField) -> tantivy::schema::Field {
+        match facet {
+            FacetField::Source => self.fields.source,
+            FacetField::LocalAuthority => self.fields.local_authority,
+            FacetField::Region => self.fields.region,
+            FacetField::Topic => self.fields.topic,
+            FacetField::Kind => self.fields.kind,
+            FacetField::Grade => self.fields.grade,
+            FacetField::Year => self.fields.year,
+        }
     }
 
     fn hydrate(
@@ -290,6 +536,26 @@ impl SearchIndex {
             })
             .collect();
         Ok(hits)
+    }
+}
+
+/// `raw` without `field:*` terms, and whether there were any.
+fn without_any_value_terms(raw: &str) -> (String, bool) {
+    let mut dropped = false;
+    let kept: Vec<&str> = raw
+        .split_whitespace()
+        .filter(|token| {
+            let any_value = token
+                .split_once(':')
+                .is_some_and(|(_, value)| value.trim_start_matches(['(', '"']).starts_with('*'));
+            dropped |= any_value;
+            !any_value
+        })
+        .collect();
+    if dropped {
+        (kept.join(" "), true)
+    } else {
+        (raw.to_owned(), false)
     }
 }
 

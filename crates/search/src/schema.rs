@@ -2,16 +2,20 @@
 
 use csfeed_store::ArticleRecord;
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions,
 };
 use tantivy::{DateTime, TantivyDocument};
 
+use crate::facts::ArticleFacts;
+
 /// Bumped whenever the schema or analysis changes; an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 /// Tantivy's built-in English analyzer: simple tokenizer, lower-casing, Porter stemming.
 const ENGLISH: &str = "en_stem";
+/// Tantivy's built-in plain analyzer: simple tokenizer and lower-casing, no stemming.
+const PLAIN: &str = "default";
 
 /// Handles to the fields of [`build_schema`].
 #[derive(Debug, Clone, Copy)]
@@ -24,8 +28,20 @@ pub(crate) struct Fields {
     pub date: Field,
     /// GSS codes of the councils an article is about.
     pub local_authority: Field,
+    /// Region slugs of those councils.
+    pub region: Field,
     /// Topic slugs.
     pub topic: Field,
+    /// What the article is: `news`, `inspection`, `focused-visit`, `alert`… (see `facts`).
+    pub kind: Field,
+    /// The overall grade of the report an article is or announces (`inadequate`…).
+    pub grade: Field,
+    /// Inspectors named in a report.
+    pub inspector: Field,
+    /// The year of the article's date ("2025"), for the year facet.
+    pub year: Field,
+    /// Headline and teaser words, unstemmed: the vocabulary for "did you mean".
+    pub words: Field,
 }
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
@@ -35,9 +51,19 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
             .set_tokenizer(ENGLISH)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    let plain_with_positions = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(PLAIN)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let vocabulary = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(PLAIN)
+            .set_index_option(IndexRecordOption::Basic),
+    );
     let fields = Fields {
         id: builder.add_text_field("id", STRING | STORED),
-        source: builder.add_text_field("source", STRING),
+        source: builder.add_text_field("source", STRING | FAST),
         title: builder.add_text_field("title", english.clone()),
         summary: builder.add_text_field("summary", english.clone()),
         body: builder.add_text_field("body", english),
@@ -47,13 +73,19 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
                 .set_fast()
                 .set_precision(DateTimePrecision::Seconds),
         ),
-        local_authority: builder.add_text_field("la", STRING),
-        topic: builder.add_text_field("topic", STRING),
+        local_authority: builder.add_text_field("la", STRING | FAST),
+        region: builder.add_text_field("region", STRING | FAST),
+        topic: builder.add_text_field("topic", STRING | FAST),
+        kind: builder.add_text_field("kind", STRING | FAST),
+        grade: builder.add_text_field("grade", STRING | FAST),
+        inspector: builder.add_text_field("inspector", plain_with_positions),
+        year: builder.add_text_field("year", STRING | FAST),
+        words: builder.add_text_field("words", vocabulary),
     };
     (builder.build(), fields)
 }
 
-pub(crate) fn to_document(fields: &Fields, record: &ArticleRecord) -> TantivyDocument {
+pub(crate) fn to_document(fields: &Fields, record: &ArticleRecord, facts: &ArticleFacts) -> TantivyDocument {
     let article = &record.article;
     let mut document = TantivyDocument::default();
     document.add_text(fields.id, article.id.as_str());
@@ -61,15 +93,26 @@ pub(crate) fn to_document(fields: &Fields, record: &ArticleRecord) -> TantivyDoc
     document.add_text(fields.title, &article.title);
     document.add_text(fields.summary, &article.summary);
     document.add_text(fields.body, &article.content_text);
+    document.add_text(fields.words, &article.title);
+    document.add_text(fields.words, &article.summary);
     for gss in &article.local_authorities {
         document.add_text(fields.local_authority, gss);
+    }
+    for region in &facts.regions {
+        document.add_text(fields.region, region);
     }
     for topic in &article.topics {
         document.add_text(fields.topic, topic);
     }
-    document.add_date(
-        fields.date,
-        DateTime::from_timestamp_secs(record.display_date().timestamp()),
-    );
+    document.add_text(fields.kind, facts.kind.slug());
+    if let Some(grade) = facts.grade {
+        document.add_text(fields.grade, crate::facts::grade_slug(grade));
+    }
+    for inspector in &facts.inspectors {
+        document.add_text(fields.inspector, inspector);
+    }
+    let date = record.display_date();
+    document.add_text(fields.year, chrono::Datelike::year(&date).to_string());
+    document.add_date(fields.date, DateTime::from_timestamp_secs(date.timestamp()));
     document
 }

@@ -1,18 +1,21 @@
 //! Field operators in queries that name things rather than words: `la:` (or `council:`),
-//! `region:`, `topic:`, `after:` and `before:`. They are taken out of the query and become
-//! exact filters; everything else goes to the full-text parser. Values may be quoted
-//! (`la:"St Helens"`) and may use names, slugs or codes.
+//! `region:`, `topic:`, `kind:`, `grade:`, `year:`, `source:`, `after:` and `before:`. They
+//! are taken out of the query and become exact filters; everything else goes to the
+//! full-text parser. Values may be quoted (`la:"St Helens"`), may use names, slugs or codes,
+//! and may list alternatives with commas (`kind:inspection,focused-visit`).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use csfeed_core::{Gazetteer, Topic};
+use csfeed_core::{Gazetteer, Grade, Topic};
+
+use crate::facets::FacetField;
+use crate::facts::{ArticleKind, grade_slug};
 
 /// Filters found in a query, and what is left for the text parser.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FieldFilters {
-    /// Each inner list is one operator: any of its GSS codes matches.
-    pub councils: Vec<Vec<String>>,
-    /// Topic slugs, all required.
-    pub topics: Vec<String>,
+    /// Exact filters, all required; within one, any of the values matches. Values are as
+    /// indexed (GSS codes, slugs, years).
+    pub exact: Vec<(FacetField, Vec<String>)>,
     /// On or after.
     pub after: Option<DateTime<Utc>>,
     /// Before.
@@ -33,35 +36,58 @@ pub(crate) fn extract_filters(query: &str) -> FieldFilters {
             continue;
         };
         let value = value.trim_matches('"').trim();
-        match field.to_ascii_lowercase().as_str() {
-            "la" | "council" => match council(value) {
-                Some(gss) => filters.councils.push(vec![gss]),
-                None => filters
-                    .warnings
-                    .push(format!("no English council called {value:?} (try la:st-helens)")),
-            },
-            "region" => {
-                let wanted = slug(value);
-                let codes: Vec<String> = Gazetteer::get()
-                    .authorities()
-                    .iter()
-                    .filter(|la| la.abolished.is_none() && slug(&la.region) == wanted)
-                    .map(|la| la.gss_code.clone())
-                    .collect();
-                if codes.is_empty() {
-                    filters.warnings.push(format!(
-                        "no English region called {value:?} (try region:north-west)"
-                    ));
-                } else {
-                    filters.councils.push(codes);
+        let field_name = field.to_ascii_lowercase();
+        let facet = match field_name.as_str() {
+            "la" | "council" => Some((
+                FacetField::LocalAuthority,
+                "no English council called {value} (try la:st-helens)",
+            )),
+            "region" => Some((
+                FacetField::Region,
+                "no English region called {value} (try region:north-west)",
+            )),
+            "topic" => Some((
+                FacetField::Topic,
+                "no topic called {value} (try topic:kinship-care)",
+            )),
+            "kind" | "type" => Some((
+                FacetField::Kind,
+                "no kind called {value} (try kind:news, kind:inspection, kind:focused-visit, kind:monitoring-visit, kind:jtai or kind:alert)",
+            )),
+            "grade" => Some((
+                FacetField::Grade,
+                "no Ofsted grade called {value} (try grade:inadequate, grade:requires-improvement, grade:good or grade:outstanding)",
+            )),
+            "year" => Some((FacetField::Year, "{value} is not a year (try year:2025)")),
+            "source" => Some((
+                FacetField::Source,
+                "{value} is not a source id (try source:ofsted)",
+            )),
+            _ => None,
+        };
+        if let Some((facet, hint)) = facet {
+            let mut values = Vec::new();
+            let mut unknown = Vec::new();
+            for part in value.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+                match normalise(facet, part) {
+                    Some(normalised) => values.extend(normalised),
+                    None => unknown.push(part),
                 }
             }
-            "topic" => match topic(value) {
-                Some(slug) => filters.topics.push(slug),
-                None => filters
+            for part in unknown {
+                filters
                     .warnings
-                    .push(format!("no topic called {value:?} (try topic:kinship-care)")),
-            },
+                    .push(hint.replace("{value}", &format!("{part:?}")));
+            }
+            if !values.is_empty() {
+                values.dedup();
+                filters.exact.push((facet, values));
+            } else if value.is_empty() {
+                filters.warnings.push(format!("{field}: needs a value"));
+            }
+            continue;
+        }
+        match field_name.as_str() {
             "after" | "since" | "from" => match period(value) {
                 Some((start, _)) => filters.after = Some(start),
                 None => filters.warnings.push(format!(
@@ -81,8 +107,58 @@ pub(crate) fn extract_filters(query: &str) -> FieldFilters {
     filters
 }
 
+/// The indexed values `value` stands for in `facet`, or `None` when it names nothing.
+fn normalise(facet: FacetField, value: &str) -> Option<Vec<String>> {
+    let one = |value: Option<String>| value.map(|value| vec![value]);
+    match facet {
+        FacetField::LocalAuthority => one(council(value)),
+        FacetField::Region => {
+            let wanted = slug(value);
+            Gazetteer::get()
+                .authorities()
+                .iter()
+                .any(|la| slug(&la.region) == wanted)
+                .then(|| vec![wanted])
+        }
+        FacetField::Topic => one(topic(value)),
+        FacetField::Kind => one(ArticleKind::parse(value).map(|kind| kind.slug().to_owned())),
+        FacetField::Grade => one(Grade::parse(value).map(|grade| grade_slug(grade).to_owned())),
+        FacetField::Year => one(value
+            .parse::<u16>()
+            .ok()
+            .filter(|year| (1900..=2999).contains(year))
+            .map(|year| year.to_string())),
+        FacetField::Source => one(csfeed_core::SourceId::parse(&value.to_ascii_lowercase())
+            .ok()
+            .map(|id| id.as_str().to_owned())),
+    }
+}
+
+/// `query` with its text part `old_text` (as [`extract_filters`] left it) replaced,
+/// word for word, by `new_text`; operators stay where they were.
+pub(crate) fn replace_text(query: &str, old_text: &str, new_text: &str) -> String {
+    let old = tokens(old_text);
+    let new = tokens(new_text);
+    if old.len() != new.len() {
+        return new_text.to_owned();
+    }
+    let mut next = 0;
+    tokens(query)
+        .into_iter()
+        .map(|token| {
+            if next < old.len() && token == old[next] {
+                next += 1;
+                new[next - 1].clone()
+            } else {
+                token
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whitespace-separated tokens, keeping quoted stretches (also after `field:`) whole.
-fn tokens(query: &str) -> Vec<String> {
+pub(crate) fn tokens(query: &str) -> Vec<String> {
     let mut tokens = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
@@ -162,13 +238,22 @@ fn period(value: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
 mod tests {
     use super::*;
 
+    fn values(filters: &FieldFilters, facet: FacetField) -> Vec<String> {
+        filters
+            .exact
+            .iter()
+            .filter(|(f, _)| *f == facet)
+            .flat_map(|(_, values)| values.clone())
+            .collect()
+    }
+
     #[test]
     fn operators_become_filters_and_the_rest_stays_text() {
         let filters = extract_filters(
             "neglect la:\"St Helens\" topic:kinship-care after:2024 before:2025-07 \"care leavers\"",
         );
-        assert_eq!(filters.councils, vec![vec!["E08000013".to_owned()]]);
-        assert_eq!(filters.topics, ["kinship-care"]);
+        assert_eq!(values(&filters, FacetField::LocalAuthority), ["E08000013"]);
+        assert_eq!(values(&filters, FacetField::Topic), ["kinship-care"]);
         assert_eq!(filters.after.unwrap().to_rfc3339(), "2024-01-01T00:00:00+00:00");
         assert_eq!(filters.before.unwrap().to_rfc3339(), "2025-07-01T00:00:00+00:00");
         assert_eq!(filters.text, "neglect \"care leavers\"");
@@ -184,25 +269,48 @@ mod tests {
             "la:\"st helens\"",
         ] {
             assert_eq!(
-                extract_filters(value).councils,
-                vec![vec!["E08000013".to_owned()]],
+                values(&extract_filters(value), FacetField::LocalAuthority),
+                ["E08000013"],
                 "{value}"
             );
         }
-        let region = extract_filters("region:north-west");
-        assert_eq!(region.councils.len(), 1);
-        assert!(region.councils[0].len() > 20 && region.councils[0].contains(&"E08000013".to_owned()));
-        assert_eq!(extract_filters("topic:\"Kinship care\"").topics, ["kinship-care"]);
+        assert_eq!(
+            values(&extract_filters("region:\"North West\""), FacetField::Region),
+            ["north-west"]
+        );
+        assert_eq!(
+            values(&extract_filters("topic:\"Kinship care\""), FacetField::Topic),
+            ["kinship-care"]
+        );
+    }
+
+    #[test]
+    fn kinds_grades_years_and_sources() {
+        let filters = extract_filters("kind:inspection,fv grade:RI year:2025 source:Ofsted-Reports");
+        assert_eq!(
+            values(&filters, FacetField::Kind),
+            ["inspection", "focused-visit"]
+        );
+        assert_eq!(values(&filters, FacetField::Grade), ["requires-improvement"]);
+        assert_eq!(values(&filters, FacetField::Year), ["2025"]);
+        assert_eq!(values(&filters, FacetField::Source), ["ofsted-reports"]);
+        assert!(
+            filters.text.is_empty() && filters.warnings.is_empty(),
+            "{filters:?}"
+        );
     }
 
     #[test]
     fn unknown_values_are_reported_not_fatal() {
-        let filters = extract_filters("la:Atlantis after:soon topic:astrology region:mars kinship");
-        assert_eq!(filters.warnings.len(), 4, "{:?}", filters.warnings);
+        let filters = extract_filters(
+            "la:Atlantis after:soon topic:astrology region:mars kind:podcast grade:meh year:soon kinship",
+        );
+        assert_eq!(filters.warnings.len(), 7, "{:?}", filters.warnings);
+        assert!(filters.exact.is_empty());
         assert_eq!(filters.text, "kinship");
         assert_eq!(
-            extract_filters("title:kinship source:ofsted").text,
-            "title:kinship source:ofsted"
+            extract_filters("title:kinship inspector:smith").text,
+            "title:kinship inspector:smith"
         );
     }
 }

@@ -1,17 +1,19 @@
 //! Feeds of the latest stories or of any search.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
 
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use rss::extension::atom::{AtomExtension, Link};
 use rss::{ChannelBuilder, GuidBuilder, ItemBuilder};
 use url::Url;
 
 use csfeed_store::ArticleRecord;
 
+use crate::feed_cache::CachedFeed;
 use crate::params::SearchParams;
 use crate::{AppError, AppState};
 
@@ -92,12 +94,21 @@ pub(crate) async fn search_feed(
     let mut params = SearchParams::parse(&raw)?;
     params.sort = csfeed_search::SortOrder::Newest;
     params.page = 1;
+    let base = site_base(&state, &headers);
+    let query_string = params.query_string(None);
+    let generation = state.index.generation();
+    let key = format!(
+        "search.{}|{}|{query_string}",
+        format.extension(),
+        base.as_ref().map_or("", Url::as_str)
+    );
+    if let Some(feed) = state.feeds.get(generation, &key) {
+        return Ok(feed.respond(&headers));
+    }
     let request = params.to_request(FEED_ITEMS);
     let results = state
         .blocking(move |state| Ok(state.index.search(&state.store, &request)?))
         .await?;
-    let base = site_base(&state, &headers);
-    let query_string = params.query_string(None);
     let with_query = |path: &str| {
         let separator = if query_string.is_empty() { "" } else { "?" };
         absolute(base.as_ref(), &format!("{path}{separator}{query_string}"))
@@ -117,7 +128,9 @@ pub(crate) async fn search_feed(
         self_url: with_query(&format!("/search.{}", format.extension())),
         records: results.hits.iter().map(|hit| &hit.record).collect(),
     };
-    Ok(respond(&state, base.as_ref(), &document, format, &headers))
+    let feed = Arc::new(render(&state, base.as_ref(), &document, format));
+    state.feeds.put(generation, key, Arc::clone(&feed));
+    Ok(feed.respond(&headers))
 }
 
 /// `/ofsted/changes.rss`: every change of a council's overall grade, newest first.
@@ -135,13 +148,7 @@ pub(crate) async fn ofsted_changes(
         self_url: absolute(base.as_ref(), "/ofsted/changes.rss"),
         records: alerts.iter().collect(),
     };
-    Ok(respond(
-        &state,
-        base.as_ref(),
-        &document,
-        FeedFormat::Rss,
-        &headers,
-    ))
+    Ok(render(&state, base.as_ref(), &document, FeedFormat::Rss).respond(&headers))
 }
 
 fn absolute(base: Option<&Url>, path: &str) -> String {
@@ -151,54 +158,26 @@ fn absolute(base: Option<&Url>, path: &str) -> String {
     }
 }
 
-/// Renders the document and answers with validators: an `ETag` of the body and a
-/// `Last-Modified` of the newest item; a request that already has this version gets 304.
-fn respond(
+/// Renders the document with its validators: an `ETag` of the body and a `Last-Modified`
+/// of the newest item.
+fn render(
     state: &AppState,
     base: Option<&Url>,
     document: &FeedDocument<'_>,
     format: FeedFormat,
-    request: &HeaderMap,
-) -> Response {
+) -> CachedFeed {
     let body = match format {
         FeedFormat::Rss => rss_body(state, base, document),
         FeedFormat::Atom => atom_body(base, document),
         FeedFormat::Json => json_body(state, base, document),
     };
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    std::hash::Hash::hash(&body, &mut hasher);
-    let etag = format!("\"{:016x}\"", std::hash::Hasher::finish(&hasher));
     let newest = document
         .records
         .iter()
         .map(|record| record.changed_at.max(record.display_date()))
         .max();
     let last_modified = newest.map(|time| httpdate::fmt_http_date(std::time::SystemTime::from(time)));
-    let matches = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| {
-            value
-                .split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        });
-    let mut response = if matches {
-        axum::http::StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, format.content_type())], body).into_response()
-    };
-    let headers = response.headers_mut();
-    if let Ok(value) = header::HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, value);
-    }
-    if let Some(value) = last_modified.and_then(|date| header::HeaderValue::from_str(&date).ok()) {
-        headers.insert(header::LAST_MODIFIED, value);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=300"),
-    );
-    response
+    CachedFeed::new(body, format.content_type(), last_modified)
 }
 
 fn permalink(base: Option<&Url>, record: &ArticleRecord) -> String {

@@ -9,6 +9,7 @@
 
 mod councils;
 mod error;
+mod feed_cache;
 mod feeds;
 mod opml;
 mod pages;
@@ -17,6 +18,7 @@ mod state;
 mod views;
 
 pub use error::AppError;
+pub use feed_cache::FeedCache;
 pub use opml::sources_opml;
 pub use state::{AppState, SiteSettings};
 
@@ -55,6 +57,57 @@ pub fn search_hit_json(hit: &csfeed_search::SearchHit) -> serde_json::Value {
             "source_name": report.source_name,
             "url": report.url,
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// A page of search results as JSON, the schema `/api/v1/search` and `csfeed search --json`
+/// promise (stable field names; dates RFC 3339 UTC, null when the source gave none):
+///
+/// ```text
+/// { "query": str, "total": int, "page": int, "page_size": int,
+///   "warnings": [str], "did_you_mean": str|null,
+///   "synonyms": [{ "written": str, "topic": str }],
+///   "facets": { "kind"|"source"|"region"|"la"|"topic"|"grade"|"year":
+///               [{ "value": str, "count": int }] },   // only when asked for
+///   "results": [ see search_hit_json ] }
+/// ```
+///
+/// Facet values are what the matching query operator takes (`la` values are GSS codes,
+/// which `la:` also accepts).
+pub fn search_results_json(
+    results: &csfeed_search::SearchResults,
+    query: &str,
+    page: usize,
+    page_size: usize,
+) -> serde_json::Value {
+    let facets: serde_json::Map<String, serde_json::Value> = results
+        .facets
+        .iter()
+        .map(|facet| {
+            let values = facet
+                .values
+                .iter()
+                .map(|value| serde_json::json!({ "value": value.value, "count": value.count }))
+                .collect();
+            (
+                facet.field.operator().to_owned(),
+                serde_json::Value::Array(values),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "query": query,
+        "total": results.total,
+        "page": page,
+        "page_size": page_size,
+        "warnings": results.warnings,
+        "did_you_mean": results.did_you_mean,
+        "synonyms": results.synonyms.iter().map(|(written, topic)| serde_json::json!({
+            "written": written,
+            "topic": topic,
+        })).collect::<Vec<_>>(),
+        "facets": facets,
+        "results": results.hits.iter().map(search_hit_json).collect::<Vec<_>>(),
     })
 }
 

@@ -12,7 +12,7 @@ use csfeed_store::ArticleRecord;
 use serde::Serialize;
 
 use crate::params::{PAGE_SIZE, SearchParams};
-use crate::views::{Chrome, SourceRow, StoryCard, long_date};
+use crate::views::{Chrome, FacetGroup, SourceRow, StoryCard, long_date, search_href};
 use crate::{AppError, AppState};
 
 /// Stories on the home page (the lead plus the list).
@@ -75,6 +75,11 @@ struct SearchPage {
     newest_href: String,
     /// Active filters as (description, link to the search without it).
     filters: Vec<(String, String)>,
+    facets: Vec<FacetGroup>,
+    /// A respelled search that finds something, as (query, link).
+    did_you_mean: Option<(String, String)>,
+    /// "looked after children" also searched as "Children in care" and its other names.
+    synonyms: Vec<(String, String, &'static str)>,
 }
 
 /// `/search?q=&source=&from=&to=&sort=&page=`: ranked, highlighted, paginated results.
@@ -83,10 +88,20 @@ pub(crate) async fn search(
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let params = SearchParams::parse(&raw)?;
-    let request = params.to_request(PAGE_SIZE);
+    let mut request = params.to_request(PAGE_SIZE);
+    request.facets = true;
     let started = std::time::Instant::now();
-    let results = state
-        .blocking(move |state| Ok(state.index.search(&state.store, &request)?))
+    let (results, source_names) = state
+        .blocking(move |state| {
+            let results = state.index.search(&state.store, &request)?;
+            let names: HashMap<String, String> = state
+                .store
+                .sources()?
+                .into_iter()
+                .map(|record| (record.source.id.to_string(), record.source.name))
+                .collect();
+            Ok((results, names))
+        })
         .await?;
     metrics::histogram!("csfeed_search_duration_seconds").record(started.elapsed().as_secs_f64());
     let first_shown = (params.page - 1) * PAGE_SIZE + 1;
@@ -109,7 +124,27 @@ pub(crate) async fn search(
     let mut chrome = Chrome::new(&state.site, Some(&title));
     chrome.query = params.query.clone();
     chrome.set_feeds(&params.query_string(None), title.clone());
+    let rest = SearchParams {
+        query: String::new(),
+        ..params.clone()
+    }
+    .query_string(None);
+    let facets = FacetGroup::build(&results.facets, &params.query, &rest, &source_names);
+    let did_you_mean = results
+        .did_you_mean
+        .clone()
+        .map(|suggestion| (suggestion.clone(), search_href(&suggestion, &rest)));
     render(SearchPage {
+        facets,
+        did_you_mean,
+        synonyms: results
+            .synonyms
+            .iter()
+            .filter_map(|(written, name)| {
+                let topic = csfeed_core::TOPICS.iter().find(|topic| topic.name == name)?;
+                Some((written.clone(), name.clone(), topic.slug))
+            })
+            .collect(),
         feed_href: chrome.feed_href.clone(),
         chrome,
         query: params.query.clone(),
@@ -167,7 +202,12 @@ struct ArticlePage {
     about_reports: Vec<ReportLink>,
     /// For a report: the news about it, as cards.
     coverage: Vec<StoryCard>,
+    /// Other stories on the same subject.
+    similar: Vec<StoryCard>,
 }
+
+/// Stories in "More like this".
+const SIMILAR_STORIES: usize = 5;
 
 /// An Ofsted report a story is about.
 struct ReportLink {
@@ -248,13 +288,16 @@ pub(crate) async fn article(
         ))
     };
     let id = ArticleId::parse(&raw_id).ok_or_else(not_found)?;
-    let (record, (about_reports, coverage)) = state
+    let (record, (about_reports, coverage), similar) = state
         .blocking(move |state| {
             let Some(record) = state.store.article(&id)? else {
                 return Ok(None);
             };
             let links = report_links(state, &record)?;
-            Ok(Some((record, links)))
+            let similar = state
+                .index
+                .more_like_this(&state.store, &record.article.id, SIMILAR_STORIES)?;
+            Ok(Some((record, links, similar)))
         })
         .await?
         .ok_or_else(not_found)?;
@@ -271,6 +314,7 @@ pub(crate) async fn article(
         card: StoryCard::from_record(&record),
         about_reports,
         coverage,
+        similar: similar.iter().map(StoryCard::from_record).collect(),
     })
 }
 
@@ -331,31 +375,26 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<Response, A
         .into_response())
 }
 
-/// `/api/v1/search?q=&la=&topic=&source=&from=&to=&sort=&page=`: the site's search as JSON.
-///
-/// Schema (stable field names): `{ "query", "total", "page", "page_size", "warnings": [..],
-/// "results": [{ "id", "title", "url", "source", "source_name", "published", "updated",
-/// "date", "summary", "title_html", "snippet_html", "page_in_document", "local_authorities":
-/// [GSS codes], "topics": [slugs], "also_reported_by": [{ "source_name", "url" }] }] }`.
-/// Dates are RFC 3339 UTC; `published`/`updated` are null when the source gave none.
+/// `/api/v1/search?q=&la=&topic=&source=&from=&to=&sort=&page=&facets=1`: the site's
+/// search as JSON, in the schema of [`crate::search_results_json`].
 pub(crate) async fn api_search(
     State(state): State<AppState>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let params = SearchParams::parse(&raw)?;
-    let request = params.to_request(PAGE_SIZE);
+    let mut request = params.to_request(PAGE_SIZE);
+    request.facets = raw
+        .get("facets")
+        .is_some_and(|value| matches!(value.as_str(), "1" | "true" | "yes" | "on"));
     let results = state
         .blocking(move |state| Ok(state.index.search(&state.store, &request)?))
         .await?;
-    let hits: Vec<serde_json::Value> = results.hits.iter().map(crate::search_hit_json).collect();
-    Ok(Json(serde_json::json!({
-        "query": params.query,
-        "total": results.total,
-        "page": params.page,
-        "page_size": PAGE_SIZE,
-        "warnings": results.warnings,
-        "results": hits,
-    })))
+    Ok(Json(crate::search_results_json(
+        &results,
+        &params.query,
+        params.page,
+        PAGE_SIZE,
+    )))
 }
 
 #[derive(Template)]

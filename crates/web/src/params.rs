@@ -108,6 +108,7 @@ impl SearchParams {
             sort: self.sort,
             offset: (self.page - 1) * page_size,
             limit: page_size,
+            facets: false,
         }
     }
 

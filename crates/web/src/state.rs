@@ -7,6 +7,7 @@ use csfeed_store::Store;
 use url::Url;
 
 use crate::AppError;
+use crate::feed_cache::FeedCache;
 
 /// How the site presents itself.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct AppState {
     pub site: Arc<SiteSettings>,
     /// Renders `/metrics`, when a Prometheus recorder is installed.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Rendered, compressed feeds of the current index generation.
+    pub feeds: Arc<FeedCache>,
 }
 
 impl AppState {

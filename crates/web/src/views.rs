@@ -140,6 +140,133 @@ impl StoryCard {
     }
 }
 
+/// One facet in the search sidebar.
+pub(crate) struct FacetGroup {
+    pub label: &'static str,
+    pub links: Vec<FacetLink>,
+    /// Values not shown (beyond the first few).
+    pub more: usize,
+}
+
+/// One value of a facet: a link that refines (or, when active, un-refines) the search.
+pub(crate) struct FacetLink {
+    pub label: String,
+    pub count: u64,
+    pub href: String,
+    pub active: bool,
+}
+
+/// Values shown per facet.
+const FACET_VALUES_SHOWN: usize = 8;
+
+impl FacetGroup {
+    /// The sidebar's facets for a search `query` (the `q` parameter) whose other
+    /// parameters are `rest` (a query string without `q`).
+    pub(crate) fn build(
+        counts: &[csfeed_search::FacetCounts],
+        query: &str,
+        rest: &str,
+        source_names: &std::collections::HashMap<String, String>,
+    ) -> Vec<FacetGroup> {
+        let tokens: Vec<&str> = query.split_whitespace().collect();
+        counts
+            .iter()
+            .filter(|facet| !facet.values.is_empty())
+            .map(|facet| {
+                let links = facet
+                    .values
+                    .iter()
+                    .take(FACET_VALUES_SHOWN)
+                    .filter_map(|value| {
+                        let (label, operand) = facet_value(facet.field, &value.value, source_names)?;
+                        let operator = format!("{}:{operand}", facet.field.operator());
+                        let active = tokens.contains(&operator.as_str());
+                        let refined = if active {
+                            tokens
+                                .iter()
+                                .filter(|token| **token != operator)
+                                .copied()
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        } else if query.is_empty() {
+                            operator
+                        } else {
+                            format!("{query} {operator}")
+                        };
+                        Some(FacetLink {
+                            label,
+                            count: value.count,
+                            href: search_href(&refined, rest),
+                            active,
+                        })
+                    })
+                    .collect();
+                FacetGroup {
+                    label: facet.field.label(),
+                    links,
+                    more: facet.values.len().saturating_sub(FACET_VALUES_SHOWN),
+                }
+            })
+            .collect()
+    }
+}
+
+/// `/search?q=…&rest`.
+pub(crate) fn search_href(query: &str, rest: &str) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    if !query.trim().is_empty() {
+        serializer.append_pair("q", query.trim());
+    }
+    let mut href = format!("/search?{}", serializer.finish());
+    if !rest.is_empty() {
+        if !href.ends_with('?') {
+            href.push('&');
+        }
+        href.push_str(rest);
+    }
+    href.trim_end_matches('?').to_owned()
+}
+
+/// A facet value's label and the operand that selects it (`st-helens` for a GSS code).
+fn facet_value(
+    field: csfeed_search::FacetField,
+    value: &str,
+    source_names: &std::collections::HashMap<String, String>,
+) -> Option<(String, String)> {
+    use csfeed_search::FacetField;
+    let gazetteer = csfeed_core::Gazetteer::get();
+    Some(match field {
+        FacetField::LocalAuthority => {
+            let la = gazetteer.find(value)?;
+            (la.name.clone(), la.slug.clone())
+        }
+        FacetField::Region => {
+            let la = gazetteer
+                .authorities()
+                .iter()
+                .find(|la| csfeed_core::gazetteer::slugify(&la.region) == value)?;
+            (la.region.clone(), value.to_owned())
+        }
+        FacetField::Topic => (csfeed_core::Topic::find(value)?.name.to_owned(), value.to_owned()),
+        FacetField::Kind => (
+            csfeed_search::ArticleKind::parse(value)?.label().to_owned(),
+            value.to_owned(),
+        ),
+        FacetField::Grade => (
+            csfeed_core::Grade::parse(value)?.label().to_owned(),
+            value.to_owned(),
+        ),
+        FacetField::Source => (
+            source_names
+                .get(value)
+                .cloned()
+                .unwrap_or_else(|| value.to_owned()),
+            value.to_owned(),
+        ),
+        FacetField::Year => (value.to_owned(), value.to_owned()),
+    })
+}
+
 /// A source's health, as a row on `/sources`.
 pub(crate) struct SourceRow {
     pub id: String,

@@ -1,0 +1,192 @@
+//! Facet counts: for each faceted field, how many of the matching articles carry each
+//! value. Counted in one pass over the matches with the fields' columnar (fast) values.
+
+use std::collections::HashMap;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::StrColumn;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// A field results can be counted and refined by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FacetField {
+    /// The source id.
+    Source,
+    /// The council (values are GSS codes).
+    LocalAuthority,
+    /// The region (values are slugs such as `north-west`).
+    Region,
+    /// The topic (values are slugs).
+    Topic,
+    /// What the item is (values are [`crate::ArticleKind`] slugs).
+    Kind,
+    /// The overall Ofsted grade of a report or alert (values are `grade_slug`s).
+    Grade,
+    /// The year of the article's date.
+    Year,
+}
+
+impl FacetField {
+    /// Every facet, in display order.
+    pub const ALL: [FacetField; 7] = [
+        FacetField::Kind,
+        FacetField::Source,
+        FacetField::Region,
+        FacetField::LocalAuthority,
+        FacetField::Topic,
+        FacetField::Grade,
+        FacetField::Year,
+    ];
+
+    /// The query operator that filters on this facet (`la`, `kind`…).
+    pub fn operator(self) -> &'static str {
+        match self {
+            FacetField::Source => "source",
+            FacetField::LocalAuthority => "la",
+            FacetField::Region => "region",
+            FacetField::Topic => "topic",
+            FacetField::Kind => "kind",
+            FacetField::Grade => "grade",
+            FacetField::Year => "year",
+        }
+    }
+
+    /// The facet's heading on the site.
+    pub fn label(self) -> &'static str {
+        match self {
+            FacetField::Source => "Source",
+            FacetField::LocalAuthority => "Council",
+            FacetField::Region => "Region",
+            FacetField::Topic => "Topic",
+            FacetField::Kind => "Kind",
+            FacetField::Grade => "Ofsted grade",
+            FacetField::Year => "Year",
+        }
+    }
+
+    /// The index field that holds it.
+    pub(crate) fn index_field(self) -> &'static str {
+        match self {
+            FacetField::LocalAuthority => "la",
+            other => other.operator(),
+        }
+    }
+}
+
+/// One value of a facet and how many matching articles have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetCount {
+    /// The value as indexed (GSS code, slug, year, source id).
+    pub value: String,
+    /// Matching articles with this value.
+    pub count: u64,
+}
+
+/// The counts of one facet, most frequent first (years newest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetCounts {
+    /// Which facet.
+    pub field: FacetField,
+    /// Its values with counts; values with no match are left out.
+    pub values: Vec<FacetCount>,
+}
+
+/// Counts the values of `fields` over the matching documents.
+pub(crate) struct FacetCollector {
+    pub fields: Vec<FacetField>,
+}
+
+pub(crate) struct FacetSegmentCollector {
+    columns: Vec<Option<StrColumn>>,
+    counts: Vec<Vec<u32>>,
+}
+
+type Fruit = Vec<HashMap<String, u64>>;
+
+impl Collector for FacetCollector {
+    type Fruit = Fruit;
+    type Child = FacetSegmentCollector;
+
+    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
+        let mut columns = Vec::with_capacity(self.fields.len());
+        let mut counts = Vec::with_capacity(self.fields.len());
+        for field in &self.fields {
+            let column = segment.fast_fields().str(field.index_field())?;
+            counts.push(vec![0; column.as_ref().map_or(0, |column| column.num_terms())]);
+            columns.push(column);
+        }
+        Ok(FacetSegmentCollector { columns, counts })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segment_fruits: Vec<Fruit>) -> tantivy::Result<Fruit> {
+        let mut merged: Fruit = vec![HashMap::new(); self.fields.len()];
+        for fruit in segment_fruits {
+            for (into, from) in merged.iter_mut().zip(fruit) {
+                for (value, count) in from {
+                    *into.entry(value).or_default() += count;
+                }
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for FacetSegmentCollector {
+    type Fruit = Fruit;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            if let Some(column) = column {
+                for ord in column.term_ords(doc) {
+                    if let Some(count) = counts.get_mut(ord as usize) {
+                        *count += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Fruit {
+        let mut fruit = Vec::with_capacity(self.columns.len());
+        let mut value = String::new();
+        for (column, counts) in self.columns.iter().zip(self.counts) {
+            let mut map = HashMap::new();
+            if let Some(column) = column {
+                for (ord, count) in counts.into_iter().enumerate() {
+                    if count > 0 && column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
+                        map.insert(value.clone(), u64::from(count));
+                    }
+                }
+            }
+            fruit.push(map);
+        }
+        fruit
+    }
+}
+
+/// Sorts merged counts for display.
+pub(crate) fn into_counts(fields: &[FacetField], fruit: Fruit) -> Vec<FacetCounts> {
+    fields
+        .iter()
+        .zip(fruit)
+        .map(|(field, map)| {
+            let mut values: Vec<FacetCount> = map
+                .into_iter()
+                .map(|(value, count)| FacetCount { value, count })
+                .collect();
+            if *field == FacetField::Year {
+                values.sort_by(|a, b| b.value.cmp(&a.value));
+            } else {
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            }
+            FacetCounts {
+                field: *field,
+                values,
+            }
+        })
+        .collect()
+}
