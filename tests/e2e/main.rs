@@ -8,4 +8,5 @@ mod inspect_feed;
 mod ofsted;
 mod pipeline;
 mod scraping;
+mod search;
 mod web;

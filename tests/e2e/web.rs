@@ -4,7 +4,7 @@
 use crate::helpers::{DEMO_ITEMS, Workspace, repo_path};
 
 /// A workspace over the bundled demo files, as `file:` sources.
-fn demo_workspace() -> Workspace {
+pub(crate) fn demo_workspace() -> Workspace {
     let sources: Vec<(&str, String)> = [
         ("practice-news", "practice-news.rss"),
         ("ofsted-news", "ofsted-news.atom"),
