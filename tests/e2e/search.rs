@@ -16,7 +16,13 @@ fn facet_links(page: &str) -> Vec<(String, u64)> {
         .skip(1)
         .filter_map(|item| {
             let href = item.split("href=\"").nth(1)?.split('"').next()?;
-            let count = item.split("facet-count\">").nth(1)?.split('<').next()?.parse().ok()?;
+            let count = item
+                .split("facet-count\">")
+                .nth(1)?
+                .split('<')
+                .next()?
+                .parse()
+                .ok()?;
             Some((href.replace("&amp;", "&"), count))
         })
         .collect()
@@ -57,7 +63,10 @@ async fn facets_refine_and_every_search_is_a_feed() {
         let (status, refined) = server.get_text(href).await;
         assert_eq!(status, 200, "{href}");
         assert_eq!(total_shown(&refined), *count, "{href}");
-        assert!(refined.contains("facet-active"), "the chosen value is marked: {href}");
+        assert!(
+            refined.contains("facet-active"),
+            "the chosen value is marked: {href}"
+        );
     }
 
     // The API's facet counts agree with the filtered searches too.
@@ -77,7 +86,10 @@ async fn facets_refine_and_every_search_is_a_feed() {
     assert!(misspelt.contains("Did you mean"), "{misspelt}");
     assert!(misspelt.contains("q=kinship+carers"), "{misspelt}");
     let (_, synonyms) = server.get_text("/search?q=looked+after+children").await;
-    assert!(synonyms.contains("also finds stories using the other names for"), "{synonyms}");
+    assert!(
+        synonyms.contains("also finds stories using the other names for"),
+        "{synonyms}"
+    );
     let exact = total_shown(&server.get_text("/search?q=%22looked+after+children%22").await.1);
     assert!(total_shown(&synonyms) > exact, "synonyms widen the search");
 
@@ -110,7 +122,12 @@ async fn facets_refine_and_every_search_is_a_feed() {
             "{format}: dated entries with absolute links"
         );
         for (encoding, expected) in [("br, gzip", "br"), ("gzip", "gzip")] {
-            let compressed = raw_client.get(&path).header("accept-encoding", encoding).send().await.unwrap();
+            let compressed = raw_client
+                .get(&path)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(compressed.headers()["content-encoding"], expected, "{format}");
             assert_eq!(compressed.headers()["vary"], "accept-encoding");
             let compressed_etag = compressed.headers()["etag"].to_str().unwrap().to_owned();
@@ -124,15 +141,31 @@ async fn facets_refine_and_every_search_is_a_feed() {
                 .unwrap();
             assert_eq!(repeat.status(), 304, "{format} {encoding}");
         }
-        let repeat = raw_client.get(&path).header("if-none-match", &etag).send().await.unwrap();
+        let repeat = raw_client
+            .get(&path)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(repeat.status(), 304, "{format}");
         bodies.push((format, body, feed.entries.len()));
     }
     // Council and topic pages advertise all three formats.
-    for page in ["/search?la=st-helens", "/search?topic=kinship-care", "/search?source=practice-news"] {
+    for page in [
+        "/search?la=st-helens",
+        "/search?topic=kinship-care",
+        "/search?source=practice-news",
+    ] {
         let (_, html) = server.get_text(page).await;
-        for kind in ["application/rss+xml", "application/atom+xml", "application/feed+json"] {
-            assert!(html.contains(&format!("rel=\"alternate\" type=\"{kind}\"")), "{page}: {kind}");
+        for kind in [
+            "application/rss+xml",
+            "application/atom+xml",
+            "application/feed+json",
+        ] {
+            assert!(
+                html.contains(&format!("rel=\"alternate\" type=\"{kind}\"")),
+                "{page}: {kind}"
+            );
         }
     }
     assert!(server.stop().await.success());
@@ -143,7 +176,9 @@ async fn facets_refine_and_every_search_is_a_feed() {
         .status()
         .is_ok_and(|status| status.success());
     if !has_feedparser {
-        eprintln!("skipping the feedparser check: python3 with feedparser is not installed (pip install feedparser)");
+        eprintln!(
+            "skipping the feedparser check: python3 with feedparser is not installed (pip install feedparser)"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();

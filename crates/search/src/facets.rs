@@ -98,7 +98,15 @@ pub(crate) struct FacetCollector {
 
 pub(crate) struct FacetSegmentCollector {
     columns: Vec<Option<StrColumn>>,
+    /// Per column: its term ordinals, read directly when every document has exactly one
+    /// (source, kind, year), else through the column index.
+    ords: Vec<Option<Ords>>,
     counts: Vec<Vec<u32>>,
+}
+
+enum Ords {
+    One(std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>),
+    Many(tantivy::columnar::Column<u64>),
 }
 
 type Fruit = Vec<HashMap<String, u64>>;
@@ -109,13 +117,25 @@ impl Collector for FacetCollector {
 
     fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
         let mut columns = Vec::with_capacity(self.fields.len());
+        let mut ords = Vec::with_capacity(self.fields.len());
         let mut counts = Vec::with_capacity(self.fields.len());
         for field in &self.fields {
             let column = segment.fast_fields().str(field.index_field())?;
             counts.push(vec![0; column.as_ref().map_or(0, |column| column.num_terms())]);
+            ords.push(column.as_ref().map(|column| {
+                let ords = column.ords();
+                match ords.get_cardinality() {
+                    tantivy::columnar::Cardinality::Full => Ords::One(ords.values.clone()),
+                    _ => Ords::Many(ords.clone()),
+                }
+            }));
             columns.push(column);
         }
-        Ok(FacetSegmentCollector { columns, counts })
+        Ok(FacetSegmentCollector {
+            columns,
+            ords,
+            counts,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -139,28 +159,40 @@ impl SegmentCollector for FacetSegmentCollector {
     type Fruit = Fruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    if let Some(count) = counts.get_mut(ord as usize) {
+        for (ords, counts) in self.ords.iter().zip(self.counts.iter_mut()) {
+            match ords {
+                Some(Ords::One(values)) => {
+                    if let Some(count) = counts.get_mut(values.get_val(doc) as usize) {
                         *count += 1;
                     }
                 }
+                Some(Ords::Many(column)) => {
+                    for ord in column.values_for_doc(doc) {
+                        if let Some(count) = counts.get_mut(ord as usize) {
+                            *count += 1;
+                        }
+                    }
+                }
+                None => {}
             }
         }
     }
 
     fn harvest(self) -> Fruit {
         let mut fruit = Vec::with_capacity(self.columns.len());
-        let mut value = String::new();
         for (column, counts) in self.columns.iter().zip(self.counts) {
             let mut map = HashMap::new();
             if let Some(column) = column {
-                for (ord, count) in counts.into_iter().enumerate() {
-                    if count > 0 && column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
-                        map.insert(value.clone(), u64::from(count));
+                // One sorted pass over the dictionary, not a lookup per value.
+                let ords: Vec<u64> = (0..counts.len() as u64)
+                    .filter(|ord| counts[*ord as usize] > 0)
+                    .collect();
+                let mut found = ords.iter();
+                let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |term| {
+                    if let (Some(ord), Ok(value)) = (found.next(), std::str::from_utf8(term)) {
+                        map.insert(value.to_owned(), u64::from(counts[*ord as usize]));
                     }
-                }
+                });
             }
             fruit.push(map);
         }

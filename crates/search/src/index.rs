@@ -44,6 +44,8 @@ pub struct SearchIndex {
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
     writer: Option<Mutex<IndexWriter>>,
+    /// Recent results of the current index generation (see `query::ResultCache`).
+    pub(crate) cache: crate::query::ResultCache,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -104,6 +106,7 @@ impl SearchIndex {
             reader,
             fields,
             writer,
+            cache: Default::default(),
         })
     }
 

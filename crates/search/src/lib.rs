@@ -227,6 +227,9 @@ mod tests {
             &"\"".repeat(301),
             &"title:".repeat(200),
             &"x^".repeat(200),
+            // Found by the property test: "any value" of a field that does not exist.
+            "\"\" \":\"a:*(",
+            "inspector:*\"",
         ] {
             let results = search(&fixture, query(raw));
             assert!(results.total <= 4, "{raw:?}");

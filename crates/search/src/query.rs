@@ -55,8 +55,47 @@ const STOP_WORDS: &[&str] = &[
 /// count as today; undated items use the date csfeed first saw them.
 pub fn recency_boost(age_days: Option<f32>) -> f32 {
     match age_days {
-        Some(age) => 1.0 + RECENCY_WEIGHT * 0.5f32.powf(age.max(0.0) / RECENCY_HALF_LIFE_DAYS),
+        Some(age) => 1.0 + RECENCY_WEIGHT * (-age.max(0.0) / RECENCY_HALF_LIFE_DAYS).exp2(),
         None => 1.0,
+    }
+}
+
+/// Searches remembered per index generation.
+const CACHED_RESULTS: usize = 256;
+
+/// Recent results, valid until the index changes: popular searches, feed refreshes, the
+/// next page of a search and a facet clicked and then removed are answered without
+/// scoring and counting every match again (the same idea as Elasticsearch's request
+/// cache). A new index generation makes every entry stale.
+#[derive(Debug, Default)]
+pub(crate) struct ResultCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (u64, SearchResults)>>,
+}
+
+impl ResultCache {
+    fn get(&self, generation: u64, key: &str) -> Option<SearchResults> {
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries
+            .get(key)
+            .filter(|(stored, _)| *stored == generation)
+            .map(|(_, results)| results.clone())
+    }
+
+    fn put(&self, generation: u64, key: String, results: &SearchResults) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= CACHED_RESULTS {
+            entries.retain(|_, (stored, _)| *stored == generation);
+            if entries.len() >= CACHED_RESULTS {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (generation, results.clone()));
     }
 }
 
@@ -133,11 +172,29 @@ impl SearchIndex {
     /// Runs `request`. Never fails because of what the user typed: parts of the query that
     /// cannot be parsed are ignored and reported in [`SearchResults::warnings`].
     pub fn search(&self, store: &Store, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let generation = self.generation();
+        let key = format!("{request:?}");
+        if let Some(results) = self.cache.get(generation, &key) {
+            return Ok(results);
+        }
+        let results = self.search_uncached(store, request)?;
+        self.cache.put(generation, key, &results);
+        Ok(results)
+    }
+
+    /// [`SearchIndex::search`] without the result cache (for measuring).
+    pub fn search_uncached(
+        &self,
+        store: &Store,
+        request: &SearchRequest,
+    ) -> Result<SearchResults, SearchError> {
         match self.run_search(store, request) {
             // A query Tantivy accepted but cannot run on this schema is still the user's
             // input, not a failure of the index: say so instead of failing.
             Err(SearchError::Tantivy(
-                error @ (tantivy::TantivyError::SchemaError(_) | tantivy::TantivyError::InvalidArgument(_)),
+                error @ (tantivy::TantivyError::SchemaError(_)
+                | tantivy::TantivyError::InvalidArgument(_)
+                | tantivy::TantivyError::FieldNotFound(_)),
             )) => Ok(SearchResults {
                 total: 0,
                 hits: Vec::new(),
@@ -509,6 +566,15 @@ impl SearchIndex {
         title_snippets.set_max_num_chars(1_000);
         let mut body_snippets = SnippetGenerator::create(searcher, text_query, self.fields.body)?;
         body_snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut body_terms: Vec<String> = Vec::new();
+        text_query.query_terms(&mut |term, _| {
+            if term.field() == self.fields.body
+                && let Some(text) = term.value().as_str()
+                && !body_terms.iter().any(|known| known == text)
+            {
+                body_terms.push(text.to_owned());
+            }
+        });
         let hits = records
             .into_iter()
             .map(|record| {
@@ -518,7 +584,7 @@ impl SearchIndex {
                     .map_or(0.0, |(score, _)| *score);
                 let title_html = highlighted(&title_snippets, &record.article.title)
                     .unwrap_or_else(|| csfeed_core::escape_html(&record.article.title));
-                let body = highlighted_at(&body_snippets, &record.article.content_text);
+                let body = highlighted_body(&body_snippets, &body_terms, &record.article.content_text);
                 let page = body
                     .as_ref()
                     .and_then(|(_, offset)| page_at(&record.article.content_text, *offset));
@@ -545,9 +611,7 @@ fn without_any_value_terms(raw: &str) -> (String, bool) {
     let kept: Vec<&str> = raw
         .split_whitespace()
         .filter(|token| {
-            let any_value = token
-                .split_once(':')
-                .is_some_and(|(_, value)| value.trim_start_matches(['(', '"']).starts_with('*'));
+            let any_value = token.contains(":*") || token.contains(":\"*") || token.contains(":(*");
             dropped |= any_value;
             !any_value
         })
@@ -579,6 +643,57 @@ fn grouping_depth(raw: &str) -> usize {
 /// The highlighted passage of `text`, or `None` when no query term occurs in it.
 fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
     highlighted_at(generator, text).map(|(html, _)| html)
+}
+
+/// Bytes of body text before and after the first match that the snippet generator reads:
+/// stemming a whole 100-page report to find one 240-character passage would be most of a
+/// search's cost.
+const SNIPPET_WINDOW_BEFORE: usize = 120;
+const SNIPPET_WINDOW_AFTER: usize = 480;
+
+/// The highlighted passage of a body, read from the stretch around the first place a query
+/// term starts a word (the whole text when that finds nothing).
+fn highlighted_body(generator: &SnippetGenerator, terms: &[String], text: &str) -> Option<(String, usize)> {
+    let (window, start) = snippet_window(text, terms);
+    if (start > 0 || window.len() < text.len())
+        && let Some((html, offset)) = highlighted_at(generator, window)
+    {
+        return Some((html, start + offset));
+    }
+    highlighted_at(generator, text)
+}
+
+/// The part of `text` around the earliest word starting with one of `terms` (stems, lower
+/// case), and its byte offset.
+fn snippet_window<'a>(text: &'a str, terms: &[String]) -> (&'a str, usize) {
+    if text.len() <= SNIPPET_WINDOW_BEFORE + SNIPPET_WINDOW_AFTER || terms.is_empty() {
+        return (text, 0);
+    }
+    let lower = text.to_ascii_lowercase();
+    let first = terms
+        .iter()
+        .filter(|term| !term.is_empty())
+        .filter_map(|term| {
+            lower.match_indices(term.as_str()).map(|(at, _)| at).find(|&at| {
+                lower[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|before| !before.is_alphanumeric())
+            })
+        })
+        .min();
+    let Some(first) = first else {
+        return (text, 0);
+    };
+    let mut start = first.saturating_sub(SNIPPET_WINDOW_BEFORE);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (first + SNIPPET_WINDOW_AFTER).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (&text[start..end], start)
 }
 
 /// The highlighted passage and where in `text` it starts.

@@ -88,23 +88,30 @@ fn normalise(phrase: &str) -> String {
         .join(" ")
 }
 
-/// `("written" OR "name" OR "synonym" … OR "ABBR")`, each phrase once.
+/// `("written" OR topic:slug OR "one-word-synonym" … OR "abbr")`: what the user wrote, the
+/// topic's tag (ingestion tags a story with a topic when it uses any of the topic's names
+/// prominently), and the topic's one-word names and abbreviations. Multi-word names are
+/// reached through the tag rather than as phrases: a dozen phrase searches over common
+/// words cost more than the rest of the search put together.
 fn alternatives(written: &str, topic: &Topic) -> String {
     let mut seen: Vec<String> = Vec::new();
-    let mut phrases = Vec::new();
-    let candidates = std::iter::once(written)
-        .chain(std::iter::once(topic.name))
-        .chain(topic.synonyms.iter().copied())
-        .chain(topic.abbreviations.iter().copied());
-    for phrase in candidates {
+    let mut alternatives = Vec::new();
+    let mut add = |phrase: &str, alternatives: &mut Vec<String>| {
         let key = normalise(phrase);
-        if key.is_empty() || seen.contains(&key) {
-            continue;
+        if !key.is_empty() && !seen.contains(&key) {
+            seen.push(key.clone());
+            alternatives.push(format!("\"{key}\""));
         }
-        seen.push(key.clone());
-        phrases.push(format!("\"{key}\""));
+    };
+    add(written, &mut alternatives);
+    alternatives.push(format!("topic:{}", topic.slug));
+    let single_words = std::iter::once(topic.name)
+        .chain(topic.synonyms.iter().copied())
+        .filter(|name| !normalise(name).contains(' '));
+    for word in single_words.chain(topic.abbreviations.iter().copied()) {
+        add(word, &mut alternatives);
     }
-    format!("({})", phrases.join(" OR "))
+    format!("({})", alternatives.join(" OR "))
 }
 
 #[cfg(test)]
@@ -119,7 +126,7 @@ mod tests {
         assert!(
             expanded
                 .text
-                .starts_with("(\"looked after children\" OR \"children in care\""),
+                .starts_with("(\"looked after children\" OR topic:children-in-care OR"),
             "{}",
             expanded.text
         );

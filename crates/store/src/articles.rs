@@ -396,27 +396,41 @@ fn write_article(
 fn reports(connection: &Connection, record: &ArticleRecord) -> Result<Vec<Report>, StoreError> {
     let id = record.article.id.as_str();
     let story = record.story_id.as_ref().map_or(id, ArticleId::as_str);
-    let mut statement = connection.prepare_cached(
+    // Two simple statements rather than one UNION: SQLite re-plans a compound statement
+    // like that on every execution, which cost more than the rest of a search.
+    let mut reports = Vec::new();
+    let mut grouped = connection.prepare_cached(
         "SELECT s.name, a.url, a.id FROM articles a JOIN sources s ON s.id = a.source_id
-         WHERE a.story_id = ?1 AND a.id != ?2
-         UNION ALL
-         SELECT s.name, x.url, NULL FROM article_sources x JOIN sources s ON s.id = x.source_id
-         WHERE x.article_id = ?2",
+         WHERE a.story_id = ?1 AND a.id != ?2",
     )?;
-    let rows = statement.query_map(params![story, id], |row| {
+    let rows = grouped.query_map(params![story, id], |row| {
         Ok((
             row.get::<_, String>(0)?,
             row.get::<_, Option<String>>(1)?,
             row.get::<_, Option<String>>(2)?,
         ))
     })?;
-    let mut reports = Vec::new();
     for row in rows {
         let (source_name, url, article_id) = row?;
         reports.push(Report {
             source_name,
             url: url.as_deref().and_then(|url| Url::parse(url).ok()),
             article_id: article_id.as_deref().and_then(ArticleId::parse),
+        });
+    }
+    let mut recorded = connection.prepare_cached(
+        "SELECT s.name, x.url FROM article_sources x JOIN sources s ON s.id = x.source_id
+         WHERE x.article_id = ?1",
+    )?;
+    let rows = recorded.query_map(params![id], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))
+    })?;
+    for row in rows {
+        let (source_name, url) = row?;
+        reports.push(Report {
+            source_name,
+            url: url.as_deref().and_then(|url| Url::parse(url).ok()),
+            article_id: None,
         });
     }
     Ok(reports)

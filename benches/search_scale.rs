@@ -1,0 +1,858 @@
+//! Search at scale: 100,000 synthetic articles (~400 words each, 20 sources, every English
+//! council, the topic taxonomy, six years of dates), measured in one run:
+//!
+//! 1. index build rate of `csfeed-search` (from the SQLite store, with every facet field)
+//!    against raw Tantivy indexing the same documents' text;
+//! 2. HTTP search latency with 2 concurrent clients over mixed query shapes, facets on;
+//! 3. the same text queries on SQLite FTS5 over the same corpus, in process, as a reference;
+//! 4. feed throughput (a cached, brotli-encoded search feed) against a static 50 KB response;
+//! 5. cold start of `csfeed serve` over the 100k data directory to its first answered search,
+//!    and the server's resident memory after the searches.
+//!
+//! Run with `cargo bench --bench search_scale` (`SEARCH_SCALE_DOCS=20000` for a quick run).
+//! Figures are printed; nothing is asserted.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use chrono::{TimeZone, Utc};
+use csfeed_core::{Article, ArticleId, Gazetteer, Source, SourceId, SourceKind, TOPICS};
+use csfeed_search::{OpenMode, SearchIndex, SearchRequest};
+use csfeed_store::Store;
+use csfeed_web::{AppState, SiteSettings};
+use url::Url;
+
+const SOURCES: usize = 20;
+const STORE_BATCH: usize = 1_000;
+const CLIENTS: usize = 2;
+const THROUGHPUT_SECONDS: u64 = 4;
+
+/// Mixed query shapes: single terms, phrases, field filters, synonyms, and combinations.
+const QUERIES: &[(&str, &str)] = &[
+    ("term", "neglect"),
+    ("term", "fostering"),
+    ("term", "safeguarding"),
+    ("term", "adoption"),
+    ("phrase", "\"care leavers\""),
+    ("phrase", "\"focused visit\""),
+    ("phrase", "\"child protection plans\""),
+    ("words", "kinship carers allowance"),
+    ("words", "social workers caseloads"),
+    ("filter", "la:st-helens"),
+    ("filter", "topic:kinship-care year:2025"),
+    ("filter", "fostering region:north-west"),
+    ("filter", "adoption source:s3 after:2024"),
+    ("synonym", "looked after children housing"),
+    ("all", ""),
+];
+
+/// A small deterministic generator (xorshift64*), so every run indexes the same corpus.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    /// Skewed towards the start of the range, like word frequencies.
+    fn skewed(&mut self, n: usize) -> usize {
+        let a = self.below(n);
+        let b = self.below(n);
+        a.min(b)
+    }
+}
+
+const WORDS: &[&str] = &[
+    "children",
+    "services",
+    "council",
+    "social",
+    "workers",
+    "families",
+    "support",
+    "young",
+    "people",
+    "care",
+    "local",
+    "authority",
+    "report",
+    "inspection",
+    "practice",
+    "leaders",
+    "said",
+    "plans",
+    "safeguarding",
+    "neglect",
+    "fostering",
+    "adoption",
+    "placements",
+    "residential",
+    "homes",
+    "kinship",
+    "carers",
+    "allowance",
+    "funding",
+    "budget",
+    "pressures",
+    "demand",
+    "referrals",
+    "assessment",
+    "assessments",
+    "early",
+    "help",
+    "family",
+    "hubs",
+    "court",
+    "proceedings",
+    "judges",
+    "caseloads",
+    "agency",
+    "staff",
+    "recruitment",
+    "retention",
+    "managers",
+    "oversight",
+    "quality",
+    "improvement",
+    "improved",
+    "inadequate",
+    "good",
+    "outstanding",
+    "requires",
+    "ofsted",
+    "inspectors",
+    "visit",
+    "visited",
+    "focused",
+    "monitoring",
+    "leaving",
+    "leavers",
+    "housing",
+    "accommodation",
+    "education",
+    "schools",
+    "exclusions",
+    "mental",
+    "health",
+    "camhs",
+    "waiting",
+    "lists",
+    "police",
+    "partnership",
+    "multi-agency",
+    "exploitation",
+    "county",
+    "lines",
+    "missing",
+    "episodes",
+    "risk",
+    "harm",
+    "protection",
+    "disabled",
+    "send",
+    "needs",
+    "parents",
+    "parenting",
+    "advocacy",
+    "voice",
+    "participation",
+    "government",
+    "department",
+    "minister",
+    "consultation",
+    "reform",
+    "review",
+    "independent",
+    "data",
+    "statistics",
+    "figures",
+    "rose",
+    "fell",
+    "increase",
+    "decrease",
+    "year",
+    "national",
+    "regional",
+    "sufficiency",
+    "costs",
+    "providers",
+    "private",
+    "profit",
+    "market",
+    "unregulated",
+    "supported",
+    "asylum",
+    "seeking",
+    "unaccompanied",
+    "trafficking",
+    "domestic",
+    "abuse",
+    "violence",
+    "substance",
+    "misuse",
+    "poverty",
+    "deprivation",
+    "youth",
+    "justice",
+    "custody",
+    "mentoring",
+    "volunteers",
+    "charity",
+    "research",
+    "evidence",
+    "study",
+    "findings",
+    "training",
+    "apprenticeships",
+    "supervision",
+    "wellbeing",
+    "burnout",
+    "vacancies",
+    "pay",
+];
+
+/// Everyday English function words.
+const COMMON: &[&str] = &[
+    "the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "was", "on", "with", "as", "be", "at",
+    "by", "this", "had", "not", "are", "but", "from", "or", "have", "an", "they", "which", "one", "were",
+    "her", "all", "she", "there", "would", "their", "we", "him", "been", "has", "when", "who", "will",
+    "more", "no", "if", "out", "so", "up", "what", "about", "into", "than", "them", "can", "only", "other",
+    "new", "some", "could", "time", "these", "two", "may", "then", "first", "any", "like", "now", "such",
+    "make", "over", "our", "even", "most", "after", "also", "did", "many",
+];
+
+/// 15,625 made-up words (three syllables each), standing in for a newsroom's long tail.
+fn tail_words() -> &'static [String] {
+    static TAIL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    TAIL.get_or_init(|| {
+        const SYLLABLES: &[&str] = &[
+            "ba", "ker", "lin", "tor", "mes", "ran", "dol", "vic", "pen", "sta", "gru", "hal", "fen", "wit",
+            "cro", "mar", "sel", "nob", "tue", "lis", "bre", "quo", "zan", "pri", "vel",
+        ];
+        SYLLABLES
+            .iter()
+            .flat_map(|a| SYLLABLES.iter().map(move |b| (a, b)))
+            .flat_map(|(a, b)| SYLLABLES.iter().map(move |c| format!("{a}{b}{c}")))
+            .take(20_000)
+            .collect()
+    })
+}
+
+struct Corpus {
+    councils: Vec<(String, String, String)>,
+    rng: Rng,
+}
+
+impl Corpus {
+    fn new() -> Self {
+        let councils = Gazetteer::get()
+            .authorities()
+            .iter()
+            .filter(|la| la.abolished.is_none())
+            .map(|la| (la.gss_code.clone(), la.name.clone(), la.slug.clone()))
+            .collect();
+        Self {
+            councils,
+            rng: Rng(0x9E37_79B9_7F4A_7C15),
+        }
+    }
+
+    /// Words as news text has them: half everyday function words, a third from a long
+    /// Zipf-like tail (15,625 distinct words), the rest sector vocabulary.
+    fn words(&mut self, count: usize) -> Vec<&'static str> {
+        (0..count)
+            .map(|_| match self.rng.below(100) {
+                0..50 => COMMON[self.rng.skewed(COMMON.len())],
+                50..85 => {
+                    let tail = tail_words();
+                    // The minimum of three draws: a steep head and a long tail.
+                    let rank = self.rng.skewed(tail.len()).min(self.rng.below(tail.len()));
+                    tail[rank].as_str()
+                }
+                _ => WORDS[self.rng.skewed(WORDS.len())],
+            })
+            .collect()
+    }
+
+    fn article(&mut self, n: usize) -> Article {
+        let source = SourceId::parse(&format!("s{}", self.rng.skewed(SOURCES))).expect("source id");
+        let (gss, council, _) = self.councils[self.rng.below(self.councils.len())].clone();
+        let topic = &TOPICS[self.rng.skewed(TOPICS.len())];
+        let phrase = topic.synonyms.first().copied().unwrap_or(topic.name);
+        let mut title_words = self.words(6);
+        title_words.insert(self.rng.below(3), phrase);
+        let title = format!("{council} {}", title_words.join(" "));
+        let summary = format!("{} in {council}: {}.", phrase, self.words(28).join(" "));
+        let mut body = String::with_capacity(3_000);
+        for sentence in 0..30 {
+            let mut words = self.words(12);
+            if sentence % 7 == 0 {
+                words.push(phrase);
+            }
+            if sentence % 11 == 0 {
+                words.push(&council);
+            }
+            body.push_str(&words.join(" "));
+            body.push_str(". ");
+        }
+        let published = Utc.with_ymd_and_hms(2020, 1, 1, 8, 0, 0).single().expect("date")
+            + chrono::Duration::minutes(
+                (n as i64 * 6 * 365 * 24 * 60) / 100_000 + self.rng.below(600) as i64,
+            );
+        let guid = format!("https://news{}.example/story/{n}", source.as_str());
+        Article {
+            id: ArticleId::derive(&source, &guid),
+            url: Url::parse(&guid).ok(),
+            guid,
+            source,
+            title,
+            published: Some(published),
+            updated: None,
+            authors: vec!["Staff reporter".into()],
+            summary,
+            content_html: format!("<p>{body}</p>"),
+            content_text: body,
+            local_authorities: vec![gss],
+            topics: vec![topic.slug.to_owned()],
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+fn rss_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with(field))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() {
+    let docs: usize = std::env::var("SEARCH_SCALE_DOCS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir_all(&data_dir).expect("data dir");
+    println!("search scale benchmark: {docs} synthetic articles, {SOURCES} sources");
+
+    // The corpus, stored.
+    let sources: Vec<Source> = (0..SOURCES)
+        .map(|n| Source {
+            id: SourceId::parse(&format!("s{n}")).expect("id"),
+            name: format!("Source {n}"),
+            url: Url::parse(&format!("https://news{n}.example/feed")).expect("url"),
+            kind: SourceKind::Feed,
+            interval: Duration::from_secs(3600),
+            enabled: false,
+            options: Default::default(),
+        })
+        .collect();
+    let store = Store::open(&data_dir.join("csfeed.sqlite3")).expect("store");
+    store.sync_sources(&sources).expect("sources");
+    let mut corpus = Corpus::new();
+    let started = Instant::now();
+    let mut articles = Vec::with_capacity(docs);
+    for n in 0..docs {
+        articles.push(corpus.article(n));
+    }
+    let generated = started.elapsed();
+    let words: usize = articles.iter().map(|a| a.content_text.split(' ').count()).sum();
+    println!(
+        "generated in {:.1} s ({} words per body on average)",
+        generated.as_secs_f64(),
+        words / docs.max(1)
+    );
+    let started = Instant::now();
+    let now = Utc::now();
+    for batch in articles.chunks(STORE_BATCH) {
+        store.upsert_articles(batch, now).expect("store batch");
+    }
+    let stored = started.elapsed();
+    println!(
+        "stored in SQLite: {:.1} s ({:.0} articles/s, duplicate folding on)",
+        stored.as_secs_f64(),
+        docs as f64 / stored.as_secs_f64()
+    );
+
+    // 1. Index build: csfeed (store → facts → Tantivy) against raw Tantivy on the text.
+    let index_dir = data_dir.join("index");
+    let started = Instant::now();
+    let index = SearchIndex::open(&index_dir, OpenMode::ReadWrite).expect("index");
+    let caught_up = index.catch_up(&store).expect("index build");
+    let ours = started.elapsed();
+    let ours_rate = caught_up.indexed as f64 / ours.as_secs_f64();
+    let raw = raw_tantivy(&articles, &dir.path().join("raw-index"));
+    let raw_rate = docs as f64 / raw.as_secs_f64();
+    println!(
+        "index build: csfeed {:.1} s ({ours_rate:.0} docs/s) vs raw Tantivy {:.1} s ({raw_rate:.0} docs/s): ratio {:.2} (target ≥ 0.5)",
+        ours.as_secs_f64(),
+        raw.as_secs_f64(),
+        ours_rate / raw_rate
+    );
+
+    if std::env::var_os("SEARCH_SCALE_PROFILE").is_some() {
+        // A steady search loop to profile (e.g. under `perf record`), then stop.
+        let until = Instant::now() + Duration::from_secs(8);
+        while Instant::now() < until {
+            for (_, query) in QUERIES {
+                let request = SearchRequest {
+                    query: (*query).to_owned(),
+                    limit: 20,
+                    facets: true,
+                    ..SearchRequest::default()
+                };
+                index.search_uncached(&store, &request).expect("search");
+            }
+        }
+        return;
+    }
+
+    // 3 (in process). The same text queries, csfeed vs SQLite FTS5.
+    let fts = fts5(&articles, &dir.path().join("fts.sqlite3"));
+    drop(articles);
+    let mut ours_in_process = Vec::new();
+    let mut fts_times = Vec::new();
+    for _ in 0..5 {
+        for (_, query) in QUERIES {
+            let request = SearchRequest {
+                query: (*query).to_owned(),
+                limit: 20,
+                ..SearchRequest::default()
+            };
+            let started = Instant::now();
+            index.search_uncached(&store, &request).expect("search");
+            ours_in_process.push(started.elapsed());
+            if let Some(elapsed) = fts.time(query) {
+                fts_times.push(elapsed);
+            }
+        }
+    }
+    ours_in_process.sort();
+    fts_times.sort();
+    println!(
+        "in-process search (20 hits, hydrated, no facets): csfeed p50 {:.2} ms p99 {:.2} ms; SQLite FTS5 (bm25, 20 rows + count) p50 {:.2} ms p99 {:.2} ms; FTS5/csfeed p50 ratio {:.1}",
+        percentile(&ours_in_process, 0.5),
+        percentile(&ours_in_process, 0.99),
+        percentile(&fts_times, 0.5),
+        percentile(&fts_times, 0.99),
+        percentile(&fts_times, 0.5) / percentile(&ours_in_process, 0.5).max(1e-9)
+    );
+
+    // 2 and 4. HTTP: the site's router in process, on a port-0 listener.
+    let state = AppState {
+        store: store.clone(),
+        index: Arc::new(index),
+        site: Arc::new(SiteSettings {
+            title: "csfeed".into(),
+            tagline: "bench".into(),
+            public_url: None,
+        }),
+        metrics: None,
+        feeds: Arc::default(),
+    };
+    let static_body: &'static str = Box::leak("x".repeat(50 * 1024).into_boxed_str());
+    let router = csfeed_web::app(state).route("/bench/static", get(move || async move { static_body }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let client = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .expect("client");
+
+    // Every request a query not asked before (so the result cache cannot help), in the
+    // same shapes; then the fixed list of popular searches again (answered from the cache).
+    let unique = unique_queries(300 * CLIENTS);
+    let (latencies, by_shape) = http_latencies(&client, &base, &unique).await;
+    println!(
+        "HTTP search, {CLIENTS} concurrent clients, facets on, {} distinct queries (uncached): p50 {:.2} ms, p99 {:.2} ms (target p50 ≤ 5, p99 ≤ 25)",
+        latencies.len(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99)
+    );
+    for (shape, timings) in by_shape {
+        println!(
+            "  {shape:<8} p50 {:.2} ms p99 {:.2} ms",
+            percentile(&timings, 0.5),
+            percentile(&timings, 0.99)
+        );
+    }
+    let popular: Vec<(&str, String)> = QUERIES
+        .iter()
+        .cycle()
+        .take(QUERIES.len() * 20)
+        .map(|(shape, query)| (*shape, (*query).to_owned()))
+        .collect();
+    let (repeated, _) = http_latencies(&client, &base, &popular).await;
+    println!(
+        "HTTP search, the {} popular searches repeated ({} requests, cached after the first): p50 {:.2} ms, p99 {:.2} ms",
+        QUERIES.len(),
+        repeated.len(),
+        percentile(&repeated, 0.5),
+        percentile(&repeated, 0.99)
+    );
+
+    let feed_url = format!("{base}/search.rss?q=children");
+    let static_url = format!("{base}/bench/static");
+    let feed_size = client
+        .get(&feed_url)
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .expect("feed")
+        .bytes()
+        .await
+        .expect("feed body")
+        .len();
+    let feed_plain = client
+        .get(&feed_url)
+        .send()
+        .await
+        .expect("feed")
+        .bytes()
+        .await
+        .expect("body")
+        .len();
+    let feed_rate = throughput(&client, &feed_url, Some("br, gzip")).await;
+    let static_rate = throughput(&client, &static_url, None).await;
+    println!(
+        "feed throughput: /search.rss ({} KB, {} KB brotli, cached) {feed_rate:.0} req/s vs static 50 KB {static_rate:.0} req/s: ratio {:.2} (target ≥ 0.5)",
+        feed_plain / 1024,
+        feed_size / 1024,
+        feed_rate / static_rate
+    );
+
+    // 5. Cold start of the real binary over this data directory, then its memory. The
+    // in-process server (and its index writer lock) goes first.
+    drop(client);
+    let _ = stop.send(());
+    let _ = server.await;
+    drop(store);
+    let client = reqwest::Client::new();
+    let config = dir.path().join("csfeed.toml");
+    let mut toml = format!("[storage]\ndata_dir = {:?}\n", data_dir.display().to_string());
+    for source in &sources {
+        toml.push_str(&format!(
+            "\n[[sources]]\nid = \"{}\"\nname = {:?}\nurl = \"{}\"\nenabled = false\n",
+            source.id, source.name, source.url
+        ));
+    }
+    std::fs::write(&config, toml).expect("config");
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_csfeed"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.path().join("serve.log")).expect("log file"))
+        .spawn()
+        .expect("start csfeed serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let address = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("csfeed is serving on ").map(str::to_owned))
+        .unwrap_or_else(|| {
+            let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
+            panic!("csfeed serve did not start:\n{log}")
+        });
+    let listening = started.elapsed();
+    let first_search = format!("{}api/v1/search?q=fostering+neglect", address.trim());
+    loop {
+        if let Ok(response) = client.get(&first_search).send().await
+            && response.status().is_success()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let cold = started.elapsed();
+    for (_, query) in QUERIES.iter().cycle().take(300) {
+        let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        let _ = client
+            .get(format!("{}api/v1/search?q={encoded}&facets=1", address.trim()))
+            .send()
+            .await;
+    }
+    let pid = child.id();
+    println!(
+        "cold start of `csfeed serve` at {docs} docs: listening after {:.0} ms, first search answered after {:.0} ms (target < 1000)",
+        listening.as_secs_f64() * 1000.0,
+        cold.as_secs_f64() * 1000.0
+    );
+    println!(
+        "server memory after 300 searches: RSS {:.0} MB (peak {:.0} MB)",
+        rss_kib(pid, "VmRSS:") as f64 / 1024.0,
+        rss_kib(pid, "VmHWM:") as f64 / 1024.0
+    );
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    let _ = child.wait();
+}
+
+/// Distinct queries in the benchmark's shapes: a sector word, a two-word phrase, words
+/// with a council, topic, region or year filter, and three-word searches.
+fn unique_queries(count: usize) -> Vec<(&'static str, String)> {
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let councils: Vec<String> = Gazetteer::get()
+        .authorities()
+        .iter()
+        .filter(|la| la.abolished.is_none())
+        .map(|la| la.slug.clone())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut queries = Vec::with_capacity(count);
+    while queries.len() < count {
+        let word = |rng: &mut Rng| WORDS[rng.below(WORDS.len())];
+        let (shape, query) = match rng.below(5) {
+            0 => ("term", word(&mut rng).to_owned()),
+            1 => ("phrase", format!("\"{} {}\"", word(&mut rng), word(&mut rng))),
+            2 => (
+                "filter",
+                format!("{} la:{}", word(&mut rng), councils[rng.below(councils.len())]),
+            ),
+            3 => (
+                "filter",
+                format!(
+                    "{} topic:{} year:{}",
+                    word(&mut rng),
+                    TOPICS[rng.below(TOPICS.len())].slug,
+                    2020 + rng.below(6)
+                ),
+            ),
+            _ => (
+                "words",
+                format!("{} {} {}", word(&mut rng), word(&mut rng), word(&mut rng)),
+            ),
+        };
+        if seen.insert(query.clone()) {
+            queries.push((shape, query));
+        }
+    }
+    queries
+}
+
+/// Runs `queries` split between the concurrent clients; all latencies sorted, and by shape.
+async fn http_latencies(
+    client: &reqwest::Client,
+    base: &str,
+    queries: &[(&'static str, String)],
+) -> (Vec<Duration>, Vec<(&'static str, Vec<Duration>)>) {
+    let mut tasks = Vec::new();
+    for worker in 0..CLIENTS {
+        let client = client.clone();
+        let base = base.to_owned();
+        let mine: Vec<(&'static str, String)> =
+            queries.iter().skip(worker).step_by(CLIENTS).cloned().collect();
+        tasks.push(tokio::spawn(async move {
+            let mut timings = Vec::new();
+            for (shape, query) in mine {
+                let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+                let url = format!("{base}/api/v1/search?q={encoded}&facets=1");
+                let started = Instant::now();
+                let response = client.get(&url).send().await.expect("search answered");
+                assert!(response.status().is_success(), "{url}: {}", response.status());
+                response.bytes().await.expect("body");
+                timings.push((shape, started.elapsed()));
+            }
+            timings
+        }));
+    }
+    let mut all = Vec::new();
+    let mut by_shape: HashMap<&'static str, Vec<Duration>> = HashMap::new();
+    for task in tasks {
+        for (shape, elapsed) in task.await.expect("client") {
+            all.push(elapsed);
+            by_shape.entry(shape).or_default().push(elapsed);
+        }
+    }
+    all.sort();
+    let mut shapes: Vec<_> = by_shape.into_iter().collect();
+    shapes.sort_by_key(|(shape, _)| *shape);
+    for (_, timings) in &mut shapes {
+        timings.sort();
+    }
+    (all, shapes)
+}
+
+/// Requests per second for `url` from 2 concurrent keep-alive clients.
+async fn throughput(client: &reqwest::Client, url: &str, encoding: Option<&'static str>) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(THROUGHPUT_SECONDS);
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let client = client.clone();
+        let url = url.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut done = 0u64;
+            while Instant::now() < deadline {
+                let mut request = client.get(&url);
+                if let Some(encoding) = encoding {
+                    request = request.header("accept-encoding", encoding);
+                }
+                let response = request.send().await.expect("answered");
+                assert!(response.status().is_success());
+                response.bytes().await.expect("body");
+                done += 1;
+            }
+            done
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("client");
+    }
+    total as f64 / THROUGHPUT_SECONDS as f64
+}
+
+/// Indexes the articles' id, text and date with plain Tantivy, as a baseline.
+fn raw_tantivy(articles: &[Article], path: &std::path::Path) -> Duration {
+    use tantivy::schema::{INDEXED, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
+    let mut builder = Schema::builder();
+    let english = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("en_stem")
+            .set_index_option(tantivy::schema::IndexRecordOption::WithFreqsAndPositions),
+    );
+    let id = builder.add_text_field("id", STRING | STORED);
+    let title = builder.add_text_field("title", english.clone());
+    let summary = builder.add_text_field("summary", english.clone());
+    let body = builder.add_text_field("body", english);
+    let date = builder.add_date_field("date", INDEXED | tantivy::schema::FAST);
+    std::fs::create_dir_all(path).expect("raw index dir");
+    let index = tantivy::Index::create_in_dir(path, builder.build()).expect("raw index");
+    let started = Instant::now();
+    let mut writer: tantivy::IndexWriter = index.writer(96 * 1024 * 1024).expect("writer");
+    for article in articles {
+        let mut document = tantivy::TantivyDocument::default();
+        document.add_text(id, article.id.as_str());
+        document.add_text(title, &article.title);
+        document.add_text(summary, &article.summary);
+        document.add_text(body, &article.content_text);
+        document.add_date(
+            date,
+            tantivy::DateTime::from_timestamp_secs(article.published.map_or(0, |d| d.timestamp())),
+        );
+        writer.add_document(document).expect("add");
+    }
+    writer.commit().expect("commit");
+    started.elapsed()
+}
+
+/// An FTS5 table over the same text (Porter stemming), with council and topic tags as a
+/// column so field filters can be written as column filters.
+struct Fts5 {
+    connection: rusqlite::Connection,
+}
+
+fn fts5(articles: &[Article], path: &std::path::Path) -> Fts5 {
+    let connection = rusqlite::Connection::open(path).expect("fts db");
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+             CREATE VIRTUAL TABLE docs USING fts5(title, summary, body, tags, tokenize = 'porter unicode61');",
+        )
+        .expect("fts schema");
+    let started = Instant::now();
+    {
+        let transaction = connection.unchecked_transaction().expect("transaction");
+        let mut insert = transaction
+            .prepare("INSERT INTO docs (title, summary, body, tags) VALUES (?1, ?2, ?3, ?4)")
+            .expect("insert");
+        for article in articles {
+            let slugs: Vec<String> = article
+                .local_authorities
+                .iter()
+                .filter_map(|gss| Gazetteer::get().find(gss))
+                .map(|la| format!("la_{}", la.slug.replace('-', "_")))
+                .chain(
+                    article
+                        .topics
+                        .iter()
+                        .map(|t| format!("topic_{}", t.replace('-', "_"))),
+                )
+                .collect();
+            insert
+                .execute((
+                    &article.title,
+                    &article.summary,
+                    &article.content_text,
+                    slugs.join(" "),
+                ))
+                .expect("insert row");
+        }
+        drop(insert);
+        transaction.commit().expect("commit");
+    }
+    println!(
+        "SQLite FTS5 build: {:.1} s ({:.0} docs/s)",
+        started.elapsed().as_secs_f64(),
+        articles.len() as f64 / started.elapsed().as_secs_f64()
+    );
+    Fts5 { connection }
+}
+
+impl Fts5 {
+    /// Times one query translated to FTS5 syntax; `None` for shapes FTS5 has no match for.
+    fn time(&self, query: &str) -> Option<Duration> {
+        let expression = match query {
+            "" => return None,
+            "la:st-helens" => "tags:la_st_helens".to_owned(),
+            "topic:kinship-care year:2025" => "tags:topic_kinship_care".to_owned(),
+            "fostering region:north-west" => "fostering".to_owned(),
+            "adoption source:s3 after:2024" => "adoption".to_owned(),
+            "looked after children housing" => {
+                "(\"looked after children\" OR \"children in care\" OR cla) AND housing".to_owned()
+            }
+            other => other.to_owned(),
+        };
+        let started = Instant::now();
+        let mut top = self
+            .connection
+            .prepare_cached(
+                "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs, 3.0, 1.5, 1.0, 0.0) LIMIT 20",
+            )
+            .ok()?;
+        let rows: Vec<i64> = top
+            .query_map([&expression], |row| row.get(0))
+            .ok()?
+            .filter_map(Result::ok)
+            .collect();
+        let mut count = self
+            .connection
+            .prepare_cached("SELECT count(*) FROM docs WHERE docs MATCH ?1")
+            .ok()?;
+        let _total: i64 = count.query_row([&expression], |row| row.get(0)).ok()?;
+        let _ = rows;
+        Some(started.elapsed())
+    }
+}
