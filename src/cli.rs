@@ -70,6 +70,70 @@ pub enum Command {
     /// Takes a file path or an http(s) URL. On input that is not a feed, prints a
     /// one-line error and exits non-zero.
     InspectFeed(InspectFeedArgs),
+    /// Send the email digest: one email per confirmed subscriber of this frequency with
+    /// what is new in the searches they follow. Run it from cron (see deploy/).
+    ///
+    /// Safe to run again: a subscriber already sent this period's digest is skipped, and a
+    /// digest that failed or was cut short is sent again with the same items. Prints a
+    /// summary line; exits non-zero only when some digest could not be sent.
+    Digest(DigestArgs),
+    /// List, add, remove or export digest subscribers.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// Which subscribers to send to.
+    #[arg(long, value_enum)]
+    pub frequency: FrequencyArg,
+    /// Build every digest and report what would be sent, but send and record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send to at most this many subscribers this run (the rest get theirs next run).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FrequencyArg {
+    Daily,
+    Weekly,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Every subscriber (addresses masked unless --full), their frequency, state and follows.
+    List {
+        /// Show whole addresses.
+        #[arg(long)]
+        full: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Subscribe an address to a search. Sends the confirmation email unless --confirmed
+    /// (only for people who have already agreed to receive it).
+    Add {
+        /// The address.
+        email: String,
+        /// A search to follow, in the site's query language (repeatable).
+        #[arg(long = "follow", value_name = "QUERY", required = true)]
+        follows: Vec<String>,
+        /// How often.
+        #[arg(long, value_enum, default_value_t = FrequencyArg::Daily)]
+        frequency: FrequencyArg,
+        /// Record them as confirmed without sending a confirmation email.
+        #[arg(long)]
+        confirmed: bool,
+    },
+    /// Delete a subscriber, their follows and delivery history.
+    Remove {
+        /// The address.
+        email: String,
+    },
+    /// Every subscriber with full address, as CSV (email,frequency,state,follows).
+    Export,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,8 @@ use crate::settings::LoadedSettings;
 const DATABASE_FILE: &str = "csfeed.sqlite3";
 /// Index folder name inside the data directory.
 const INDEX_DIR: &str = "index";
+/// The link-signing key, when the config gives none.
+const SECRET_FILE: &str = "secret.key";
 
 /// Settings plus the data directory they resolve to.
 pub struct Context {
@@ -63,6 +65,87 @@ impl Context {
     /// Builds the HTTP client from the fetch settings.
     pub fn fetcher(&self) -> anyhow::Result<Fetcher> {
         Fetcher::new(self.loaded.settings.fetch.to_fetch_config()).context("cannot set up the HTTP client")
+    }
+
+    /// The mailer the config asks for: SMTP when `[email.smtp]` is set, else the outbox.
+    pub fn mailer(&self) -> anyhow::Result<csfeed_digest::Mailer> {
+        let email = &self.loaded.settings.email;
+        let mailer = match &email.smtp {
+            Some(smtp) => {
+                let tls = match smtp.tls.to_ascii_lowercase().as_str() {
+                    "starttls" => csfeed_digest::TlsMode::Starttls,
+                    "tls" | "implicit" | "ssl" => csfeed_digest::TlsMode::Implicit,
+                    "none" | "plain" => csfeed_digest::TlsMode::None,
+                    other => anyhow::bail!(
+                        "email.smtp.tls = {other:?} is not a TLS mode: use \"starttls\", \"tls\" or \"none\""
+                    ),
+                };
+                csfeed_digest::Mailer::smtp(
+                    &email.from,
+                    &csfeed_digest::SmtpSettings {
+                        host: smtp.host.clone(),
+                        port: smtp.port,
+                        tls,
+                        username: smtp.username.clone(),
+                        password: smtp
+                            .password
+                            .as_ref()
+                            .map(|p| csfeed_digest::Secret::new(p.0.clone())),
+                        max_per_second: smtp.max_per_second,
+                        timeout: smtp.timeout,
+                    },
+                )?
+            }
+            None => {
+                let outbox = email
+                    .outbox
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("outbox"));
+                csfeed_digest::Mailer::outbox(&email.from, outbox)?
+            }
+        };
+        Ok(mailer)
+    }
+
+    /// Where links in emails point and the key that signs them: `server.public_url`, else
+    /// the address the server listens on (`listening`, or `server.bind`).
+    pub fn links(&self, listening: Option<std::net::SocketAddr>) -> anyhow::Result<csfeed_digest::Links> {
+        let settings = &self.loaded.settings;
+        let site = match &settings.server.public_url {
+            Some(url) => url.clone(),
+            None => url::Url::parse(&format!("http://{}/", listening.unwrap_or(settings.server.bind)))
+                .context("cannot make a site address from server.bind; set server.public_url")?,
+        };
+        let key = match &settings.email.secret {
+            Some(secret) if !secret.0.is_empty() => secret.0.as_bytes().to_vec(),
+            _ => self.stored_secret()?,
+        };
+        Ok(csfeed_digest::Links {
+            site,
+            signer: csfeed_digest::Signer::new(&key),
+        })
+    }
+
+    /// The random link-signing key kept in the data directory, created on first use.
+    fn stored_secret(&self) -> anyhow::Result<Vec<u8>> {
+        use std::io::Read as _;
+        let path = self.data_dir.join(SECRET_FILE);
+        if let Ok(key) = std::fs::read(&path)
+            && key.len() >= 32
+        {
+            return Ok(key);
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
+        let mut key = vec![0u8; 32];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut random| random.read_exact(&mut key))
+            .context("cannot read random bytes for the link-signing key; set email.secret instead")?;
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, &key)
+            .and_then(|()| std::fs::rename(&partial, &path))
+            .with_context(|| format!("cannot save the link-signing key to {}", path.display()))?;
+        Ok(key)
     }
 
     fn index_path(&self) -> PathBuf {

@@ -31,9 +31,86 @@ pub struct Settings {
     /// HTTP behaviour and the schedule.
     #[serde(default)]
     pub fetch: FetchSettings,
+    /// The email digest and subscriptions.
+    #[serde(default)]
+    pub email: EmailSettings,
     /// What to poll.
     #[serde(default)]
     pub sources: Vec<SourceSettings>,
+}
+
+/// A secret from config or the environment: `Debug` prints `[redacted]`.
+#[derive(Clone, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailSettings {
+    /// The From of every email.
+    pub from: String,
+    /// Key for signed links; when unset, a random key is kept in the data directory.
+    pub secret: Option<Redacted>,
+    /// Where `.eml` files go when no SMTP server is configured (default: data_dir/outbox).
+    pub outbox: Option<PathBuf>,
+    /// Send a digest even when nothing is new.
+    pub send_empty: bool,
+    /// Offer the subscribe form on the site.
+    pub subscriptions: bool,
+    /// Send through this SMTP server instead of the outbox.
+    pub smtp: Option<SmtpConfig>,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self {
+            from: "csfeed digest <digest@localhost.localdomain>".into(),
+            secret: None,
+            outbox: None,
+            send_empty: false,
+            subscriptions: true,
+            smtp: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// `starttls` (default), `tls` (implicit, port 465) or `none` (local relay only).
+    #[serde(default = "default_tls")]
+    pub tls: String,
+    pub username: Option<String>,
+    pub password: Option<Redacted>,
+    #[serde(default = "default_rate")]
+    pub max_per_second: f64,
+    #[serde(default = "default_smtp_timeout", with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_tls() -> String {
+    "starttls".into()
+}
+
+fn default_rate() -> f64 {
+    5.0
+}
+
+fn default_smtp_timeout() -> Duration {
+    Duration::from_secs(30)
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod digest;
 mod fetch;
 mod inspect_feed;
 mod ofsted;
@@ -7,6 +8,7 @@ mod reindex;
 mod search;
 mod serve;
 mod sources;
+mod subscribers;
 mod tag;
 
 use std::process::ExitCode;
@@ -26,6 +28,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources(command) => sources::run(&cli.global, command).await,
         Command::Tag(args) => tag::run(args),
         Command::Ofsted(command) => ofsted::run(command).await,
+        Command::Digest(args) => digest::run(&cli.global, args).await,
+        Command::Subscribers(command) => subscribers::run(&cli.global, command).await,
     }
 }
 

@@ -57,6 +57,14 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         }),
         metrics: Some(metrics.clone()),
         feeds: Arc::default(),
+        subscriptions: if settings.email.subscriptions {
+            Some(Arc::new(csfeed_web::Subscriptions {
+                mailer: context.mailer()?,
+                links: context.links(Some(address))?,
+            }))
+        } else {
+            None
+        },
     };
     info!(url = %format!("http://{address}/"), data_dir = %context.data_dir.display(), "csfeed is serving");
     // Also on stdout, for scripts and tests that start csfeed on port 0.

@@ -133,6 +133,10 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Count the matches by source, council, region, topic, kind, grade and year.
     pub facets: bool,
+    /// Only articles csfeed first saw at or after this (for digests: "new since").
+    pub seen_from: Option<DateTime<Utc>>,
+    /// Only articles csfeed first saw before this.
+    pub seen_to: Option<DateTime<Utc>>,
 }
 
 /// One result: the stored article and its highlighted title and snippet.
@@ -482,6 +486,21 @@ impl SearchIndex {
             let upper = request
                 .to
                 .map_or(Bound::Unbounded, |to| Bound::Excluded(date_term(to)));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        if request.seen_from.is_some() || request.seen_to.is_some() {
+            let seen_term = |date: DateTime<Utc>| {
+                Term::from_field_date_for_search(
+                    self.fields.seen,
+                    tantivy::DateTime::from_timestamp_secs(date.timestamp()),
+                )
+            };
+            let lower = request
+                .seen_from
+                .map_or(Bound::Unbounded, |from| Bound::Included(seen_term(from)));
+            let upper = request
+                .seen_to
+                .map_or(Bound::Unbounded, |to| Bound::Excluded(seen_term(to)));
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
         if clauses.len() == 1 {

@@ -10,7 +10,7 @@ use tantivy::{DateTime, TantivyDocument};
 use crate::facts::ArticleFacts;
 
 /// Bumped whenever the schema or analysis changes; an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: u32 = 3;
+pub(crate) const SCHEMA_VERSION: u32 = 4;
 
 /// Tantivy's built-in English analyzer: simple tokenizer, lower-casing, Porter stemming.
 const ENGLISH: &str = "en_stem";
@@ -26,6 +26,8 @@ pub(crate) struct Fields {
     pub summary: Field,
     pub body: Field,
     pub date: Field,
+    /// When csfeed first saw the article (what "new since the last digest" means).
+    pub seen: Field,
     /// GSS codes of the councils an article is about.
     pub local_authority: Field,
     /// Region slugs of those councils.
@@ -73,6 +75,12 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
                 .set_fast()
                 .set_precision(DateTimePrecision::Seconds),
         ),
+        seen: builder.add_date_field(
+            "seen",
+            DateOptions::from(INDEXED)
+                .set_fast()
+                .set_precision(DateTimePrecision::Seconds),
+        ),
         local_authority: builder.add_text_field("la", STRING | FAST),
         region: builder.add_text_field("region", STRING | FAST),
         topic: builder.add_text_field("topic", STRING | FAST),
@@ -114,5 +122,9 @@ pub(crate) fn to_document(fields: &Fields, record: &ArticleRecord, facts: &Artic
     let date = record.display_date();
     document.add_text(fields.year, chrono::Datelike::year(&date).to_string());
     document.add_date(fields.date, DateTime::from_timestamp_secs(date.timestamp()));
+    document.add_date(
+        fields.seen,
+        DateTime::from_timestamp_secs(record.first_seen_at.timestamp()),
+    );
     document
 }

@@ -16,11 +16,13 @@ mod inspections;
 mod migrations;
 mod pool;
 mod sources;
+mod subscriptions;
 mod time;
 
 pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UpsertCounts};
 pub use error::StoreError;
 pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceRecord};
+pub use subscriptions::{Delivery, Follow, Subscriber, SubscriberId};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

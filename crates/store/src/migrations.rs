@@ -109,6 +109,39 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX inspections_by_council ON inspections(gss_code, published DESC);
     "#,
+    // 6: email digest subscribers, what each follows, and every delivery made or begun.
+    r#"
+    CREATE TABLE subscribers (
+        id               INTEGER PRIMARY KEY,
+        email            TEXT NOT NULL UNIQUE,
+        frequency        TEXT NOT NULL,
+        created_at       INTEGER NOT NULL,
+        confirmed_at     INTEGER,
+        unsubscribed_at  INTEGER
+    ) STRICT;
+    CREATE TABLE follows (
+        id             INTEGER PRIMARY KEY,
+        subscriber_id  INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        query          TEXT NOT NULL,
+        label          TEXT NOT NULL,
+        created_at     INTEGER NOT NULL,
+        UNIQUE (subscriber_id, query)
+    ) STRICT;
+    CREATE TABLE deliveries (
+        id             INTEGER PRIMARY KEY,
+        subscriber_id  INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        period         TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        window_start   INTEGER NOT NULL,
+        window_end     INTEGER NOT NULL,
+        items          INTEGER NOT NULL DEFAULT 0,
+        error          TEXT,
+        created_at     INTEGER NOT NULL,
+        finished_at    INTEGER,
+        UNIQUE (subscriber_id, period)
+    ) STRICT;
+    CREATE INDEX deliveries_by_subscriber ON deliveries(subscriber_id, window_end DESC);
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

@@ -180,6 +180,12 @@ pub(crate) async fn council(
     let mut chrome = Chrome::new(&state.site, Some(&format!("{} children's services", la.name)));
     chrome.set_feeds(&format!("la={}", la.slug), format!("{} – news", la.name));
     chrome.feed_href = format!("/la/{}/feed.rss", la.slug);
+    if state.subscriptions.is_some() {
+        chrome.subscribe = Some(crate::views::SubscribeForm {
+            query: format!("la:{}", la.slug),
+            label: la.name.clone(),
+        });
+    }
     render(CouncilPage {
         chrome,
         council: row(la, &records),

@@ -16,6 +16,9 @@ pub enum AppError {
     /// The request's parameters are unusable; the message says which and how to fix it.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A service we depend on (the mail server) failed; the message says what to do.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// Something on our side failed; details are logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -49,6 +52,11 @@ impl IntoResponse for AppError {
             AppError::BadRequest(why) => (
                 StatusCode::BAD_REQUEST,
                 "That request could not be understood",
+                why.as_str(),
+            ),
+            AppError::Unavailable(why) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again later",
                 why.as_str(),
             ),
             AppError::Internal(detail) => {

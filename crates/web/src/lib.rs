@@ -15,12 +15,13 @@ mod opml;
 mod pages;
 mod params;
 mod state;
+mod subscriptions;
 mod views;
 
 pub use error::AppError;
 pub use feed_cache::FeedCache;
 pub use opml::sources_opml;
-pub use state::{AppState, SiteSettings};
+pub use state::{AppState, SiteSettings, Subscriptions};
 
 use std::time::Duration;
 
@@ -132,6 +133,16 @@ pub fn app(state: AppState) -> Router {
         .route("/search.rss", get(feeds::rss))
         .route("/search.atom", get(feeds::atom))
         .route("/search.json", get(feeds::json))
+        .route("/subscribe", axum::routing::post(subscriptions::subscribe))
+        .route("/subscriptions/confirm", get(subscriptions::confirm))
+        .route(
+            "/subscriptions/manage",
+            get(subscriptions::manage).post(subscriptions::change),
+        )
+        .route(
+            "/unsubscribe",
+            get(subscriptions::unsubscribe_page).post(subscriptions::unsubscribe),
+        )
         .route("/healthz", get(pages::health))
         .route("/opensearch.xml", get(pages::opensearch))
         .route("/api/v1/search", get(pages::api_search))

@@ -124,6 +124,12 @@ pub(crate) async fn search(
     let mut chrome = Chrome::new(&state.site, Some(&title));
     chrome.query = params.query.clone();
     chrome.set_feeds(&params.query_string(None), title.clone());
+    if state.subscriptions.is_some() {
+        chrome.subscribe = Some(crate::views::SubscribeForm {
+            query: params.to_query(),
+            label: params.label(),
+        });
+    }
     let rest = SearchParams {
         query: String::new(),
         ..params.clone()

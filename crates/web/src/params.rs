@@ -109,6 +109,42 @@ impl SearchParams {
             offset: (self.page - 1) * page_size,
             limit: page_size,
             facets: false,
+            seen_from: None,
+            seen_to: None,
+        }
+    }
+
+    /// This search as one query in the query language (what a subscription follows).
+    pub(crate) fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.query.is_empty() {
+            parts.push(self.query.clone());
+        }
+        if let Some(source) = &self.source {
+            parts.push(format!("source:{source}"));
+        }
+        if let Some(la) = self.local_authority {
+            parts.push(format!("la:{}", la.slug));
+        }
+        if let Some(topic) = self.topic {
+            parts.push(format!("topic:{}", topic.slug));
+        }
+        if let Some(from) = self.from {
+            parts.push(format!("after:{from}"));
+        }
+        if let Some(to) = self.to.and_then(|to| to.succ_opt()) {
+            parts.push(format!("before:{to}"));
+        }
+        parts.join(" ")
+    }
+
+    /// How a subscription to this search is named.
+    pub(crate) fn label(&self) -> String {
+        match (self.query.is_empty(), self.local_authority, self.topic) {
+            (true, Some(la), None) => la.name.clone(),
+            (true, None, Some(topic)) => topic.name.to_owned(),
+            (true, None, None) if self.source.is_none() => "All stories".to_owned(),
+            _ => format!("Search: {}", self.to_query()),
         }
     }
 

@@ -34,6 +34,18 @@ pub struct AppState {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Rendered, compressed feeds of the current index generation.
     pub feeds: Arc<FeedCache>,
+    /// Email subscriptions (the subscribe form, confirm and manage pages), when enabled.
+    pub subscriptions: Option<Arc<Subscriptions>>,
+}
+
+/// What the subscription pages need: a mailer for confirmation emails and the signer and
+/// public address for links.
+#[derive(Debug)]
+pub struct Subscriptions {
+    /// Sends confirmation emails.
+    pub mailer: csfeed_digest::Mailer,
+    /// Signs and checks links; the site's public address.
+    pub links: csfeed_digest::Links,
 }
 
 impl AppState {

@@ -16,6 +16,14 @@ pub(crate) struct Chrome {
     pub feed_title: String,
     pub feed_atom_href: String,
     pub feed_json_href: String,
+    /// The "email me this" form, on pages whose search can be followed.
+    pub subscribe: Option<SubscribeForm>,
+}
+
+/// What the subscribe form follows.
+pub(crate) struct SubscribeForm {
+    pub query: String,
+    pub label: String,
 }
 
 impl Chrome {
@@ -59,6 +67,7 @@ impl Chrome {
             feed_title: format!("{} – latest stories", site.title),
             feed_atom_href: "/search.atom".to_owned(),
             feed_json_href: "/search.json".to_owned(),
+            subscribe: None,
         }
     }
 }

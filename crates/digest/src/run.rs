@@ -1,0 +1,358 @@
+//! One digest run, as cron starts it: every confirmed subscriber of a frequency gets one
+//! email for the current period with what is new in the searches they follow.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tracing::{debug, info, warn};
+
+use csfeed_core::Gazetteer;
+use csfeed_search::{SearchIndex, SearchRequest, SortOrder};
+use csfeed_store::{ArticleRecord, Delivery, Follow, Store, Subscriber};
+
+use crate::compose::{DigestItem, DigestSection, Envelope, Links, digest_email};
+use crate::email::mask;
+use crate::{DigestError, Frequency, Mailer};
+
+/// Items shown per followed search (the section links to the rest).
+const ITEMS_PER_SEARCH: usize = 25;
+/// Guid prefix of csfeed's own grade-change alerts.
+const ALERT_PREFIX: &str = "alert:";
+
+/// What a run does.
+#[derive(Debug, Clone)]
+pub struct DigestOptions {
+    /// Which subscribers: daily or weekly.
+    pub frequency: Frequency,
+    /// Build and report, but record and send nothing.
+    pub dry_run: bool,
+    /// At most this many subscribers this run (the rest next run).
+    pub limit: Option<usize>,
+    /// Send a digest even when nothing is new.
+    pub send_empty: bool,
+    /// The site's name, for subjects and headings.
+    pub site_title: String,
+    /// The run's clock.
+    pub now: DateTime<Utc>,
+}
+
+/// What a run did, for the one-line summary cron mails to the operator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Digests sent.
+    pub sent: usize,
+    /// Subscribers with nothing new (no email, window moved on).
+    pub empty: usize,
+    /// Subscribers already done for this period.
+    pub skipped: usize,
+    /// Digests that could not be sent (retried next run with the same window).
+    pub failed: usize,
+    /// In a dry run: digests that would have been sent.
+    pub would_send: usize,
+}
+
+/// Runs the digest for every due subscriber, calling `progress(done, total)` as it goes.
+pub async fn run_digest(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    mailer: &Mailer,
+    links: &Links,
+    options: &DigestOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Summary, DigestError> {
+    let mut subscribers = blocking(store, {
+        let frequency = options.frequency.as_str();
+        move |store| Ok(store.active_subscribers(frequency)?)
+    })
+    .await?;
+    if let Some(limit) = options.limit {
+        subscribers.truncate(limit);
+    }
+    let total = subscribers.len();
+    let period = options.frequency.period(options.now);
+    info!(subscribers = total, %period, frequency = options.frequency.as_str(), "digest run starting");
+    let cache = Arc::new(std::sync::Mutex::new(HashMap::new()));
+    let mut summary = Summary::default();
+    for (done, subscriber) in subscribers.into_iter().enumerate() {
+        let outcome = deliver(store, index, mailer, links, options, &period, &subscriber, &cache).await;
+        match outcome {
+            Ok(Outcome::Sent(items)) => {
+                summary.sent += 1;
+                debug!(subscriber = subscriber.id, items, "digest sent");
+            }
+            Ok(Outcome::Empty) => summary.empty += 1,
+            Ok(Outcome::AlreadyDone) => summary.skipped += 1,
+            Ok(Outcome::WouldSend(items)) => {
+                summary.would_send += 1;
+                info!(subscriber = subscriber.id, to = %mask(&subscriber.email), items, "dry run: would send");
+            }
+            Err(error) => {
+                summary.failed += 1;
+                warn!(subscriber = subscriber.id, to = %mask(&subscriber.email), %error, "digest not sent");
+            }
+        }
+        progress(done + 1, total);
+    }
+    info!(
+        sent = summary.sent,
+        empty = summary.empty,
+        skipped = summary.skipped,
+        failed = summary.failed,
+        "digest run finished"
+    );
+    Ok(summary)
+}
+
+enum Outcome {
+    Sent(usize),
+    Empty,
+    AlreadyDone,
+    WouldSend(usize),
+}
+
+/// Found items of one followed search in one window, shared between subscribers.
+type Cache = Arc<std::sync::Mutex<HashMap<String, Arc<Vec<Found>>>>>;
+
+#[derive(Clone)]
+struct Found {
+    record: ArticleRecord,
+    kind: FoundKind,
+}
+
+#[derive(Clone, PartialEq)]
+enum FoundKind {
+    News,
+    Alert,
+    /// An Ofsted report, with its council's name.
+    Report(String),
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn deliver(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    mailer: &Mailer,
+    links: &Links,
+    options: &DigestOptions,
+    period: &str,
+    subscriber: &Subscriber,
+    cache: &Cache,
+) -> Result<Outcome, DigestError> {
+    let now = options.now;
+    let delivery = if options.dry_run {
+        preview(store, subscriber, options.frequency, period, now).await?
+    } else {
+        let subscriber = subscriber.clone();
+        let period = period.to_owned();
+        let lookback = options.frequency.lookback();
+        blocking(store, move |store| {
+            Ok(store.begin_delivery(&subscriber, &period, now, lookback)?)
+        })
+        .await?
+    };
+    if matches!(delivery.status.as_str(), "sent" | "empty") {
+        return Ok(Outcome::AlreadyDone);
+    }
+    let (alerts, sections) = {
+        let store = store.clone();
+        let index = Arc::clone(index);
+        let links = links.clone();
+        let cache = Arc::clone(cache);
+        let subscriber_id = subscriber.id;
+        let window = (delivery.window_start, delivery.window_end);
+        tokio::task::spawn_blocking(move || {
+            let follows = store.follows(subscriber_id)?;
+            collect(&store, &index, &links, &follows, window, &cache)
+        })
+        .await
+        .map_err(|error| DigestError::Task(error.to_string()))??
+    };
+    let items = alerts.len() + sections.iter().map(DigestSection::len).sum::<usize>();
+    if options.dry_run {
+        return Ok(if items == 0 && !options.send_empty {
+            Outcome::Empty
+        } else {
+            Outcome::WouldSend(items)
+        });
+    }
+    if items == 0 && !options.send_empty {
+        finish(store, &delivery, "empty", 0, None, now).await?;
+        return Ok(Outcome::Empty);
+    }
+    let heading = match options.frequency {
+        Frequency::Daily => format!("Daily digest, {}", delivery.window_end.format("%-d %B %Y")),
+        Frequency::Weekly => format!("Weekly digest to {}", delivery.window_end.format("%-d %B %Y")),
+    };
+    let envelope = Envelope {
+        from: mailer.from(),
+        to: &subscriber.email,
+        subscriber: subscriber.id,
+        delivery_id: delivery.id,
+        now,
+    };
+    let message = digest_email(
+        links,
+        &options.site_title,
+        &envelope,
+        &heading,
+        &alerts,
+        &sections,
+    )?;
+    match mailer.send(&message, &format!("digest-{}", delivery.id)).await {
+        Ok(()) => {
+            finish(store, &delivery, "sent", items, None, now).await?;
+            Ok(Outcome::Sent(items))
+        }
+        Err(error) => {
+            finish(store, &delivery, "failed", items, Some(error.to_string()), now).await?;
+            Err(error)
+        }
+    }
+}
+
+/// The delivery a real run would make, without recording anything.
+async fn preview(
+    store: &Store,
+    subscriber: &Subscriber,
+    frequency: Frequency,
+    period: &str,
+    now: DateTime<Utc>,
+) -> Result<Delivery, DigestError> {
+    let id = subscriber.id;
+    let lookback = frequency.lookback();
+    let deliveries = blocking(store, move |store| Ok(store.deliveries(id)?)).await?;
+    if let Some(existing) = deliveries.iter().find(|delivery| delivery.period == period) {
+        return Ok(existing.clone());
+    }
+    let start = deliveries
+        .iter()
+        .filter(|delivery| matches!(delivery.status.as_str(), "sent" | "empty"))
+        .map(|delivery| delivery.window_end)
+        .max()
+        .unwrap_or_else(|| subscriber.confirmed_at.unwrap_or(subscriber.created_at) - lookback);
+    Ok(Delivery {
+        id: 0,
+        subscriber_id: id,
+        period: period.to_owned(),
+        status: "preview".to_owned(),
+        window_start: start,
+        window_end: now.max(start),
+        items: 0,
+        error: None,
+    })
+}
+
+async fn finish(
+    store: &Store,
+    delivery: &Delivery,
+    status: &'static str,
+    items: usize,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DigestError> {
+    let id = delivery.id;
+    blocking(store, move |store| {
+        Ok(store.finish_delivery(id, status, items, error.as_deref(), now)?)
+    })
+    .await
+}
+
+/// The alerts and the sections of one digest: each followed search's new items, each item
+/// once (in the first search that found it), grade-change alerts pulled out to the top.
+fn collect(
+    store: &Store,
+    index: &SearchIndex,
+    links: &Links,
+    follows: &[Follow],
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    cache: &Cache,
+) -> Result<(Vec<DigestItem>, Vec<DigestSection>), DigestError> {
+    let mut shown = HashSet::new();
+    let mut alerts = Vec::new();
+    let mut sections = Vec::new();
+    for follow in follows {
+        let found = found_items(store, index, &follow.query, start, end, cache)?;
+        let mut items = Vec::new();
+        for item in found.iter() {
+            if !shown.insert(item.record.article.id.clone()) {
+                continue;
+            }
+            match &item.kind {
+                FoundKind::Alert => alerts.push(DigestItem::new(links, &item.record, None)),
+                FoundKind::Report(council) => {
+                    items.push(DigestItem::new(links, &item.record, Some(council.clone())))
+                }
+                FoundKind::News => items.push(DigestItem::new(links, &item.record, None)),
+            }
+        }
+        if !items.is_empty() {
+            sections.push(DigestSection::new(links, &follow.label, &follow.query, items));
+        }
+    }
+    Ok((alerts, sections))
+}
+
+fn found_items(
+    store: &Store,
+    index: &SearchIndex,
+    query: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    cache: &Cache,
+) -> Result<Arc<Vec<Found>>, DigestError> {
+    let key = format!("{}|{}|{query}", start.timestamp(), end.timestamp());
+    if let Some(found) = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&key)
+    {
+        return Ok(Arc::clone(found));
+    }
+    let request = SearchRequest {
+        query: query.to_owned(),
+        sort: SortOrder::Newest,
+        limit: ITEMS_PER_SEARCH,
+        seen_from: Some(start),
+        seen_to: Some(end),
+        ..SearchRequest::default()
+    };
+    let results = index.search(store, &request)?;
+    let mut found = Vec::with_capacity(results.hits.len());
+    for hit in results.hits {
+        let article = &hit.record.article;
+        let kind = if article.guid.starts_with(ALERT_PREFIX) {
+            FoundKind::Alert
+        } else if store.has_read_report(&article.guid)? {
+            let council = article
+                .local_authorities
+                .first()
+                .and_then(|gss| Gazetteer::get().find(gss))
+                .map_or_else(|| "Other".to_owned(), |la| la.name.clone());
+            FoundKind::Report(council)
+        } else {
+            FoundKind::News
+        };
+        found.push(Found {
+            record: hit.record,
+            kind,
+        });
+    }
+    let found = Arc::new(found);
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(key, Arc::clone(&found));
+    Ok(found)
+}
+
+async fn blocking<T, F>(store: &Store, work: F) -> Result<T, DigestError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> Result<T, DigestError> + Send + 'static,
+{
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || work(&store))
+        .await
+        .map_err(|error| DigestError::Task(error.to_string()))?
+}

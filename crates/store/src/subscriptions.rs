@@ -1,0 +1,460 @@
+//! Digest subscribers, what they follow, and deliveries.
+//!
+//! A delivery row is written (status `pending`) before a digest is sent and finished
+//! (`sent`, `empty` or `failed`) after, one row per subscriber and period (`UNIQUE`), so a
+//! second run in the same period finds the row and sends nothing, and a run after a crash
+//! finds a `pending` or `failed` row and sends exactly that window again. The next window
+//! starts where the last `sent` or `empty` one ended, so no item is ever skipped.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::time::{from_db, from_db_opt, to_db};
+use crate::{Store, StoreError};
+
+/// A subscriber's row id.
+pub type SubscriberId = i64;
+
+/// A subscriber as stored. The address is stored once, here, and never logged in full.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Subscriber {
+    /// Row id (what signed links carry).
+    pub id: SubscriberId,
+    /// The address, as parsed by the caller.
+    pub email: String,
+    /// `daily` or `weekly`.
+    pub frequency: String,
+    /// When they signed up.
+    pub created_at: DateTime<Utc>,
+    /// When they confirmed (nothing is sent before).
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// When they unsubscribed (nothing is sent after).
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for Subscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscriber")
+            .field("id", &self.id)
+            .field("email", &"[redacted]")
+            .field("frequency", &self.frequency)
+            .field("confirmed", &self.confirmed_at.is_some())
+            .field("unsubscribed", &self.unsubscribed_at.is_some())
+            .finish()
+    }
+}
+
+impl Subscriber {
+    /// Confirmed and not unsubscribed.
+    pub fn is_active(&self) -> bool {
+        self.confirmed_at.is_some() && self.unsubscribed_at.is_none()
+    }
+}
+
+/// A search a subscriber follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Follow {
+    /// Row id.
+    pub id: i64,
+    /// The search, in the site's query language.
+    pub query: String,
+    /// How the digest names it ("St Helens", "Search: kinship carers").
+    pub label: String,
+}
+
+/// Where a subscriber's delivery for a period stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Row id (also the digest's Message-ID, so a resend after a crash is the same message).
+    pub id: i64,
+    /// The subscriber.
+    pub subscriber_id: SubscriberId,
+    /// `2026-11-25` (daily) or `2026-W48` (weekly).
+    pub period: String,
+    /// `pending`, `sent`, `empty` (nothing new) or `failed`.
+    pub status: String,
+    /// Items first seen at or after this…
+    pub window_start: DateTime<Utc>,
+    /// …and before this are in it.
+    pub window_end: DateTime<Utc>,
+    /// Items in it (once built).
+    pub items: i64,
+    /// Why sending failed.
+    pub error: Option<String>,
+}
+
+const SUBSCRIBER_COLUMNS: &str = "id, email, frequency, created_at, confirmed_at, unsubscribed_at";
+const DELIVERY_COLUMNS: &str = "id, subscriber_id, period, status, window_start, window_end, items, error";
+
+impl Store {
+    /// Records a sign-up for `email` following `query`: a new, unconfirmed subscriber, or
+    /// another follow (and the new frequency) for a known one. A subscriber who had
+    /// unsubscribed starts again unconfirmed. Returns the subscriber.
+    pub fn subscribe(
+        &self,
+        email: &str,
+        frequency: &str,
+        query: &str,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Subscriber, StoreError> {
+        self.connections.write(|connection| {
+            let transaction = connection.transaction()?;
+            transaction.execute(
+                "INSERT INTO subscribers (email, frequency, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(email) DO UPDATE SET frequency = excluded.frequency,
+                     confirmed_at = CASE WHEN unsubscribed_at IS NULL THEN confirmed_at END,
+                     unsubscribed_at = NULL",
+                params![email, frequency, to_db(now)],
+            )?;
+            let subscriber = subscriber_by_email(&transaction, email)?.ok_or(StoreError::Corrupt {
+                what: "subscriber",
+                value: "missing after insert".into(),
+            })?;
+            transaction.execute(
+                "INSERT INTO follows (subscriber_id, query, label, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(subscriber_id, query) DO UPDATE SET label = excluded.label",
+                params![subscriber.id, query, label, to_db(now)],
+            )?;
+            transaction.commit()?;
+            Ok(subscriber)
+        })
+    }
+
+    /// Marks the subscriber confirmed (idempotent). False when there is no such subscriber.
+    pub fn confirm_subscriber(&self, id: SubscriberId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let changed = connection.execute(
+                "UPDATE subscribers SET confirmed_at = COALESCE(confirmed_at, ?2), unsubscribed_at = NULL
+                 WHERE id = ?1",
+                params![id, to_db(now)],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Stops all mail to the subscriber (idempotent). False when there is no such subscriber.
+    pub fn unsubscribe(&self, id: SubscriberId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let changed = connection.execute(
+                "UPDATE subscribers SET unsubscribed_at = COALESCE(unsubscribed_at, ?2) WHERE id = ?1",
+                params![id, to_db(now)],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Changes how often the subscriber gets the digest.
+    pub fn set_frequency(&self, id: SubscriberId, frequency: &str) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let changed = connection.execute(
+                "UPDATE subscribers SET frequency = ?2 WHERE id = ?1",
+                params![id, frequency],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Stops following one search.
+    pub fn remove_follow(&self, id: SubscriberId, follow_id: i64) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let changed = connection.execute(
+                "DELETE FROM follows WHERE id = ?2 AND subscriber_id = ?1",
+                params![id, follow_id],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Deletes the subscriber, their follows and their delivery record.
+    pub fn delete_subscriber(&self, id: SubscriberId) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let transaction = connection.transaction()?;
+            transaction.execute("DELETE FROM deliveries WHERE subscriber_id = ?1", [id])?;
+            transaction.execute("DELETE FROM follows WHERE subscriber_id = ?1", [id])?;
+            let changed = transaction.execute("DELETE FROM subscribers WHERE id = ?1", [id])?;
+            transaction.commit()?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// One subscriber.
+    pub fn subscriber(&self, id: SubscriberId) -> Result<Option<Subscriber>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = ?1"
+            ))?;
+            statement
+                .query_row([id], subscriber_from_row)
+                .optional()?
+                .transpose()
+        })
+    }
+
+    /// One subscriber, by address.
+    pub fn subscriber_by_email(&self, email: &str) -> Result<Option<Subscriber>, StoreError> {
+        self.connections
+            .read(|connection| subscriber_by_email(connection, email))
+    }
+
+    /// Every subscriber, oldest first.
+    pub fn subscribers(&self) -> Result<Vec<Subscriber>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers ORDER BY id"
+            ))?;
+            let rows = statement.query_map([], subscriber_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+    }
+
+    /// Confirmed, subscribed subscribers with this frequency, by id.
+    pub fn active_subscribers(&self, frequency: &str) -> Result<Vec<Subscriber>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers
+                 WHERE frequency = ?1 AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL ORDER BY id"
+            ))?;
+            let rows = statement.query_map([frequency], subscriber_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+    }
+
+    /// The searches a subscriber follows, oldest first.
+    pub fn follows(&self, id: SubscriberId) -> Result<Vec<Follow>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT id, query, label FROM follows WHERE subscriber_id = ?1 ORDER BY id",
+            )?;
+            let rows = statement.query_map([id], |row| {
+                Ok(Follow {
+                    id: row.get(0)?,
+                    query: row.get(1)?,
+                    label: row.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// The subscriber's delivery for `period`, begun now if there is none: its window runs
+    /// from where the last `sent` or `empty` delivery ended (for a first digest, from
+    /// `first_lookback` before confirmation, so it is not empty) to `now`. An existing row is
+    /// returned as it is, so a `sent` one means "done" and a `pending` or `failed` one is
+    /// sent again with its original window.
+    pub fn begin_delivery(
+        &self,
+        subscriber: &Subscriber,
+        period: &str,
+        now: DateTime<Utc>,
+        first_lookback: chrono::Duration,
+    ) -> Result<Delivery, StoreError> {
+        self.connections.write(|connection| {
+            let transaction = connection.transaction()?;
+            let existing = delivery_for(&transaction, subscriber.id, period)?;
+            let delivery = match existing {
+                Some(delivery) => delivery,
+                None => {
+                    let last_end: Option<i64> = transaction
+                        .query_row(
+                            "SELECT MAX(window_end) FROM deliveries WHERE subscriber_id = ?1 AND status IN ('sent', 'empty')",
+                            [subscriber.id],
+                            |row| row.get(0),
+                        )
+                        .optional()?
+                        .flatten();
+                    let start = last_end.unwrap_or_else(|| {
+                        to_db(subscriber.confirmed_at.unwrap_or(subscriber.created_at) - first_lookback)
+                    });
+                    transaction.execute(
+                        "INSERT INTO deliveries (subscriber_id, period, status, window_start, window_end, created_at)
+                         VALUES (?1, ?2, 'pending', ?3, ?4, ?4)",
+                        params![subscriber.id, period, start, to_db(now).max(start)],
+                    )?;
+                    delivery_for(&transaction, subscriber.id, period)?.ok_or(StoreError::Corrupt {
+                        what: "delivery",
+                        value: "missing after insert".into(),
+                    })?
+                }
+            };
+            transaction.commit()?;
+            Ok(delivery)
+        })
+    }
+
+    /// Records how a delivery ended: `sent`, `empty` or `failed` (with the reason).
+    pub fn finish_delivery(
+        &self,
+        id: i64,
+        status: &str,
+        items: usize,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.connections.write(|connection| {
+            connection.execute(
+                "UPDATE deliveries SET status = ?2, items = ?3, error = ?4, finished_at = ?5 WHERE id = ?1",
+                params![id, status, items as i64, error, to_db(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every delivery of a subscriber, newest first.
+    pub fn deliveries(&self, id: SubscriberId) -> Result<Vec<Delivery>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE subscriber_id = ?1 ORDER BY window_end DESC, id DESC"
+            ))?;
+            let rows = statement.query_map([id], delivery_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+    }
+}
+
+fn subscriber_by_email(connection: &Connection, email: &str) -> Result<Option<Subscriber>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE email = ?1"
+    ))?;
+    statement
+        .query_row([email], subscriber_from_row)
+        .optional()?
+        .transpose()
+}
+
+fn delivery_for(
+    connection: &Connection,
+    subscriber: SubscriberId,
+    period: &str,
+) -> Result<Option<Delivery>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE subscriber_id = ?1 AND period = ?2"
+    ))?;
+    statement
+        .query_row(params![subscriber, period], delivery_from_row)
+        .optional()?
+        .transpose()
+}
+
+fn subscriber_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Subscriber, StoreError>> {
+    let created: i64 = row.get(3)?;
+    let confirmed: Option<i64> = row.get(4)?;
+    let unsubscribed: Option<i64> = row.get(5)?;
+    let id = row.get(0)?;
+    let email = row.get(1)?;
+    let frequency = row.get(2)?;
+    Ok((|| {
+        Ok(Subscriber {
+            id,
+            email,
+            frequency,
+            created_at: from_db(created)?,
+            confirmed_at: from_db_opt(confirmed)?,
+            unsubscribed_at: from_db_opt(unsubscribed)?,
+        })
+    })())
+}
+
+fn delivery_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Delivery, StoreError>> {
+    let start: i64 = row.get(4)?;
+    let end: i64 = row.get(5)?;
+    let id = row.get(0)?;
+    let subscriber_id = row.get(1)?;
+    let period = row.get(2)?;
+    let status = row.get(3)?;
+    let items = row.get(6)?;
+    let error = row.get(7)?;
+    Ok((|| {
+        Ok(Delivery {
+            id,
+            subscriber_id,
+            period,
+            status,
+            window_start: from_db(start)?,
+            window_end: from_db(end)?,
+            items,
+            error,
+        })
+    })())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap() + chrono::Duration::hours(i64::from(hour))
+    }
+
+    #[test]
+    fn windows_follow_each_other_and_periods_are_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let subscriber = store
+            .subscribe("a@example.org", "daily", "la:st-helens", "St Helens", at(1))
+            .unwrap();
+        store
+            .subscribe(
+                "a@example.org",
+                "daily",
+                "topic:kinship-care",
+                "Kinship care",
+                at(1),
+            )
+            .unwrap();
+        assert_eq!(store.follows(subscriber.id).unwrap().len(), 2);
+        assert!(
+            store.active_subscribers("daily").unwrap().is_empty(),
+            "unconfirmed"
+        );
+        store.confirm_subscriber(subscriber.id, at(2)).unwrap();
+        let subscriber = store.subscriber(subscriber.id).unwrap().unwrap();
+        assert!(subscriber.is_active());
+        assert!(
+            !format!("{subscriber:?}").contains("a@example.org"),
+            "addresses stay out of Debug"
+        );
+
+        let first = store
+            .begin_delivery(&subscriber, "2026-11-25", at(8), chrono::Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            (first.status.as_str(), first.window_start, first.window_end),
+            ("pending", at(1), at(8))
+        );
+        // A crash before finishing: the same window again, not a new one.
+        assert_eq!(
+            store
+                .begin_delivery(&subscriber, "2026-11-25", at(9), chrono::Duration::hours(1))
+                .unwrap(),
+            first
+        );
+        store.finish_delivery(first.id, "sent", 3, None, at(9)).unwrap();
+        assert_eq!(
+            store
+                .begin_delivery(&subscriber, "2026-11-25", at(10), chrono::Duration::hours(1))
+                .unwrap()
+                .status,
+            "sent"
+        );
+        let next = store
+            .begin_delivery(&subscriber, "2026-11-26", at(32), chrono::Duration::hours(1))
+            .unwrap();
+        assert_eq!((next.window_start, next.window_end), (at(8), at(32)));
+
+        store.unsubscribe(subscriber.id, at(33)).unwrap();
+        assert!(store.active_subscribers("daily").unwrap().is_empty());
+        let again = store
+            .subscribe("a@example.org", "weekly", "la:st-helens", "St Helens", at(34))
+            .unwrap();
+        assert_eq!(again.id, subscriber.id);
+        assert!(
+            again.confirmed_at.is_none(),
+            "coming back after unsubscribing needs a new confirmation"
+        );
+        assert!(store.delete_subscriber(again.id).unwrap());
+        assert!(store.subscribers().unwrap().is_empty());
+    }
+}

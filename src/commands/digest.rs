@@ -1,0 +1,67 @@
+//! `csfeed digest`: the email digest, as cron runs it.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use csfeed_digest::{DigestOptions, Frequency};
+use csfeed_search::OpenMode;
+use indicatif::ProgressDrawTarget;
+
+use crate::cli::{DigestArgs, FrequencyArg, GlobalArgs};
+use crate::context::Context;
+
+pub async fn run(global: &GlobalArgs, args: DigestArgs) -> anyhow::Result<ExitCode> {
+    let context = Context::load(global)?;
+    let store = context.open_store()?;
+    let index = context
+        .open_index(OpenMode::ReadOnly)
+        .context("the digest reads the search index")?;
+    let mailer = context.mailer()?;
+    let links = context.links(None)?;
+    let options = DigestOptions {
+        frequency: frequency(args.frequency),
+        dry_run: args.dry_run,
+        limit: args.limit,
+        send_empty: context.loaded.settings.email.send_empty,
+        site_title: context.loaded.settings.site.title.clone(),
+        now: chrono::Utc::now(),
+    };
+    let bar = super::progress_bar(0, "digest");
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let summary = csfeed_digest::run_digest(&store, &index, &mailer, &links, &options, &progress).await?;
+    bar.finish_and_clear();
+    let frequency = options.frequency.as_str();
+    if args.dry_run {
+        println!(
+            "{frequency} digest (dry run): would send {}, nothing new for {}, already sent {}",
+            summary.would_send, summary.empty, summary.skipped
+        );
+    } else {
+        println!(
+            "{frequency} digest: sent {}, nothing new {}, already sent {}, failed {} (via {})",
+            summary.sent,
+            summary.empty,
+            summary.skipped,
+            summary.failed,
+            mailer.describe()
+        );
+    }
+    Ok(if summary.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn frequency(arg: FrequencyArg) -> Frequency {
+    match arg {
+        FrequencyArg::Daily => Frequency::Daily,
+        FrequencyArg::Weekly => Frequency::Weekly,
+    }
+}

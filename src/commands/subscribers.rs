@@ -1,0 +1,171 @@
+//! `csfeed subscribers`: the operator's view of digest subscribers.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use csfeed_digest::{Confirmation, SubscriberEmail, mask};
+use csfeed_store::Subscriber;
+
+use crate::cli::{GlobalArgs, SubscribersCommand};
+use crate::context::Context;
+
+pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Result<ExitCode> {
+    let context = Context::load(global)?;
+    let store = context.open_store()?;
+    match command {
+        SubscribersCommand::List { full, json } => {
+            let rows = rows(&store, full)?;
+            if json {
+                super::print_json(&rows)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{} subscriber(s)", rows.len())?;
+            for row in &rows {
+                writeln!(
+                    out,
+                    "{}  {}  {}  {}",
+                    row["email"].as_str().unwrap_or_default(),
+                    row["frequency"].as_str().unwrap_or_default(),
+                    row["state"].as_str().unwrap_or_default(),
+                    row["follows"]
+                        .as_array()
+                        .map(|follows| follows
+                            .iter()
+                            .filter_map(|f| f.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" | "))
+                        .unwrap_or_default()
+                )?;
+            }
+        }
+        SubscribersCommand::Add {
+            email,
+            follows,
+            frequency,
+            confirmed,
+        } => {
+            let email = SubscriberEmail::parse(&email).map_err(|error| anyhow::anyhow!("{error}"))?;
+            let frequency = super::digest::frequency(frequency).as_str();
+            let now = chrono::Utc::now();
+            let mut subscriber = None;
+            for query in &follows {
+                subscriber = Some(store.subscribe(email.as_str(), frequency, query, &label(query), now)?);
+            }
+            let subscriber = subscriber.context("--follow is required")?;
+            if confirmed {
+                store.confirm_subscriber(subscriber.id, now)?;
+                println!("subscribed {email} ({frequency}), confirmed by the operator");
+            } else {
+                let mailer = context.mailer()?;
+                let links = context.links(None)?;
+                let label = follows
+                    .iter()
+                    .map(|query| label(query))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let message = csfeed_digest::confirmation_email(
+                    &links,
+                    &context.loaded.settings.site.title,
+                    mailer.from(),
+                    Confirmation {
+                        to: email.as_str(),
+                        subscriber: subscriber.id,
+                        label: &label,
+                        frequency,
+                    },
+                    now,
+                )?;
+                mailer
+                    .send(
+                        &message,
+                        &format!("confirm-{}-{}", subscriber.id, now.timestamp()),
+                    )
+                    .await?;
+                println!(
+                    "subscribed {email} ({frequency}); a confirmation email went via {}, nothing is sent until they confirm",
+                    mailer.describe()
+                );
+            }
+        }
+        SubscribersCommand::Remove { email } => {
+            let email = SubscriberEmail::parse(&email).map_err(|error| anyhow::anyhow!("{error}"))?;
+            let Some(subscriber) = store.subscriber_by_email(email.as_str())? else {
+                anyhow::bail!("{email} is not a subscriber (see `csfeed subscribers list`)");
+            };
+            store.delete_subscriber(subscriber.id)?;
+            println!("removed {email} and their delivery history");
+        }
+        SubscribersCommand::Export => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "email,frequency,state,follows")?;
+            for row in rows(&store, true)? {
+                let follows = row["follows"]
+                    .as_array()
+                    .map(|follows| {
+                        follows
+                            .iter()
+                            .filter_map(|f| f.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    })
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{},{},{},{}",
+                    csv_field(row["email"].as_str().unwrap_or_default()),
+                    row["frequency"].as_str().unwrap_or_default(),
+                    row["state"].as_str().unwrap_or_default(),
+                    csv_field(&follows)
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How a followed search is named in emails and on the manage page.
+pub fn label(query: &str) -> String {
+    if query.trim().is_empty() {
+        "All stories".to_owned()
+    } else {
+        format!("Search: {}", query.trim())
+    }
+}
+
+fn state(subscriber: &Subscriber) -> &'static str {
+    match (subscriber.confirmed_at, subscriber.unsubscribed_at) {
+        (_, Some(_)) => "unsubscribed",
+        (Some(_), None) => "confirmed",
+        (None, None) => "awaiting confirmation",
+    }
+}
+
+fn rows(store: &csfeed_store::Store, full: bool) -> anyhow::Result<Vec<serde_json::Value>> {
+    let mut rows = Vec::new();
+    for subscriber in store.subscribers()? {
+        let follows: Vec<String> = store
+            .follows(subscriber.id)?
+            .into_iter()
+            .map(|follow| follow.query)
+            .collect();
+        rows.push(serde_json::json!({
+            "email": if full { subscriber.email.clone() } else { mask(&subscriber.email) },
+            "frequency": subscriber.frequency,
+            "state": state(&subscriber),
+            "created_at": subscriber.created_at,
+            "confirmed_at": subscriber.confirmed_at,
+            "follows": follows,
+        }));
+    }
+    Ok(rows)
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
