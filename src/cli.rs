@@ -50,7 +50,10 @@ pub enum Command {
     /// Search the stored stories from the terminal.
     ///
     /// Query syntax: words (all must match, English stemming), "exact phrase",
-    /// -excluded, a OR b, (grouping), title:word, source:id.
+    /// -excluded, a OR b, (grouping), prefix*, title:word, source:id, la:st-helens,
+    /// region:north-west, topic:kinship-care, kind:focused-visit, grade:inadequate,
+    /// inspector:smith, year:2025, after:2025-01, before:2025-07-12. Sector synonyms
+    /// ("looked after children", CLA, "children in care") find each other.
     Search(SearchArgs),
     /// Rebuild the search index from the database (after a restore, or if in doubt).
     /// Stop `csfeed serve` first: only one process may write the index.

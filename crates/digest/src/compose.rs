@@ -49,6 +49,7 @@ impl Links {
 }
 
 /// One story in a digest.
+#[derive(Debug, Clone)]
 pub(crate) struct DigestItem {
     pub title: String,
     pub href: String,
@@ -86,10 +87,12 @@ pub(crate) struct DigestSection {
     pub news: Vec<DigestItem>,
     /// Ofsted reports, by council.
     pub reports: Vec<(String, Vec<DigestItem>)>,
+    /// New items not shown (the section's link lists them all).
+    pub more: usize,
 }
 
 impl DigestSection {
-    pub(crate) fn new(links: &Links, label: &str, query: &str, items: Vec<DigestItem>) -> Self {
+    pub(crate) fn new(links: &Links, label: &str, query: &str, items: Vec<DigestItem>, more: usize) -> Self {
         let mut news = Vec::new();
         let mut reports: Vec<(String, Vec<DigestItem>)> = Vec::new();
         for item in items {
@@ -107,6 +110,7 @@ impl DigestSection {
             href: links.search(query),
             news,
             reports,
+            more,
         }
     }
 

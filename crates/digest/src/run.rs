@@ -5,18 +5,21 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
 use tracing::{debug, info, warn};
 
 use csfeed_core::Gazetteer;
 use csfeed_search::{SearchIndex, SearchRequest, SortOrder};
-use csfeed_store::{ArticleRecord, Delivery, Follow, Store, Subscriber};
+use csfeed_store::{Delivery, Follow, Store, Subscriber};
 
 use crate::compose::{DigestItem, DigestSection, Envelope, Links, digest_email};
 use crate::email::mask;
 use crate::{DigestError, Frequency, Mailer};
 
 /// Items shown per followed search (the section links to the rest).
-const ITEMS_PER_SEARCH: usize = 25;
+const ITEMS_PER_SEARCH: usize = 10;
+/// Digests built and sent at once.
+const CONCURRENT_DIGESTS: usize = 4;
 /// Guid prefix of csfeed's own grade-change alerts.
 const ALERT_PREFIX: &str = "alert:";
 
@@ -74,8 +77,21 @@ pub async fn run_digest(
     info!(subscribers = total, %period, frequency = options.frequency.as_str(), "digest run starting");
     let cache = Arc::new(std::sync::Mutex::new(HashMap::new()));
     let mut summary = Summary::default();
-    for (done, subscriber) in subscribers.into_iter().enumerate() {
-        let outcome = deliver(store, index, mailer, links, options, &period, &subscriber, &cache).await;
+    // A few subscribers at a time: building one digest overlaps another's store writes and
+    // sending. Each delivery is recorded on its own, so order does not matter for safety.
+    let mut outcomes = futures::stream::iter(subscribers.iter())
+        .map(|subscriber| {
+            let period = &period;
+            let cache = &cache;
+            async move {
+                let outcome = deliver(store, index, mailer, links, options, period, subscriber, cache).await;
+                (subscriber, outcome)
+            }
+        })
+        .buffer_unordered(CONCURRENT_DIGESTS);
+    let mut done = 0;
+    while let Some((subscriber, outcome)) = outcomes.next().await {
+        done += 1;
         match outcome {
             Ok(Outcome::Sent(items)) => {
                 summary.sent += 1;
@@ -92,7 +108,7 @@ pub async fn run_digest(
                 warn!(subscriber = subscriber.id, to = %mask(&subscriber.email), %error, "digest not sent");
             }
         }
-        progress(done + 1, total);
+        progress(done, total);
     }
     info!(
         sent = summary.sent,
@@ -112,11 +128,18 @@ enum Outcome {
 }
 
 /// Found items of one followed search in one window, shared between subscribers.
-type Cache = Arc<std::sync::Mutex<HashMap<String, Arc<Vec<Found>>>>>;
+type Cache = Arc<std::sync::Mutex<HashMap<String, Arc<FoundItems>>>>;
 
-#[derive(Clone)]
+/// What one followed search found in one window, ready to show.
+struct FoundItems {
+    items: Vec<Found>,
+    /// All matches in the window (more than are shown when the search is busy).
+    total: usize,
+}
+
 struct Found {
-    record: ArticleRecord,
+    id: csfeed_core::ArticleId,
+    item: DigestItem,
     kind: FoundKind,
 }
 
@@ -272,22 +295,31 @@ fn collect(
     let mut alerts = Vec::new();
     let mut sections = Vec::new();
     for follow in follows {
-        let found = found_items(store, index, &follow.query, start, end, cache)?;
+        let found = found_items(store, index, links, &follow.query, start, end, cache)?;
         let mut items = Vec::new();
-        for item in found.iter() {
-            if !shown.insert(item.record.article.id.clone()) {
+        for found in &found.items {
+            if !shown.insert(found.id.clone()) {
                 continue;
             }
-            match &item.kind {
-                FoundKind::Alert => alerts.push(DigestItem::new(links, &item.record, None)),
+            match &found.kind {
+                FoundKind::Alert => alerts.push(found.item.clone()),
                 FoundKind::Report(council) => {
-                    items.push(DigestItem::new(links, &item.record, Some(council.clone())))
+                    let mut item = found.item.clone();
+                    item.council = Some(council.clone());
+                    items.push(item);
                 }
-                FoundKind::News => items.push(DigestItem::new(links, &item.record, None)),
+                FoundKind::News => items.push(found.item.clone()),
             }
         }
+        let more = found.total.saturating_sub(found.items.len());
         if !items.is_empty() {
-            sections.push(DigestSection::new(links, &follow.label, &follow.query, items));
+            sections.push(DigestSection::new(
+                links,
+                &follow.label,
+                &follow.query,
+                items,
+                more,
+            ));
         }
     }
     Ok((alerts, sections))
@@ -296,11 +328,12 @@ fn collect(
 fn found_items(
     store: &Store,
     index: &SearchIndex,
+    links: &Links,
     query: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     cache: &Cache,
-) -> Result<Arc<Vec<Found>>, DigestError> {
+) -> Result<Arc<FoundItems>, DigestError> {
     let key = format!("{}|{}|{query}", start.timestamp(), end.timestamp());
     if let Some(found) = cache
         .lock()
@@ -315,11 +348,13 @@ fn found_items(
         limit: ITEMS_PER_SEARCH,
         seen_from: Some(start),
         seen_to: Some(end),
+        skip_highlights: true,
         ..SearchRequest::default()
     };
-    let results = index.search(store, &request)?;
-    let mut found = Vec::with_capacity(results.hits.len());
-    for hit in results.hits {
+    // Uncached: the run keeps its own, lighter cache of what it shows.
+    let results = index.search_uncached(store, &request)?;
+    let mut items = Vec::with_capacity(results.hits.len());
+    for hit in &results.hits {
         let article = &hit.record.article;
         let kind = if article.guid.starts_with(ALERT_PREFIX) {
             FoundKind::Alert
@@ -333,12 +368,16 @@ fn found_items(
         } else {
             FoundKind::News
         };
-        found.push(Found {
-            record: hit.record,
+        items.push(Found {
+            id: article.id.clone(),
+            item: DigestItem::new(links, &hit.record, None),
             kind,
         });
     }
-    let found = Arc::new(found);
+    let found = Arc::new(FoundItems {
+        items,
+        total: results.total,
+    });
     cache
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -137,6 +137,9 @@ pub struct SearchRequest {
     pub seen_from: Option<DateTime<Utc>>,
     /// Only articles csfeed first saw before this.
     pub seen_to: Option<DateTime<Utc>>,
+    /// Leave out highlighting (titles and snippets come back as escaped plain text): for
+    /// callers that show no snippets, such as the digest.
+    pub skip_highlights: bool,
 }
 
 /// One result: the stored article and its highlighted title and snippet.
@@ -255,7 +258,13 @@ impl SearchIndex {
             let (top, total, facets) = searcher.search(&query, &(top, Count, facets))?;
             (total, top, facets)
         };
-        let hits = self.hydrate(store, &searcher, text_query.as_ref(), &addresses)?;
+        let hits = self.hydrate(
+            store,
+            &searcher,
+            text_query.as_ref(),
+            &addresses,
+            request.skip_highlights,
+        )?;
         let did_you_mean = if total == 0 && !operators.text.trim().is_empty() {
             self.did_you_mean(store, &searcher, request, &operators.text)?
         } else {
@@ -567,6 +576,7 @@ impl SearchIndex {
         searcher: &Searcher,
         text_query: &dyn Query,
         addresses: &[(f32, DocAddress)],
+        skip_highlights: bool,
     ) -> Result<Vec<SearchHit>, SearchError> {
         let mut scored_ids = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
@@ -581,6 +591,24 @@ impl SearchIndex {
         }
         let ids: Vec<ArticleId> = scored_ids.iter().map(|(_, id)| id.clone()).collect();
         let records = store.articles_by_ids(&ids)?;
+        if skip_highlights {
+            return Ok(records
+                .into_iter()
+                .map(|record| {
+                    let score = scored_ids
+                        .iter()
+                        .find(|(_, id)| *id == record.article.id)
+                        .map_or(0.0, |(score, _)| *score);
+                    SearchHit {
+                        title_html: csfeed_core::escape_html(&record.article.title),
+                        snippet_html: csfeed_core::escape_html(&record.article.summary),
+                        page: None,
+                        record,
+                        score,
+                    }
+                })
+                .collect());
+        }
         let mut title_snippets = SnippetGenerator::create(searcher, text_query, self.fields.title)?;
         title_snippets.set_max_num_chars(1_000);
         let mut body_snippets = SnippetGenerator::create(searcher, text_query, self.fields.body)?;

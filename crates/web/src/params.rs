@@ -111,6 +111,7 @@ impl SearchParams {
             facets: false,
             seen_from: None,
             seen_to: None,
+            skip_highlights: false,
         }
     }
 
