@@ -1,6 +1,7 @@
 //! End-to-end tests of the `csfeed` binary: real processes, a real SQLite database and
 //! Tantivy index in a temporary data directory, and feeds served by a local HTTP server.
 
+mod browser;
 mod digest;
 mod failures;
 mod faults;

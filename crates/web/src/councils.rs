@@ -418,3 +418,37 @@ pub(crate) async fn national(
         changes,
     })
 }
+
+/// A recent graded Ofsted report, for the home page's sidebar.
+pub(crate) struct RecentJudgement {
+    pub council: String,
+    pub slug: String,
+    pub published: String,
+    pub grade: GradeChip,
+}
+
+/// The newest graded reports (overall effectiveness), newest first.
+pub(crate) fn recent_judgements(
+    store: &csfeed_store::Store,
+    limit: usize,
+) -> Result<Vec<RecentJudgement>, AppError> {
+    let mut records: Vec<InspectionRecord> = store
+        .all_inspections()?
+        .into_iter()
+        .filter(|record| record.overall().is_some() && record.published.is_some())
+        .collect();
+    records.sort_by_key(|record| std::cmp::Reverse(record.published));
+    Ok(records
+        .iter()
+        .filter_map(|record| {
+            let la = Gazetteer::get().find(record.gss_code.as_deref()?)?;
+            Some(RecentJudgement {
+                council: la.name.clone(),
+                slug: la.slug.clone(),
+                published: date(record.published),
+                grade: GradeChip::from(record.overall()?),
+            })
+        })
+        .take(limit)
+        .collect())
+}

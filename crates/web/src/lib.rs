@@ -133,7 +133,6 @@ pub fn app(state: AppState) -> Router {
         .route("/search.rss", get(feeds::rss))
         .route("/search.atom", get(feeds::atom))
         .route("/search.json", get(feeds::json))
-        .route("/subscribe", axum::routing::post(subscriptions::subscribe))
         .route("/subscriptions/confirm", get(subscriptions::confirm))
         .route(
             "/subscriptions/manage",
@@ -147,7 +146,13 @@ pub fn app(state: AppState) -> Router {
         .route("/opensearch.xml", get(pages::opensearch))
         .route("/api/v1/search", get(pages::api_search))
         .route("/help/search", get(pages::search_help))
-        .route("/static/style.css", get(pages::stylesheet))
+        .route("/static/{file}", get(pages::static_file))
+        .route("/topics", get(pages::topics))
+        .route("/topics/{slug}", get(pages::topic))
+        .route(
+            "/subscribe",
+            get(pages::subscribe_page).post(subscriptions::subscribe),
+        )
         .fallback(pages::not_found)
         .with_state(state)
         .layer(CompressionLayer::new())

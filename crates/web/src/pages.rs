@@ -34,15 +34,22 @@ struct HomePage {
     lead: Option<StoryCard>,
     stories: Vec<StoryCard>,
     headlines: Vec<StoryCard>,
+    judgements: Vec<crate::councils::RecentJudgement>,
 }
+
+/// Recent Ofsted judgements in the home page's sidebar.
+const SIDEBAR_JUDGEMENTS: usize = 6;
 
 /// `/`: the latest stories, newest first, with a lead story and a sidebar of headlines.
 pub(crate) async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
-    let latest = state
+    let (latest, judgements) = state
         .blocking(|state| {
-            Ok(state
-                .store
-                .latest_articles(None, HOME_STORIES + SIDEBAR_HEADLINES, 0)?)
+            Ok((
+                state
+                    .store
+                    .latest_articles(None, HOME_STORIES + SIDEBAR_HEADLINES, 0)?,
+                crate::councils::recent_judgements(&state.store, SIDEBAR_JUDGEMENTS)?,
+            ))
         })
         .await?;
     let mut cards: Vec<StoryCard> = latest.iter().map(StoryCard::from_record).collect();
@@ -54,6 +61,7 @@ pub(crate) async fn home(State(state): State<AppState>) -> Result<Response, AppE
         lead,
         stories: stories.collect(),
         headlines,
+        judgements,
     })
 }
 
@@ -78,6 +86,8 @@ struct SearchPage {
     facets: Vec<FacetGroup>,
     /// A respelled search that finds something, as (query, link).
     did_you_mean: Option<(String, String)>,
+    /// A page heading in place of "Results for …" (topic pages).
+    heading: Option<String>,
     /// "looked after children" also searched as "Children in care" and its other names.
     synonyms: Vec<(String, String, &'static str)>,
 }
@@ -88,6 +98,98 @@ pub(crate) async fn search(
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let params = SearchParams::parse(&raw)?;
+    search_page(state, params, None).await
+}
+
+/// `/topics/{slug}`: a topic's stories, newest first, with its feeds and subscribe form.
+pub(crate) async fn topic(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let topic = csfeed_core::Topic::find(&slug)
+        .ok_or_else(|| AppError::NotFound(format!("there is no topic at /topics/{slug}; see /topics")))?;
+    let mut raw = raw;
+    raw.insert("topic".to_owned(), topic.slug.to_owned());
+    raw.entry("sort".to_owned())
+        .or_insert_with(|| "newest".to_owned());
+    let params = SearchParams::parse(&raw)?;
+    search_page(state, params, Some(topic.name)).await
+}
+
+#[derive(Template)]
+#[template(path = "topics.html")]
+struct TopicsPage {
+    chrome: Chrome,
+    /// (slug, name, stories)
+    topics: Vec<(&'static str, &'static str, u64)>,
+}
+
+/// `/topics`: every topic of the taxonomy with how many stories it has.
+pub(crate) async fn topics(State(state): State<AppState>) -> Result<Response, AppError> {
+    let results = state
+        .blocking(|state| {
+            Ok(state.index.search(
+                &state.store,
+                &csfeed_search::SearchRequest {
+                    facets: true,
+                    limit: 1,
+                    ..csfeed_search::SearchRequest::default()
+                },
+            )?)
+        })
+        .await?;
+    let counts: HashMap<&str, u64> = results
+        .facets
+        .iter()
+        .filter(|facet| facet.field == csfeed_search::FacetField::Topic)
+        .flat_map(|facet| {
+            facet
+                .values
+                .iter()
+                .map(|value| (value.value.as_str(), value.count))
+        })
+        .collect();
+    let topics = csfeed_core::TOPICS
+        .iter()
+        .map(|topic| {
+            (
+                topic.slug,
+                topic.name,
+                counts.get(topic.slug).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    render(TopicsPage {
+        chrome: Chrome::new(&state.site, Some("Topics")),
+        topics,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "subscribe.html")]
+struct SubscribePage {
+    chrome: Chrome,
+}
+
+/// `/subscribe`: how to follow the site: feeds, and the email digest of everything.
+pub(crate) async fn subscribe_page(State(state): State<AppState>) -> Result<Response, AppError> {
+    let mut chrome = Chrome::new(&state.site, Some("Subscribe"));
+    if state.subscriptions.is_some() {
+        chrome.subscribe = Some(crate::views::SubscribeForm {
+            query: String::new(),
+            label: "All stories".to_owned(),
+        });
+    }
+    render(SubscribePage { chrome })
+}
+
+/// The results page for `params`; `heading` replaces "Results for …" on topic pages.
+async fn search_page(
+    state: AppState,
+    params: SearchParams,
+    heading: Option<&'static str>,
+) -> Result<Response, AppError> {
     let mut request = params.to_request(PAGE_SIZE);
     request.facets = true;
     let started = std::time::Instant::now();
@@ -116,10 +218,10 @@ pub(crate) async fn search(
         };
         format!("/search?{}", sorted.query_string(None))
     };
-    let title = if params.query.is_empty() {
-        "All stories".to_owned()
-    } else {
-        format!("Search: {}", params.query)
+    let title = match heading {
+        Some(heading) => heading.to_owned(),
+        None if params.query.is_empty() => "All stories".to_owned(),
+        None => format!("Search: {}", params.query),
     };
     let mut chrome = Chrome::new(&state.site, Some(&title));
     chrome.query = params.query.clone();
@@ -141,6 +243,7 @@ pub(crate) async fn search(
         .clone()
         .map(|suggestion| (suggestion.clone(), search_href(&suggestion, &rest)));
     render(SearchPage {
+        heading: heading.map(str::to_owned),
         facets,
         did_you_mean,
         synonyms: results
@@ -447,15 +550,41 @@ pub(crate) async fn opensearch(
     )
 }
 
-/// `/static/style.css`.
-pub(crate) async fn stylesheet() -> impl IntoResponse {
-    (
+/// The site's stylesheet.
+const STYLESHEET: &str = include_str!("../static/style.css");
+
+/// `/static/style.{fingerprint}.css`: the address pages use, which changes whenever the
+/// stylesheet does, so it can be cached for a year.
+pub(crate) fn stylesheet_path() -> &'static str {
+    static PATH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(STYLESHEET, &mut hasher);
+        format!(
+            "/static/style.{:012x}.css",
+            std::hash::Hasher::finish(&hasher) & 0xffff_ffff_ffff
+        )
+    });
+    PATH.as_str()
+}
+
+/// `/static/{file}`: the stylesheet, under its fingerprinted name (cached for a year) or
+/// as `style.css` (cached for an hour, for old links).
+pub(crate) async fn static_file(Path(file): Path<String>) -> Result<Response, AppError> {
+    let cache = if format!("/static/{file}") == stylesheet_path() {
+        "public, max-age=31536000, immutable"
+    } else if file == "style.css" {
+        "public, max-age=3600"
+    } else {
+        return Err(AppError::NotFound(format!("there is no file /static/{file}")));
+    };
+    Ok((
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CACHE_CONTROL, cache),
         ],
-        include_str!("../static/style.css"),
+        STYLESHEET,
     )
+        .into_response())
 }
 
 /// Anything else.

@@ -18,6 +18,8 @@ pub(crate) struct Chrome {
     pub feed_json_href: String,
     /// The "email me this" form, on pages whose search can be followed.
     pub subscribe: Option<SubscribeForm>,
+    /// The fingerprinted stylesheet address.
+    pub stylesheet: &'static str,
 }
 
 /// What the subscribe form follows.
@@ -68,6 +70,7 @@ impl Chrome {
             feed_atom_href: "/search.atom".to_owned(),
             feed_json_href: "/search.json".to_owned(),
             subscribe: None,
+            stylesheet: crate::pages::stylesheet_path(),
         }
     }
 }

@@ -1,0 +1,111 @@
+// Drives Debian's chromium over a running csfeed demo site.
+//
+//   node tests/browser/run.mjs BASE_URL SCREENSHOT_DIR
+//
+// For each page at 390 px and 1280 px wide: load it, save a full-page screenshot, run
+// axe-core (WCAG 2 A/AA rules), and record serious or critical violations. On the search
+// page it also follows a facet link, as a user narrowing results would. Prints one JSON
+// report on stdout; exits 1 when any page failed to load or has serious/critical
+// violations, 2 when the browser cannot start.
+
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const [base, screenshots] = process.argv.slice(2);
+if (!base || !screenshots) {
+  console.error('usage: node run.mjs BASE_URL SCREENSHOT_DIR');
+  process.exit(2);
+}
+mkdirSync(screenshots, { recursive: true });
+
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const widths = [390, 1280];
+
+async function articlePath(page) {
+  const response = await page.request.get(`${base}/api/v1/search?q=St+Helens+focused+visit`);
+  const body = await response.json();
+  return body.results.length ? `/articles/${body.results[0].id}` : '/';
+}
+
+async function audit(page) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  );
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+}
+
+let browser;
+try {
+  browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+} catch (error) {
+  console.error(`cannot start chromium at ${executablePath}: ${error.message}`);
+  process.exit(2);
+}
+
+const report = { pages: [], failures: 0 };
+try {
+  const probe = await browser.newPage();
+  const pages = [
+    ['home', '/'],
+    ['search', '/search?q=children'],
+    ['article', await articlePath(probe)],
+    ['council', '/la/st-helens'],
+    ['councils', '/la'],
+    ['ofsted', '/ofsted'],
+    ['topic', '/topics/kinship-care'],
+    ['help', '/help/search'],
+    ['not-found', '/no/such/page'],
+  ];
+  // The stylesheet has a fingerprinted name and is cached for a year.
+  const home = await probe.goto(`${base}/`);
+  const css = await probe.evaluate(() => document.querySelector('link[rel=stylesheet]').getAttribute('href'));
+  const cssResponse = await probe.request.get(`${base}${css}`);
+  const cache = cssResponse.headers()['cache-control'] || '';
+  report.stylesheet = { href: css, cache, homeEncoding: home.headers()['content-encoding'] || null };
+  if (!/^\/static\/style\.[0-9a-f]+\.css$/.test(css) || !cache.includes('immutable')) report.failures += 1;
+  await probe.close();
+  for (const width of widths) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: true });
+    const page = await context.newPage();
+    for (const [name, path] of pages) {
+      const response = await page.goto(`${base}${path}`, { waitUntil: 'load' });
+      const status = response ? response.status() : 0;
+      const bytes = response ? (await response.body()).length : 0;
+      const expected = name === 'not-found' ? 404 : 200;
+      const violations = await audit(page);
+      const file = join(screenshots, `${name}-${width}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+      const entry = { name, path, width, status, bytes, violations, overflow, screenshot: file };
+      // No page over 100 KB before images.
+      if (status !== expected || violations.length > 0 || overflow || bytes > 100 * 1024) report.failures += 1;
+      report.pages.push(entry);
+    }
+    // Narrow a search by a facet, as a user would.
+    await page.goto(`${base}/search?q=children`, { waitUntil: 'load' });
+    const facet = page.locator('aside.facets li a').first();
+    const before = await page.locator('p.count').innerText();
+    await facet.click();
+    await page.waitForLoadState('load');
+    const after = await page.locator('p.count').innerText();
+    const active = await page.locator('.facet-active').count();
+    const facetEntry = { name: 'facet-click', width, before, after, url: page.url(), active };
+    if (active < 1 || before === after) report.failures += 1;
+    report.pages.push(facetEntry);
+    await page.screenshot({ path: join(screenshots, `search-refined-${width}.png`), fullPage: true });
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report, null, 2));
+process.exit(report.failures > 0 ? 1 : 0);
