@@ -24,7 +24,12 @@ if (!base || !screenshots) {
 mkdirSync(screenshots, { recursive: true });
 
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const widths = [390, 1280];
+// Phone and desktop widths in the light scheme, and the desktop in the dark one.
+const layouts = [
+  { width: 390, scheme: 'light' },
+  { width: 1280, scheme: 'light' },
+  { width: 1280, scheme: 'dark' },
+];
 
 async function articlePath(page) {
   const response = await page.request.get(`${base}/api/v1/search?q=St+Helens+focused+visit`);
@@ -73,8 +78,9 @@ try {
   report.stylesheet = { href: css, cache, homeEncoding: home.headers()['content-encoding'] || null };
   if (!/^\/static\/style\.[0-9a-f]+\.css$/.test(css) || !cache.includes('immutable')) report.failures += 1;
   await probe.close();
-  for (const width of widths) {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: true });
+  for (const { width, scheme } of layouts) {
+    const suffix = scheme === 'dark' ? `${width}-dark` : `${width}`;
+    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
     const page = await context.newPage();
     for (const [name, path] of pages) {
       const response = await page.goto(`${base}${path}`, { waitUntil: 'load' });
@@ -82,10 +88,10 @@ try {
       const bytes = response ? (await response.body()).length : 0;
       const expected = name === 'not-found' ? 404 : 200;
       const violations = await audit(page);
-      const file = join(screenshots, `${name}-${width}.png`);
+      const file = join(screenshots, `${name}-${suffix}.png`);
       await page.screenshot({ path: file, fullPage: true });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-      const entry = { name, path, width, status, bytes, violations, overflow, screenshot: file };
+      const entry = { name, path, width, scheme, status, bytes, violations, overflow, screenshot: file };
       // No page over 100 KB before images.
       if (status !== expected || violations.length > 0 || overflow || bytes > 100 * 1024) report.failures += 1;
       report.pages.push(entry);
@@ -98,10 +104,10 @@ try {
     await page.waitForLoadState('load');
     const after = await page.locator('p.count').innerText();
     const active = await page.locator('.facet-active').count();
-    const facetEntry = { name: 'facet-click', width, before, after, url: page.url(), active };
+    const facetEntry = { name: 'facet-click', width, scheme, before, after, url: page.url(), active };
     if (active < 1 || before === after) report.failures += 1;
     report.pages.push(facetEntry);
-    await page.screenshot({ path: join(screenshots, `search-refined-${width}.png`), fullPage: true });
+    await page.screenshot({ path: join(screenshots, `search-refined-${suffix}.png`), fullPage: true });
     await context.close();
   }
 } finally {

@@ -1,6 +1,6 @@
 //! The demo site in a real browser: Debian's chromium driven by playwright-core (npm) loads
 //! the home, search (and clicks a facet), article, council, councils, Ofsted, topic, help and
-//! 404 pages at 390 px and 1280 px, saves screenshots under `target/screenshots/`, checks
+//! 404 pages at 390 px and 1280 px (and 1280 px in the dark scheme), saves screenshots under `target/screenshots/`, checks
 //! nothing overflows sideways, and runs axe-core: no serious or critical violations.
 //!
 //! Needs `node` and chromium (`/usr/bin/chromium`, or `CHROMIUM=…`); installs the npm
@@ -138,7 +138,7 @@ async fn the_demo_site_works_and_passes_axe_at_phone_and_desktop_widths() {
     }
     let report: serde_json::Value = serde_json::from_str(&report).expect("a JSON report");
     let pages = report["pages"].as_array().unwrap();
-    assert_eq!(pages.len(), 20, "9 pages and a facet click at two widths");
+    assert_eq!(pages.len(), 30, "9 pages and a facet click at 390 px, 1280 px and 1280 px dark");
     for width in [390, 1280] {
         for name in ["home", "search", "article", "council", "ofsted"] {
             assert!(
