@@ -83,6 +83,33 @@ pub enum Command {
     /// List, add, remove or export digest subscribers.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+    /// Copy the database to DEST while csfeed keeps running (SQLite's online backup).
+    ///
+    /// To restore: stop csfeed, copy the file to <data_dir>/csfeed.sqlite3, run `csfeed
+    /// reindex`, start csfeed. The search index needs no backup; it is rebuilt from the
+    /// database. Keep <data_dir>/secret.key too, or links in emails already sent stop working.
+    Backup(BackupArgs),
+    /// Check a configuration: settings, every source, email settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (a new file).
+    #[arg(value_name = "DEST")]
+    pub destination: std::path::PathBuf,
+    /// Replace DEST if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load the configuration (with --config and CSFEED__ overrides) and check it: unknown
+    /// keys, source ids and URLs, selectors, councils, email and SMTP settings. Prints what it
+    /// found and exits non-zero with the reason on the first problem.
+    Check,
 }
 
 #[derive(Debug, Args)]

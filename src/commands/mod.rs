@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+mod backup;
+mod config;
 mod digest;
 mod fetch;
 mod inspect_feed;
@@ -30,6 +32,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ofsted(command) => ofsted::run(command).await,
         Command::Digest(args) => digest::run(&cli.global, args).await,
         Command::Subscribers(command) => subscribers::run(&cli.global, command).await,
+        Command::Backup(args) => backup::run(&cli.global, args).await,
+        Command::Config(command) => config::run(&cli.global, command).await,
     }
 }
 

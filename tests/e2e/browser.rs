@@ -138,7 +138,11 @@ async fn the_demo_site_works_and_passes_axe_at_phone_and_desktop_widths() {
     }
     let report: serde_json::Value = serde_json::from_str(&report).expect("a JSON report");
     let pages = report["pages"].as_array().unwrap();
-    assert_eq!(pages.len(), 30, "9 pages and a facet click at 390 px, 1280 px and 1280 px dark");
+    assert_eq!(
+        pages.len(),
+        30,
+        "9 pages and a facet click at 390 px, 1280 px and 1280 px dark"
+    );
     for width in [390, 1280] {
         for name in ["home", "search", "article", "council", "ofsted"] {
             assert!(

@@ -8,6 +8,7 @@ mod faults;
 mod helpers;
 mod inspect_feed;
 mod ofsted;
+mod operations;
 mod pipeline;
 mod scraping;
 mod search;

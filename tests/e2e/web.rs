@@ -47,6 +47,27 @@ async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
     );
     assert!(!home.contains("onerror"), "no event handlers reach the page");
 
+    // Security headers on every response; oversized bodies refused.
+    let response = server.get("/").await;
+    let headers = response.headers();
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let huge = reqwest::Client::new()
+        .post(format!("{}/subscribe", server.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=".to_owned() + &"a".repeat(100_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 413);
+
     let (status, sources) = server.get_text("/sources").await;
     assert_eq!(status, 200);
     assert_eq!(sources.matches("status-good").count(), 3, "{sources}");

@@ -55,6 +55,35 @@ impl Store {
     pub fn path(&self) -> &PathBuf {
         self.connections.path()
     }
+
+    /// Copies the whole database to `destination` with SQLite's online backup API: a
+    /// consistent snapshot while the service keeps running (writers are not blocked; pages
+    /// they change during the copy are copied again). `progress(remaining, total)` is called
+    /// as pages are copied. `destination` must not exist.
+    pub fn backup_to(
+        &self,
+        destination: &Path,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<(), StoreError> {
+        self.connections.read(|source| {
+            let mut target = rusqlite::Connection::open(destination)?;
+            let backup = rusqlite::backup::Backup::new(source, &mut target)?;
+            loop {
+                let step = backup.step(256)?;
+                let state = backup.progress();
+                progress(state.remaining as u64, state.pagecount as u64);
+                match step {
+                    rusqlite::backup::StepResult::Done => break,
+                    rusqlite::backup::StepResult::More => {}
+                    rusqlite::backup::StepResult::Busy | rusqlite::backup::StepResult::Locked => {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+                }
+            }
+            Ok(())
+        })
+    }
 }
 
 #[cfg(test)]

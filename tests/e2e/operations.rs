@@ -1,0 +1,65 @@
+//! What an operator runs: `config check`, `backup` while data is live, and a restore
+//! followed by `reindex`.
+
+use crate::helpers::DEMO_ITEMS;
+use crate::web::demo_workspace;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_check_backup_and_restore_with_reindex() {
+    let workspace = demo_workspace();
+    let check = workspace.run(&["config", "check"]).await;
+    assert!(check.status.success(), "{check:?}");
+    assert!(
+        check.stdout.contains("is valid") && check.stdout.contains("practice-news"),
+        "{check:?}"
+    );
+    let bad = workspace.dir.path().join("bad.toml");
+    std::fs::write(&bad, "[fetch]\nconcurency = 3\n").unwrap();
+    let rejected = crate::helpers::run_csfeed(&[
+        "config".into(),
+        "check".into(),
+        "--config".into(),
+        bad.display().to_string(),
+    ])
+    .await;
+    assert!(!rejected.status.success());
+    assert!(
+        rejected.stderr.contains("concurency") && rejected.stderr.contains("bad.toml"),
+        "{rejected:?}"
+    );
+
+    let fetched = workspace.run(&["fetch"]).await;
+    assert!(fetched.status.success(), "{fetched:?}");
+    let backup = workspace.dir.path().join("backup.sqlite3");
+    let backed_up = workspace.run(&["backup", &backup.display().to_string()]).await;
+    assert!(backed_up.status.success(), "{backed_up:?}");
+    let again = workspace.run(&["backup", &backup.display().to_string()]).await;
+    assert!(
+        !again.status.success() && again.stderr.contains("--force"),
+        "never overwrites silently"
+    );
+
+    // Restore into an empty data directory: the database, then the index rebuilt from it.
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&backup, restored.path().join("csfeed.sqlite3")).unwrap();
+    let data_dir = restored.path().display().to_string();
+    let reindex = workspace.run(&["reindex", "--data-dir", &data_dir]).await;
+    assert!(reindex.status.success(), "{reindex:?}");
+    assert!(
+        reindex
+            .stdout
+            .contains(&format!("the index holds {DEMO_ITEMS} documents")),
+        "{reindex:?}"
+    );
+    let search = workspace
+        .run(&[
+            "search",
+            "St Helens focused visit",
+            "--json",
+            "--data-dir",
+            &data_dir,
+        ])
+        .await;
+    let results: serde_json::Value = serde_json::from_str(&search.stdout).unwrap();
+    assert_eq!(results["total"], 1, "{results}");
+}
