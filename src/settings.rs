@@ -118,6 +118,9 @@ fn default_smtp_timeout() -> Duration {
 pub struct ServerSettings {
     pub bind: SocketAddr,
     pub public_url: Option<Url>,
+    /// How long in-flight fetches get to finish after SIGTERM.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for ServerSettings {
@@ -125,6 +128,7 @@ impl Default for ServerSettings {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -18,9 +18,6 @@ use crate::cli::{GlobalArgs, ServeArgs};
 use crate::context::Context;
 use crate::pipeline::Pipeline;
 
-/// How long in-flight fetches get to finish after the server stops.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let context = Context::load(global)?;
     let settings = context.loaded.settings.clone();
@@ -48,8 +45,8 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         .local_addr()
         .context("cannot read the listening address")?;
     let state = AppState {
-        store,
-        index,
+        store: store.clone(),
+        index: Arc::clone(&index),
         site: Arc::new(SiteSettings {
             title: settings.site.title.clone(),
             tagline: settings.site.tagline.clone(),
@@ -78,9 +75,14 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
 
     info!("shutting down: letting in-flight fetches finish");
     let _ = stop_scheduler.send(true);
-    if tokio::time::timeout(SHUTDOWN_GRACE, scheduler).await.is_err() {
+    if tokio::time::timeout(settings.server.shutdown_timeout, scheduler)
+        .await
+        .is_err()
+    {
         warn!("in-flight fetches did not finish in time; they will be retried on the next start");
     }
+    // Whatever the last fetches stored is searchable after a restart without waiting.
+    catch_up(&index, &store).await;
     info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -209,6 +209,12 @@ impl Server {
         }
     }
 
+    /// Sends SIGKILL (a crash) and waits for the process to end.
+    pub async fn kill(mut self) -> ExitStatus {
+        self.child.kill().await.expect("kill csfeed serve");
+        self.child.wait().await.expect("wait for csfeed serve")
+    }
+
     /// Sends SIGTERM and waits for a clean exit.
     pub async fn stop(mut self) -> ExitStatus {
         let pid = self.child.id().expect("still running");

@@ -10,6 +10,7 @@ mod inspect_feed;
 mod ofsted;
 mod operations;
 mod pipeline;
+mod resilience;
 mod scraping;
 mod search;
 mod web;
