@@ -188,6 +188,7 @@ async fn main() {
         metrics: None,
         feeds: Arc::default(),
         subscriptions: None,
+        admin_token: None,
     };
     let static_body: &'static str = Box::leak("x".repeat(50 * 1024).into_boxed_str());
     let router = csfeed_web::app(state).route("/bench/static", get(move || async move { static_body }));

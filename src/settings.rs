@@ -121,6 +121,8 @@ pub struct ServerSettings {
     /// How long in-flight fetches get to finish after SIGTERM.
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
+    /// Bearer token for the admin endpoints (`/admin/…`); unset, they do not exist.
+    pub admin_token: Option<Redacted>,
 }
 
 impl Default for ServerSettings {
@@ -129,6 +131,7 @@ impl Default for ServerSettings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             shutdown_timeout: Duration::from_secs(10),
+            admin_token: None,
         }
     }
 }

@@ -54,6 +54,12 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         }),
         metrics: Some(metrics.clone()),
         feeds: Arc::default(),
+        admin_token: settings
+            .server
+            .admin_token
+            .as_ref()
+            .filter(|token| !token.0.is_empty())
+            .map(|token| Arc::new(csfeed_web::AdminToken(token.0.clone()))),
         subscriptions: if settings.email.subscriptions {
             Some(Arc::new(csfeed_web::Subscriptions {
                 mailer: context.mailer()?,

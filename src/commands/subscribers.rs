@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use csfeed_digest::{Confirmation, SubscriberEmail, mask};
-use csfeed_store::Subscriber;
 
 use crate::cli::{GlobalArgs, SubscribersCommand};
 use crate::context::Context;
@@ -98,28 +97,9 @@ pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Re
             println!("removed {email} and their delivery history");
         }
         SubscribersCommand::Export => {
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "email,frequency,state,follows")?;
-            for row in rows(&store, true)? {
-                let follows = row["follows"]
-                    .as_array()
-                    .map(|follows| {
-                        follows
-                            .iter()
-                            .filter_map(|f| f.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" | ")
-                    })
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "{},{},{},{}",
-                    csv_field(row["email"].as_str().unwrap_or_default()),
-                    row["frequency"].as_str().unwrap_or_default(),
-                    row["state"].as_str().unwrap_or_default(),
-                    csv_field(&follows)
-                )?;
-            }
+            std::io::stdout()
+                .lock()
+                .write_all(csfeed_web::subscribers_csv(&store)?.as_bytes())?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -134,14 +114,6 @@ pub fn label(query: &str) -> String {
     }
 }
 
-fn state(subscriber: &Subscriber) -> &'static str {
-    match (subscriber.confirmed_at, subscriber.unsubscribed_at) {
-        (_, Some(_)) => "unsubscribed",
-        (Some(_), None) => "confirmed",
-        (None, None) => "awaiting confirmation",
-    }
-}
-
 fn rows(store: &csfeed_store::Store, full: bool) -> anyhow::Result<Vec<serde_json::Value>> {
     let mut rows = Vec::new();
     for subscriber in store.subscribers()? {
@@ -153,19 +125,11 @@ fn rows(store: &csfeed_store::Store, full: bool) -> anyhow::Result<Vec<serde_jso
         rows.push(serde_json::json!({
             "email": if full { subscriber.email.clone() } else { mask(&subscriber.email) },
             "frequency": subscriber.frequency,
-            "state": state(&subscriber),
+            "state": csfeed_web::subscriber_state(&subscriber),
             "created_at": subscriber.created_at,
             "confirmed_at": subscriber.confirmed_at,
             "follows": follows,
         }));
     }
     Ok(rows)
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
-    }
 }

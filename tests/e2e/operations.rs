@@ -63,3 +63,65 @@ async fn config_check_backup_and_restore_with_reindex() {
     let results: serde_json::Value = serde_json::from_str(&search.stdout).unwrap();
     assert_eq!(results["total"], 1, "{results}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_endpoints_need_the_token() {
+    let workspace = demo_workspace();
+    let plain = workspace.serve().await;
+    assert_eq!(
+        plain.get_text("/admin/sources.json").await.0,
+        404,
+        "no token configured, no endpoint"
+    );
+    assert!(plain.stop().await.success());
+
+    let mut config = std::fs::read_to_string(workspace.config()).unwrap();
+    config.push_str("\n[server]\nadmin_token = \"s3cret-admin-token\"\n");
+    std::fs::write(workspace.config(), config).unwrap();
+    let subscribed = workspace
+        .run(&[
+            "subscribers",
+            "add",
+            "dana@example.org",
+            "--follow",
+            "la:kent",
+            "--confirmed",
+        ])
+        .await;
+    assert!(subscribed.status.success(), "{subscribed:?}");
+    let site = workspace.serve().await;
+    let client = reqwest::Client::new();
+    for token in [None, Some("wrong"), Some("s3cret-admin-tokeX")] {
+        let mut request = client.get(format!("{}/admin/subscribers.csv", site.url));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        assert_eq!(request.send().await.unwrap().status(), 401, "{token:?}");
+    }
+    let csv = client
+        .get(format!("{}/admin/subscribers.csv", site.url))
+        .header("authorization", "Bearer s3cret-admin-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.text()
+            .await
+            .unwrap()
+            .contains("dana@example.org,daily,confirmed,la:kent")
+    );
+    let sources = client
+        .get(format!("{}/admin/sources.json", site.url))
+        .header("authorization", "Bearer s3cret-admin-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sources.status(), 200);
+    let log = std::fs::read_to_string(workspace.dir.path().join("serve.log")).unwrap_or_default();
+    assert!(
+        !log.contains("s3cret-admin-token"),
+        "the token never reaches the logs"
+    );
+    assert!(site.stop().await.success());
+}

@@ -7,6 +7,7 @@
 //! decided here and nowhere else: bad input gets a 4xx page that says why, never a 500.
 #![deny(missing_docs)]
 
+mod admin;
 mod councils;
 mod error;
 mod feed_cache;
@@ -18,10 +19,11 @@ mod state;
 mod subscriptions;
 mod views;
 
+pub use admin::{subscriber_state, subscribers_csv};
 pub use error::AppError;
 pub use feed_cache::FeedCache;
 pub use opml::sources_opml;
-pub use state::{AppState, SiteSettings, Subscriptions};
+pub use state::{AdminToken, AppState, SiteSettings, Subscriptions};
 
 use std::time::Duration;
 
@@ -151,6 +153,8 @@ pub fn app(state: AppState) -> Router {
             "/unsubscribe",
             get(subscriptions::unsubscribe_page).post(subscriptions::unsubscribe),
         )
+        .route("/admin/sources.json", get(admin::sources))
+        .route("/admin/subscribers.csv", get(admin::subscribers))
         .route("/healthz", get(pages::health))
         .route("/opensearch.xml", get(pages::opensearch))
         .route("/api/v1/search", get(pages::api_search))

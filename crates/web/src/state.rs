@@ -36,6 +36,31 @@ pub struct AppState {
     pub feeds: Arc<FeedCache>,
     /// Email subscriptions (the subscribe form, confirm and manage pages), when enabled.
     pub subscriptions: Option<Arc<Subscriptions>>,
+    /// The bearer token the admin endpoints require; `None` turns them off.
+    pub admin_token: Option<Arc<AdminToken>>,
+}
+
+/// The admin bearer token. `Debug` does not show it.
+pub struct AdminToken(pub String);
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken([redacted])")
+    }
+}
+
+impl AdminToken {
+    /// Whether `presented` is the token, compared in constant time.
+    pub fn accepts(&self, presented: &str) -> bool {
+        let (expected, presented) = (self.0.as_bytes(), presented.as_bytes());
+        expected.len() == presented.len()
+            && !expected.is_empty()
+            && expected
+                .iter()
+                .zip(presented)
+                .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+                == 0
+    }
 }
 
 /// What the subscription pages need: a mailer for confirmation emails and the signer and
