@@ -8,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 
 use crate::{AppError, AppState};
 
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+/// `None` when the request carries the admin token, else the refusal to send.
+fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
     let Some(token) = &state.admin_token else {
-        return Err(AppError::NotFound("there is no page at this address".to_owned()).into_response());
+        return Some(AppError::NotFound("there is no page at this address".to_owned()).into_response());
     };
     let presented = headers
         .get(header::AUTHORIZATION)
@@ -18,20 +19,22 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
     if token.accepts(presented.trim()) {
-        return Ok(());
+        return None;
     }
     tracing::warn!("admin request refused: missing or wrong token");
-    Err((
-        StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "Bearer")],
-        "an admin token is required: send Authorization: Bearer <server.admin_token>\n",
+    Some(
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "an admin token is required: send Authorization: Bearer <server.admin_token>\n",
+        )
+            .into_response(),
     )
-        .into_response())
 }
 
 /// `/admin/sources.json`: every source with its configuration and fetch state.
 pub(crate) async fn sources(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(refused) = authorize(&state, &headers) {
+    if let Some(refused) = refusal(&state, &headers) {
         return refused;
     }
     let rows = state
@@ -67,7 +70,7 @@ pub(crate) async fn sources(State(state): State<AppState>, headers: HeaderMap) -
 
 /// `/admin/subscribers.csv`: email, frequency, state, followed searches.
 pub(crate) async fn subscribers(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(refused) = authorize(&state, &headers) {
+    if let Some(refused) = refusal(&state, &headers) {
         return refused;
     }
     let csv = state.blocking(|state| Ok(subscribers_csv(&state.store)?)).await;
