@@ -307,32 +307,44 @@ fn story_for(connection: &Connection, article: &Article, sort_at: i64) -> Result
         return Ok(article.id.to_string());
     }
     let words = csfeed_core::similarity::story_words(&article.title, &article.content_text);
-    let mut statement = connection.prepare_cached(
-        "SELECT story_id, title, content_text, local_authorities FROM articles
+    // First from the index alone (no stored text is read): other sources' articles in the
+    // window that share a council. A busy day of one outlet costs index entries, not pages.
+    let mut nearby = connection.prepare_cached(
+        "SELECT rowid, local_authorities FROM articles INDEXED BY articles_by_sort_source_councils
          WHERE sort_at BETWEEN ?1 AND ?2 AND source_id != ?3 AND local_authorities != '[]'",
     )?;
-    let candidates = statement.query_map(
+    let rows = nearby.query_map(
         params![
             sort_at - FOLD_WINDOW_SECONDS,
             sort_at + FOLD_WINDOW_SECONDS,
             article.source.as_str()
         ],
-        |row| {
-            Ok((
-                row.get::<_, Option<String>>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-            ))
-        },
+        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
     )?;
-    let mut best: Option<(f64, String)> = None;
-    for candidate in candidates {
-        let (story_id, title, text, councils) = candidate?;
+    let mut sharing_a_council = Vec::new();
+    for row in rows {
+        let (rowid, councils) = row?;
         let councils: Vec<String> = serde_json::from_str(&councils).unwrap_or_default();
-        if !councils.iter().any(|gss| article.local_authorities.contains(gss)) {
-            continue;
+        if councils.iter().any(|gss| article.local_authorities.contains(gss)) {
+            sharing_a_council.push(rowid);
         }
+    }
+    let mut statement =
+        connection.prepare_cached("SELECT story_id, title, content_text FROM articles WHERE rowid = ?1")?;
+    let mut best: Option<(f64, String)> = None;
+    for rowid in sharing_a_council {
+        let Some((story_id, title, text)) = statement
+            .query_row([rowid], |row| {
+                Ok((
+                    row.get::<_, Option<String>>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .optional()?
+        else {
+            continue;
+        };
         let score =
             csfeed_core::similarity::similarity(&words, &csfeed_core::similarity::story_words(&title, &text));
         if score >= FOLD_SIMILARITY && best.as_ref().is_none_or(|(top, _)| score > *top) {

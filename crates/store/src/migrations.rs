@@ -142,6 +142,11 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX deliveries_by_subscriber ON deliveries(subscriber_id, window_end DESC);
     "#,
+    // 7: duplicate folding reads its candidates from the index alone (date, source,
+    // councils) and the stored text only of those that share a council.
+    r#"
+    CREATE INDEX articles_by_sort_source_councils ON articles(sort_at, source_id, local_authorities);
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.
