@@ -115,6 +115,27 @@ async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
     let (status, _) = server.get_text(&format!("/search?q={too_long}")).await;
     assert_eq!(status, 400);
 
+    // Topics and the subscribe page.
+    let (status, topics) = server.get_text("/topics").await;
+    assert_eq!(status, 200);
+    assert!(
+        topics.contains("href=\"/topics/kinship-care\"") && topics.contains("Kinship care"),
+        "{topics}"
+    );
+    let (status, topic) = server.get_text("/topics/kinship-care").await;
+    assert_eq!(status, 200);
+    assert!(
+        topic.contains("Kinship care") && topic.contains("search.atom?topic=kinship-care"),
+        "{topic}"
+    );
+    assert_eq!(server.get_text("/topics/astrology").await.0, 404);
+    let (status, subscribe) = server.get_text("/subscribe").await;
+    assert_eq!(status, 200);
+    assert!(
+        subscribe.contains("Email me new stories") && subscribe.contains("/feed.rss"),
+        "{subscribe}"
+    );
+
     let (status, css) = server.get_text("/static/style.css").await;
     assert_eq!(status, 200);
     assert!(css.contains("prefers-color-scheme"));
