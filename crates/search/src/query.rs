@@ -404,13 +404,7 @@ impl SearchIndex {
             ]);
         let query = BooleanQuery::new(vec![
             (Occur::Must, Box::new(similar) as Box<dyn Query>),
-            (
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(self.fields.id, id.as_str()),
-                    IndexRecordOption::Basic,
-                )),
-            ),
+            (Occur::MustNot, exact_term(self.fields.id, id.as_str())),
         ]);
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit + 5).order_by_score())?;
@@ -475,47 +469,15 @@ impl SearchIndex {
         ];
         for (field, value) in exact {
             if let Some(value) = value {
-                let term = Term::from_field_text(field, value);
-                clauses.push((
-                    Occur::Must,
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                ));
+                clauses.push((Occur::Must, exact_term(field, value)));
             }
         }
-        if request.from.is_some() || request.to.is_some() {
-            let date_term = |date: DateTime<Utc>| {
-                Term::from_field_date_for_search(
-                    self.fields.date,
-                    tantivy::DateTime::from_timestamp_secs(date.timestamp()),
-                )
-            };
-            let lower = request
-                .from
-                .map_or(Bound::Unbounded, |from| Bound::Included(date_term(from)));
-            let upper = request
-                .to
-                .map_or(Bound::Unbounded, |to| Bound::Excluded(date_term(to)));
-            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
-        }
-        if request.seen_from.is_some() || request.seen_to.is_some() {
-            let seen_term = |date: DateTime<Utc>| {
-                Term::from_field_date_for_search(
-                    self.fields.seen,
-                    tantivy::DateTime::from_timestamp_secs(date.timestamp()),
-                )
-            };
-            let lower = request
-                .seen_from
-                .map_or(Bound::Unbounded, |from| Bound::Included(seen_term(from)));
-            let upper = request
-                .seen_to
-                .map_or(Bound::Unbounded, |to| Bound::Excluded(seen_term(to)));
-            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
-        }
-        if clauses.len() == 1 {
-            return clauses.remove(0).1;
-        }
-        Box::new(BooleanQuery::new(clauses))
+        let ranges = [
+            date_range(self.fields.date, request.from, request.to),
+            date_range(self.fields.seen, request.seen_from, request.seen_to),
+        ];
+        clauses.extend(ranges.into_iter().flatten().map(|range| (Occur::Must, range)));
+        all_of(clauses)
     }
 
     /// Adds the filters written as operators in the query (`la:`, `region:`, `topic:`,
@@ -530,32 +492,14 @@ impl SearchIndex {
             let field = self.facet_field(*facet);
             let options: Vec<(Occur, Box<dyn Query>)> = any_of
                 .iter()
-                .map(|value| {
-                    let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
-                    (Occur::Should, Box::new(term) as Box<dyn Query>)
-                })
+                .map(|value| (Occur::Should, exact_term(field, value)))
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(options))));
         }
-        if operators.after.is_some() || operators.before.is_some() {
-            let date_term = |date: DateTime<Utc>| {
-                Term::from_field_date_for_search(
-                    self.fields.date,
-                    tantivy::DateTime::from_timestamp_secs(date.timestamp()),
-                )
-            };
-            let lower = operators
-                .after
-                .map_or(Bound::Unbounded, |after| Bound::Included(date_term(after)));
-            let upper = operators
-                .before
-                .map_or(Bound::Unbounded, |before| Bound::Excluded(date_term(before)));
-            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        if let Some(range) = date_range(self.fields.date, operators.after, operators.before) {
+            clauses.push((Occur::Must, range));
         }
-        if clauses.len() == 1 {
-            return clauses.remove(0).1;
-        }
-        Box::new(BooleanQuery::new(clauses))
+        all_of(clauses)
     }
 
     fn facet_field(&self, facet: FacetField) -> tantivy::schema::Field {
@@ -650,6 +594,40 @@ impl SearchIndex {
             .collect();
         Ok(hits)
     }
+}
+
+/// Documents whose `field` holds exactly `value`.
+fn exact_term(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// Documents dated at or after `from` and before `to` in the date `field`; `None` when
+/// neither bound is given.
+fn date_range(
+    field: tantivy::schema::Field,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Option<Box<dyn Query>> {
+    if from.is_none() && to.is_none() {
+        return None;
+    }
+    let term = |date: DateTime<Utc>| {
+        Term::from_field_date_for_search(field, tantivy::DateTime::from_timestamp_secs(date.timestamp()))
+    };
+    let lower = from.map_or(Bound::Unbounded, |from| Bound::Included(term(from)));
+    let upper = to.map_or(Bound::Unbounded, |to| Bound::Excluded(term(to)));
+    Some(Box::new(RangeQuery::new(lower, upper)))
+}
+
+/// All of `clauses` (the only one itself, when there is one).
+fn all_of(mut clauses: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    if clauses.len() == 1 {
+        return clauses.remove(0).1;
+    }
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// `raw` without `field:*` terms, and whether there were any.
