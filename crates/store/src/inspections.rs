@@ -98,6 +98,21 @@ impl Store {
             rows.map(|row| row?).collect()
         })
     }
+
+    /// The `limit` most recently published inspections of a known council that carry an
+    /// overall effectiveness grade, newest first.
+    pub fn latest_graded_inspections(&self, limit: usize) -> Result<Vec<InspectionRecord>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM inspections
+                 WHERE published IS NOT NULL AND gss_code IS NOT NULL
+                   AND json_extract(judgements, '$.overall_effectiveness') IS NOT NULL
+                 ORDER BY published DESC, report_url LIMIT ?1"
+            ))?;
+            let rows = statement.query_map([limit as i64], inspection_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+    }
 }
 
 fn inspection_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InspectionRecord, StoreError>> {
@@ -181,5 +196,15 @@ mod tests {
             "the history never overwrites a report"
         );
         assert_eq!(store.all_inspections().unwrap().len(), history.len());
+
+        // The query agrees with filtering everything in memory.
+        let mut expected: Vec<InspectionRecord> = store
+            .all_inspections()
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.overall().is_some() && r.published.is_some() && r.gss_code.is_some())
+            .collect();
+        expected.truncate(6);
+        assert_eq!(store.latest_graded_inspections(6).unwrap(), expected);
     }
 }

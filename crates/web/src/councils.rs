@@ -432,12 +432,7 @@ pub(crate) fn recent_judgements(
     store: &csfeed_store::Store,
     limit: usize,
 ) -> Result<Vec<RecentJudgement>, AppError> {
-    let mut records: Vec<InspectionRecord> = store
-        .all_inspections()?
-        .into_iter()
-        .filter(|record| record.overall().is_some() && record.published.is_some())
-        .collect();
-    records.sort_by_key(|record| std::cmp::Reverse(record.published));
+    let records = store.latest_graded_inspections(limit)?;
     Ok(records
         .iter()
         .filter_map(|record| {
