@@ -50,7 +50,13 @@ pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Re
             let now = chrono::Utc::now();
             let mut subscriber = None;
             for query in &follows {
-                subscriber = Some(store.subscribe(email.as_str(), frequency, query, &label(query), now)?);
+                subscriber = Some(store.subscribe(
+                    email.as_str(),
+                    frequency,
+                    query,
+                    &csfeed_digest::follow_label(query),
+                    now,
+                )?);
             }
             let subscriber = subscriber.context("--follow is required")?;
             if confirmed {
@@ -61,7 +67,7 @@ pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Re
                 let links = context.links(None)?;
                 let label = follows
                     .iter()
-                    .map(|query| label(query))
+                    .map(|query| csfeed_digest::follow_label(query))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let message = csfeed_digest::confirmation_email(
@@ -103,15 +109,6 @@ pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Re
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// How a followed search is named in emails and on the manage page.
-pub fn label(query: &str) -> String {
-    if query.trim().is_empty() {
-        "All stories".to_owned()
-    } else {
-        format!("Search: {}", query.trim())
-    }
 }
 
 fn rows(store: &csfeed_store::Store, full: bool) -> anyhow::Result<Vec<serde_json::Value>> {

@@ -144,8 +144,8 @@ impl SearchParams {
         match (self.query.is_empty(), self.local_authority, self.topic) {
             (true, Some(la), None) => la.name.clone(),
             (true, None, Some(topic)) => topic.name.to_owned(),
-            (true, None, None) if self.source.is_none() => "All stories".to_owned(),
-            _ => format!("Search: {}", self.to_query()),
+            (true, None, None) if self.source.is_none() => csfeed_digest::follow_label(""),
+            _ => csfeed_digest::follow_label(&self.to_query()),
         }
     }
 

@@ -99,13 +99,7 @@ pub(crate) async fn subscribe(State(state): State<AppState>, body: Bytes) -> Res
         .get("label")
         .map(|label| label.trim().chars().take(200).collect::<String>())
         .filter(|label| !label.is_empty())
-        .unwrap_or_else(|| {
-            if query.is_empty() {
-                "All stories".to_owned()
-            } else {
-                format!("Search: {query}")
-            }
-        });
+        .unwrap_or_else(|| csfeed_digest::follow_label(&query));
     let now = Utc::now();
     let (address, label_for_store, query_for_store) =
         (email.as_str().to_owned(), label.clone(), query.clone());
