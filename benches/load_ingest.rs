@@ -14,6 +14,11 @@ use std::time::{Duration, Instant};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use corpus::percentile;
+
 const CLIENTS: usize = 2;
 
 fn feed(items: usize) -> String {
@@ -49,13 +54,6 @@ fn feed(items: usize) -> String {
     }
     feed.push_str("</channel></rss>");
     feed
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
 }
 
 #[tokio::main]

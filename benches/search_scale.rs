@@ -29,7 +29,7 @@ use url::Url;
 #[path = "support/corpus.rs"]
 mod corpus;
 
-use corpus::{Corpus, Rng, SOURCES, WORDS, rss_kib};
+use corpus::{Corpus, Rng, SOURCES, WORDS, percentile, rss_kib};
 
 const STORE_BATCH: usize = 1_000;
 const CLIENTS: usize = 2;
@@ -53,14 +53,6 @@ const QUERIES: &[(&str, &str)] = &[
     ("synonym", "looked after children housing"),
     ("all", ""),
 ];
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
-}
 
 #[tokio::main]
 async fn main() {

@@ -4,8 +4,11 @@
 
 #![allow(dead_code)]
 
+use std::time::Duration;
+
 use chrono::{TimeZone, Utc};
 use csfeed_core::{Article, ArticleId, Gazetteer, SourceId, TOPICS};
+
 use url::Url;
 
 /// Sources the corpus is spread over (`s0`…`s19`).
@@ -300,4 +303,13 @@ pub fn rss_kib(pid: u32, field: &str) -> u64 {
                 .and_then(|kib| kib.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// The `p` quantile (0–1) of sorted latencies, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
 }
