@@ -164,7 +164,12 @@ async fn deliver(
 ) -> Result<Outcome, DigestError> {
     let now = options.now;
     let delivery = if options.dry_run {
-        preview(store, subscriber, options.frequency, period, now).await?
+        let (subscriber, period) = (subscriber.clone(), period.to_owned());
+        let lookback = options.frequency.lookback();
+        blocking(store, move |store| {
+            Ok(store.preview_delivery(&subscriber, &period, now, lookback)?)
+        })
+        .await?
     } else {
         let subscriber = subscriber.clone();
         let period = period.to_owned();
@@ -232,38 +237,6 @@ async fn deliver(
             Err(error)
         }
     }
-}
-
-/// The delivery a real run would make, without recording anything.
-async fn preview(
-    store: &Store,
-    subscriber: &Subscriber,
-    frequency: Frequency,
-    period: &str,
-    now: DateTime<Utc>,
-) -> Result<Delivery, DigestError> {
-    let id = subscriber.id;
-    let lookback = frequency.lookback();
-    let deliveries = blocking(store, move |store| Ok(store.deliveries(id)?)).await?;
-    if let Some(existing) = deliveries.iter().find(|delivery| delivery.period == period) {
-        return Ok(existing.clone());
-    }
-    let start = deliveries
-        .iter()
-        .filter(|delivery| matches!(delivery.status.as_str(), "sent" | "empty"))
-        .map(|delivery| delivery.window_end)
-        .max()
-        .unwrap_or_else(|| subscriber.confirmed_at.unwrap_or(subscriber.created_at) - lookback);
-    Ok(Delivery {
-        id: 0,
-        subscriber_id: id,
-        period: period.to_owned(),
-        status: "preview".to_owned(),
-        window_start: start,
-        window_end: now.max(start),
-        items: 0,
-        error: None,
-    })
 }
 
 async fn finish(

@@ -251,25 +251,13 @@ impl Store {
     ) -> Result<Delivery, StoreError> {
         self.connections.write(|connection| {
             let transaction = connection.transaction()?;
-            let existing = delivery_for(&transaction, subscriber.id, period)?;
-            let delivery = match existing {
-                Some(delivery) => delivery,
-                None => {
-                    let last_end: Option<i64> = transaction
-                        .query_row(
-                            "SELECT MAX(window_end) FROM deliveries WHERE subscriber_id = ?1 AND status IN ('sent', 'empty')",
-                            [subscriber.id],
-                            |row| row.get(0),
-                        )
-                        .optional()?
-                        .flatten();
-                    let start = last_end.unwrap_or_else(|| {
-                        to_db(subscriber.confirmed_at.unwrap_or(subscriber.created_at) - first_lookback)
-                    });
+            let delivery = match planned_delivery(&transaction, subscriber, period, now, first_lookback)? {
+                Ok(existing) => existing,
+                Err((start, end)) => {
                     transaction.execute(
                         "INSERT INTO deliveries (subscriber_id, period, status, window_start, window_end, created_at)
                          VALUES (?1, ?2, 'pending', ?3, ?4, ?4)",
-                        params![subscriber.id, period, start, to_db(now).max(start)],
+                        params![subscriber.id, period, start, end],
                     )?;
                     delivery_for(&transaction, subscriber.id, period)?.ok_or(StoreError::Corrupt {
                         what: "delivery",
@@ -279,6 +267,33 @@ impl Store {
             };
             transaction.commit()?;
             Ok(delivery)
+        })
+    }
+
+    /// What [`Store::begin_delivery`] would return, without recording anything (for dry
+    /// runs): an existing row as it is, else a `preview` delivery (id 0) with the window a
+    /// new one would cover.
+    pub fn preview_delivery(
+        &self,
+        subscriber: &Subscriber,
+        period: &str,
+        now: DateTime<Utc>,
+        first_lookback: chrono::Duration,
+    ) -> Result<Delivery, StoreError> {
+        self.connections.read(|connection| {
+            match planned_delivery(connection, subscriber, period, now, first_lookback)? {
+                Ok(existing) => Ok(existing),
+                Err((start, end)) => Ok(Delivery {
+                    id: 0,
+                    subscriber_id: subscriber.id,
+                    period: period.to_owned(),
+                    status: "preview".to_owned(),
+                    window_start: from_db(start)?,
+                    window_end: from_db(end)?,
+                    items: 0,
+                    error: None,
+                }),
+            }
         })
     }
 
@@ -310,6 +325,32 @@ impl Store {
             rows.map(|row| row?).collect()
         })
     }
+}
+
+/// The subscriber's delivery for `period` if there is one, else the window (start, end as
+/// stored) a new one would cover: from the end of the last `sent` or `empty` window, or
+/// `first_lookback` before confirmation, up to `now`.
+fn planned_delivery(
+    connection: &Connection,
+    subscriber: &Subscriber,
+    period: &str,
+    now: DateTime<Utc>,
+    first_lookback: chrono::Duration,
+) -> Result<Result<Delivery, (i64, i64)>, StoreError> {
+    if let Some(existing) = delivery_for(connection, subscriber.id, period)? {
+        return Ok(Ok(existing));
+    }
+    let last_end: Option<i64> = connection
+        .query_row(
+            "SELECT MAX(window_end) FROM deliveries WHERE subscriber_id = ?1 AND status IN ('sent', 'empty')",
+            [subscriber.id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .flatten();
+    let start = last_end
+        .unwrap_or_else(|| to_db(subscriber.confirmed_at.unwrap_or(subscriber.created_at) - first_lookback));
+    Ok(Err((start, to_db(now).max(start))))
 }
 
 fn subscriber_by_email(connection: &Connection, email: &str) -> Result<Option<Subscriber>, StoreError> {
@@ -417,6 +458,17 @@ mod tests {
             "addresses stay out of Debug"
         );
 
+        let preview = store
+            .preview_delivery(&subscriber, "2026-11-25", at(8), chrono::Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            (preview.status.as_str(), preview.window_start, preview.window_end),
+            ("preview", at(1), at(8))
+        );
+        assert!(
+            store.deliveries(subscriber.id).unwrap().is_empty(),
+            "a preview records nothing"
+        );
         let first = store
             .begin_delivery(&subscriber, "2026-11-25", at(8), chrono::Duration::hours(1))
             .unwrap();
