@@ -120,6 +120,8 @@ async fn main() {
         ours_rate / raw_rate
     );
 
+    println!("index segments: {}", index.segment_count());
+
     if std::env::var_os("SEARCH_SCALE_PROFILE").is_some() {
         // A steady search loop to profile (e.g. under `perf record`), then stop.
         let until = Instant::now() + Duration::from_secs(8);

@@ -43,7 +43,12 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
         eprintln!("note: {warning}");
     }
     if args.json {
-        let mut document = csfeed_web::search_results_json(&results, &request.query, 1, request.limit);
+        let mut document = serde_json::to_value(csfeed_web::search_results_json(
+            &results,
+            &request.query,
+            1,
+            request.limit,
+        ))?;
         document["took_ms"] = json!((took_ms * 1000.0).round() / 1000.0);
         super::print_json(&document)?;
         return Ok(ExitCode::SUCCESS);

@@ -110,6 +110,12 @@ impl SearchIndex {
         })
     }
 
+    /// How many segments searches go through now (each adds a little to every search;
+    /// Tantivy merges them in the background).
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// The store change sequence the last commit covers (0 for a new index).
     pub fn watermark(&self) -> Result<i64, SearchError> {
         Ok(self.payload()?.map_or(0, |payload| payload.watermark))

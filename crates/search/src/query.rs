@@ -11,6 +11,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::facets::{FacetCollector, FacetCounts, FacetField, into_counts};
@@ -557,6 +558,7 @@ impl SearchIndex {
         title_snippets.set_max_num_chars(1_000);
         let mut body_snippets = SnippetGenerator::create(searcher, text_query, self.fields.body)?;
         body_snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut body_analyzer = self.index.tokenizer_for_field(self.fields.body)?;
         let mut body_terms: Vec<String> = Vec::new();
         text_query.query_terms(&mut |term, _| {
             if term.field() == self.fields.body
@@ -575,7 +577,12 @@ impl SearchIndex {
                     .map_or(0.0, |(score, _)| *score);
                 let title_html = highlighted(&title_snippets, &record.article.title)
                     .unwrap_or_else(|| csfeed_core::escape_html(&record.article.title));
-                let body = highlighted_body(&body_snippets, &body_terms, &record.article.content_text);
+                let body = highlighted_body(
+                    &body_snippets,
+                    &body_terms,
+                    &mut body_analyzer,
+                    &record.article.content_text,
+                );
                 let page = body
                     .as_ref()
                     .and_then(|(_, offset)| page_at(&record.article.content_text, *offset));
@@ -673,43 +680,42 @@ fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
 /// Bytes of body text before and after the first match that the snippet generator reads:
 /// stemming a whole 100-page report to find one 240-character passage would be most of a
 /// search's cost.
-const SNIPPET_WINDOW_BEFORE: usize = 120;
-const SNIPPET_WINDOW_AFTER: usize = 480;
+const SNIPPET_WINDOW_BEFORE: usize = 80;
+const SNIPPET_WINDOW_AFTER: usize = 320;
 
-/// The highlighted passage of a body, read from the stretch around the first place a query
-/// term starts a word (the whole text when that finds nothing).
-fn highlighted_body(generator: &SnippetGenerator, terms: &[String], text: &str) -> Option<(String, usize)> {
-    let (window, start) = snippet_window(text, terms);
-    if (start > 0 || window.len() < text.len())
-        && let Some((html, offset)) = highlighted_at(generator, window)
-    {
-        return Some((html, start + offset));
-    }
-    highlighted_at(generator, text)
+/// The highlighted passage of a body, read from the stretch around the first word that
+/// `analyzer` (the body field's) turns into one of `terms`; `None` when no word does.
+fn highlighted_body(
+    generator: &SnippetGenerator,
+    terms: &[String],
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+) -> Option<(String, usize)> {
+    let (window, start) = snippet_window(text, terms, analyzer)?;
+    highlighted_at(generator, window).map(|(html, offset)| (html, start + offset))
 }
 
-/// The part of `text` around the earliest word starting with one of `terms` (stems, lower
-/// case), and its byte offset.
-fn snippet_window<'a>(text: &'a str, terms: &[String]) -> (&'a str, usize) {
-    if text.len() <= SNIPPET_WINDOW_BEFORE + SNIPPET_WINDOW_AFTER || terms.is_empty() {
-        return (text, 0);
+/// The part of `text` around the earliest word that `analyzer` turns into one of `terms`
+/// (stems), and its byte offset; `None` when no word does. Candidates are found without
+/// stemming the text: a stem, less its last letter, begins the words it comes from
+/// ("earli" from "early", "hope" from "hoping"), so only words starting that way are
+/// stemmed to check.
+fn snippet_window<'a>(
+    text: &'a str,
+    terms: &[String],
+    analyzer: &mut TextAnalyzer,
+) -> Option<(&'a str, usize)> {
+    if terms.is_empty() {
+        return None;
+    }
+    if text.len() <= SNIPPET_WINDOW_BEFORE + SNIPPET_WINDOW_AFTER {
+        return Some((text, 0));
     }
     let lower = text.to_ascii_lowercase();
     let first = terms
         .iter()
-        .filter(|term| !term.is_empty())
-        .filter_map(|term| {
-            lower.match_indices(term.as_str()).map(|(at, _)| at).find(|&at| {
-                lower[..at]
-                    .chars()
-                    .next_back()
-                    .is_none_or(|before| !before.is_alphanumeric())
-            })
-        })
-        .min();
-    let Some(first) = first else {
-        return (text, 0);
-    };
+        .filter_map(|term| first_word_stemming_to(&lower, term, analyzer))
+        .min()?;
     let mut start = first.saturating_sub(SNIPPET_WINDOW_BEFORE);
     while !text.is_char_boundary(start) {
         start -= 1;
@@ -718,7 +724,38 @@ fn snippet_window<'a>(text: &'a str, terms: &[String]) -> (&'a str, usize) {
     while !text.is_char_boundary(end) {
         end += 1;
     }
-    (&text[start..end], start)
+    Some((&text[start..end], start))
+}
+
+/// Where the first word of `lower` (lower-cased text) that `analyzer` turns into `term`
+/// starts.
+fn first_word_stemming_to(lower: &str, term: &str, analyzer: &mut TextAnalyzer) -> Option<usize> {
+    let mut letters = term.char_indices();
+    let prefix = match (letters.nth(3), term.char_indices().next_back()) {
+        // Four letters or more: all but the last.
+        (Some(_), Some((last, _))) => &term[..last],
+        _ => term,
+    };
+    if prefix.is_empty() {
+        return None;
+    }
+    lower.match_indices(prefix).map(|(at, _)| at).find(|&at| {
+        let starts_word = lower[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|before| !before.is_alphanumeric());
+        if !starts_word {
+            return false;
+        }
+        let word_end = lower[at..]
+            .char_indices()
+            .find(|(_, character)| !character.is_alphanumeric())
+            .map_or(lower.len(), |(length, _)| at + length);
+        let mut tokens = analyzer.token_stream(&lower[at..word_end]);
+        let mut stems_to_term = false;
+        tokens.process(&mut |token| stems_to_term |= token.text == term);
+        stems_to_term
+    })
 }
 
 /// The highlighted passage and where in `text` it starts.
@@ -739,4 +776,57 @@ fn page_at(text: &str, offset: usize) -> Option<usize> {
     }
     let before = text.get(..offset).unwrap_or(text);
     Some(1 + before.matches(PAGE_BREAK).count())
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::tokenizer::TokenizerManager;
+
+    use super::*;
+
+    fn english() -> TextAnalyzer {
+        TokenizerManager::default()
+            .get("en_stem")
+            .expect("built-in analyzer")
+    }
+
+    fn long_text(before: &str, needle: &str) -> String {
+        format!("{} {needle} {}", before.repeat(40), "and then more. ".repeat(40))
+    }
+
+    #[test]
+    fn the_window_is_found_for_stems_that_do_not_begin_their_word() {
+        // "early" stems to "earli"; "hoping" to "hope".
+        for (word, stem) in [("early", "earli"), ("hoping", "hope"), ("families", "famili")] {
+            let text = long_text("Nothing to see here. ", word);
+            let (window, start) = snippet_window(&text, &[stem.to_owned()], &mut english()).expect(word);
+            assert!(window.contains(word), "{word}: {window}");
+            assert_eq!(&text[start..start + window.len()], window);
+        }
+    }
+
+    #[test]
+    fn a_prefix_of_another_word_is_not_taken_for_the_term() {
+        // "career" starts with "car" but does not stem to "care".
+        let text = long_text("A career in the law. ", "care");
+        let (window, _) = snippet_window(&text, &["care".to_owned()], &mut english()).expect("window");
+        // The text opens with 800 bytes of "career": a window there would not reach "care".
+        assert!(window.contains(" care "), "{window}");
+    }
+
+    #[test]
+    fn no_window_when_no_word_stems_to_a_term() {
+        let text = long_text("A career in the law. ", "caring");
+        assert_eq!(snippet_window(&text, &["cares".to_owned()], &mut english()), None);
+        assert_eq!(snippet_window(&text, &[], &mut english()), None);
+    }
+
+    #[test]
+    fn short_texts_are_read_whole() {
+        let text = "Early help.";
+        assert_eq!(
+            snippet_window(text, &["earli".to_owned()], &mut english()),
+            Some((text, 0))
+        );
+    }
 }

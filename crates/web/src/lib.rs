@@ -12,6 +12,7 @@ mod councils;
 mod error;
 mod feed_cache;
 mod feeds;
+mod json;
 mod opml;
 mod pages;
 mod params;
@@ -22,6 +23,7 @@ mod views;
 pub use admin::{subscriber_state, subscribers_csv};
 pub use error::AppError;
 pub use feed_cache::FeedCache;
+pub use json::{SearchHitJson, SearchResultsJson, search_hit_json, search_results_json};
 pub use opml::sources_opml;
 pub use state::{AdminToken, AppState, SiteSettings, Subscriptions};
 
@@ -35,87 +37,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-
-/// One search result as JSON, with the field names `/api/v1/search` and `csfeed search
-/// --json` both promise: id, title, url, source, source_name, published, updated, date,
-/// score, summary, title_html, snippet_html, page (in a report), local_authorities (GSS
-/// codes), topics (slugs), also_reported_by ([{source_name, url}]).
-pub fn search_hit_json(hit: &csfeed_search::SearchHit) -> serde_json::Value {
-    let record = &hit.record;
-    let article = &record.article;
-    serde_json::json!({
-        "id": article.id,
-        "title": article.title,
-        "url": article.url,
-        "source": article.source,
-        "source_name": record.source_name,
-        "published": article.published,
-        "updated": article.updated,
-        "date": record.display_date(),
-        "score": hit.score,
-        "summary": article.summary,
-        "title_html": hit.title_html,
-        "snippet_html": hit.snippet_html,
-        "page": hit.page,
-        "local_authorities": article.local_authorities,
-        "topics": article.topics,
-        "also_reported_by": record.also_reported_by.iter().map(|report| serde_json::json!({
-            "source_name": report.source_name,
-            "url": report.url,
-        })).collect::<Vec<_>>(),
-    })
-}
-
-/// A page of search results as JSON, the schema `/api/v1/search` and `csfeed search --json`
-/// promise (stable field names; dates RFC 3339 UTC, null when the source gave none):
-///
-/// ```text
-/// { "query": str, "total": int, "page": int, "page_size": int,
-///   "warnings": [str], "did_you_mean": str|null,
-///   "synonyms": [{ "written": str, "topic": str }],
-///   "facets": { "kind"|"source"|"region"|"la"|"topic"|"grade"|"year":
-///               [{ "value": str, "count": int }] },   // only when asked for
-///   "results": [ see search_hit_json ] }
-/// ```
-///
-/// Facet values are what the matching query operator takes (`la` values are GSS codes,
-/// which `la:` also accepts).
-pub fn search_results_json(
-    results: &csfeed_search::SearchResults,
-    query: &str,
-    page: usize,
-    page_size: usize,
-) -> serde_json::Value {
-    let facets: serde_json::Map<String, serde_json::Value> = results
-        .facets
-        .iter()
-        .map(|facet| {
-            let values = facet
-                .values
-                .iter()
-                .map(|value| serde_json::json!({ "value": value.value, "count": value.count }))
-                .collect();
-            (
-                facet.field.operator().to_owned(),
-                serde_json::Value::Array(values),
-            )
-        })
-        .collect();
-    serde_json::json!({
-        "query": query,
-        "total": results.total,
-        "page": page,
-        "page_size": page_size,
-        "warnings": results.warnings,
-        "did_you_mean": results.did_you_mean,
-        "synonyms": results.synonyms.iter().map(|(written, topic)| serde_json::json!({
-            "written": written,
-            "topic": topic,
-        })).collect::<Vec<_>>(),
-        "facets": facets,
-        "results": results.hits.iter().map(search_hit_json).collect::<Vec<_>>(),
-    })
-}
 
 /// No script at all, styles only from our stylesheet, images from anywhere (stories embed
 /// them), forms only to ourselves, never framed.

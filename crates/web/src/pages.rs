@@ -489,7 +489,7 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<Response, A
 pub(crate) async fn api_search(
     State(state): State<AppState>,
     Query(raw): Query<HashMap<String, String>>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Response, AppError> {
     let params = SearchParams::parse(&raw)?;
     let mut request = params.to_request(PAGE_SIZE);
     request.facets = raw
@@ -503,7 +503,8 @@ pub(crate) async fn api_search(
         &params.query,
         params.page,
         PAGE_SIZE,
-    )))
+    ))
+    .into_response())
 }
 
 #[derive(Template)]
