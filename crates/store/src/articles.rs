@@ -1,5 +1,7 @@
 //! Articles: upserts that never duplicate, and the reads the index and the site need.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use csfeed_core::{Article, ArticleId, SourceId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -141,30 +143,35 @@ impl Store {
                 "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ?1"
             );
             let record = connection.query_row(&sql, [id.as_str()], article_from_row).optional()?.transpose()?;
-            record
-                .map(|mut record| {
-                    record.also_reported_by = reports(connection, &record)?;
-                    Ok(record)
-                })
-                .transpose()
+            let mut records: Vec<ArticleRecord> = record.into_iter().collect();
+            attach_reports(connection, &mut records)?;
+            Ok(records.pop())
         })
     }
 
     /// The articles with these ids, in the order given; unknown ids are skipped.
     pub fn articles_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<ArticleRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         self.connections.read(|connection| {
+            // One statement for the whole page (a search reads 20 at a time), not one each.
             let sql = format!(
-                "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ?1"
+                "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id
+                 WHERE a.id IN (SELECT value FROM json_each(?1))"
             );
             let mut statement = connection.prepare_cached(&sql)?;
-            let mut found = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Some(record) = statement.query_row([id.as_str()], article_from_row).optional()? {
-                    let mut record = record?;
-                    record.also_reported_by = reports(connection, &record)?;
-                    found.push(record);
-                }
+            let rows = statement.query_map(
+                [json_list(&ids.iter().map(ArticleId::as_str).collect::<Vec<_>>())],
+                article_from_row,
+            )?;
+            let mut by_id: HashMap<ArticleId, ArticleRecord> = HashMap::with_capacity(ids.len());
+            for row in rows {
+                let record = row??;
+                by_id.insert(record.article.id.clone(), record);
             }
+            let mut found: Vec<ArticleRecord> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+            attach_reports(connection, &mut found)?;
             Ok(found)
         })
     }
@@ -189,9 +196,7 @@ impl Store {
                 article_from_row,
             )?;
             let mut records: Vec<ArticleRecord> = rows.map(|row| row?).collect::<Result<_, _>>()?;
-            for record in &mut records {
-                record.also_reported_by = reports(connection, record)?;
-            }
+            attach_reports(connection, &mut records)?;
             Ok(records)
         })
     }
@@ -403,53 +408,91 @@ fn write_article(
     Ok(())
 }
 
-/// Other outlets' reports of `record`'s story: its group's other articles and the sources
-/// recorded against it.
-fn reports(connection: &Connection, record: &ArticleRecord) -> Result<Vec<Report>, StoreError> {
-    let id = record.article.id.as_str();
-    let story = record.story_id.as_ref().map_or(id, ArticleId::as_str);
-    // Two simple statements rather than one UNION: SQLite re-plans a compound statement
-    // like that on every execution, which cost more than the rest of a search.
-    let mut reports = Vec::new();
-    let mut grouped = connection.prepare_cached(
-        "SELECT s.name, a.url, a.id FROM articles a JOIN sources s ON s.id = a.source_id
-         WHERE a.story_id = ?1 AND a.id != ?2",
+/// Fills in `also_reported_by` for each of `records`: the other members of its story group,
+/// then the other outlets recorded against it. Two statements for the lot.
+fn attach_reports(connection: &Connection, records: &mut [ArticleRecord]) -> Result<(), StoreError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let story_of = |record: &ArticleRecord| -> String {
+        record
+            .story_id
+            .as_ref()
+            .unwrap_or(&record.article.id)
+            .as_str()
+            .to_owned()
+    };
+    let mut grouped: HashMap<String, Vec<(String, Option<String>, String)>> = HashMap::new();
+    let mut statement = connection.prepare_cached(
+        "SELECT a.story_id, s.name, a.url, a.id FROM articles a JOIN sources s ON s.id = a.source_id
+         WHERE a.story_id IN (SELECT value FROM json_each(?1))",
     )?;
-    let rows = grouped.query_map(params![story, id], |row| {
+    let stories: Vec<String> = records.iter().map(story_of).collect();
+    let rows = statement.query_map([json_list(&stories)], |row| {
         Ok((
             row.get::<_, String>(0)?,
-            row.get::<_, Option<String>>(1)?,
-            row.get::<_, Option<String>>(2)?,
+            (
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, String>(3)?,
+            ),
         ))
     })?;
     for row in rows {
-        let (source_name, url, article_id) = row?;
-        reports.push(Report {
-            source_name,
-            url: url.as_deref().and_then(|url| Url::parse(url).ok()),
-            article_id: article_id.as_deref().and_then(ArticleId::parse),
-        });
+        let (story, member) = row?;
+        grouped.entry(story).or_default().push(member);
     }
-    let mut recorded = connection.prepare_cached(
-        "SELECT s.name, x.url FROM article_sources x JOIN sources s ON s.id = x.source_id
-         WHERE x.article_id = ?1",
+    let mut recorded: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
+    let mut statement = connection.prepare_cached(
+        "SELECT x.article_id, s.name, x.url FROM article_sources x JOIN sources s ON s.id = x.source_id
+         WHERE x.article_id IN (SELECT value FROM json_each(?1))",
     )?;
-    let rows = recorded.query_map(params![id], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))
+    let ids = json_list(
+        &records
+            .iter()
+            .map(|record| record.article.id.as_str())
+            .collect::<Vec<_>>(),
+    );
+    let rows = statement.query_map([ids], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            (row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?),
+        ))
     })?;
     for row in rows {
-        let (source_name, url) = row?;
-        reports.push(Report {
-            source_name,
-            url: url.as_deref().and_then(|url| Url::parse(url).ok()),
-            article_id: None,
-        });
+        let (article, outlet) = row?;
+        recorded.entry(article).or_default().push(outlet);
     }
-    Ok(reports)
+    for (record, story) in records.iter_mut().zip(&stories) {
+        let id = record.article.id.as_str();
+        let members = grouped.get(story).into_iter().flatten();
+        let mut reports: Vec<Report> = members
+            .filter(|(_, _, member)| member != id)
+            .map(|(source_name, url, member)| Report {
+                source_name: source_name.clone(),
+                url: url.as_deref().and_then(|url| Url::parse(url).ok()),
+                article_id: ArticleId::parse(member),
+            })
+            .collect();
+        reports.extend(
+            recorded
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(|(source_name, url)| Report {
+                    source_name: source_name.clone(),
+                    url: url.as_deref().and_then(|url| Url::parse(url).ok()),
+                    article_id: None,
+                }),
+        );
+        record.also_reported_by = reports;
+    }
+    Ok(())
 }
 
-fn json_list(items: &[String]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+/// `items` as a JSON array of strings (as stored in list columns, and for `json_each(?)`).
+fn json_list<S: AsRef<str>>(items: &[S]) -> String {
+    serde_json::Value::from(items.iter().map(AsRef::as_ref).collect::<Vec<&str>>()).to_string()
 }
 
 fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ArticleRecord, StoreError>> {

@@ -421,6 +421,29 @@ mod tests {
             .find(|record| record.article.id == first.id)
             .unwrap();
         assert_eq!(leader.also_reported_by[0].article_id.as_ref(), Some(&rewrite.id));
+        // A page read by id (as search results are): the order asked for, unknown ids left
+        // out, each with its group's other members.
+        let missing = ArticleId::derive(&SourceId::parse("two").unwrap(), "nowhere");
+        let page = store
+            .articles_by_ids(&[
+                rewrite.id.clone(),
+                missing,
+                unrelated.id.clone(),
+                first.id.clone(),
+            ])
+            .unwrap();
+        let ids: Vec<&ArticleId> = page.iter().map(|record| &record.article.id).collect();
+        assert_eq!(ids, [&rewrite.id, &unrelated.id, &first.id]);
+        let members = |record: &ArticleRecord| -> Vec<Option<ArticleId>> {
+            record
+                .also_reported_by
+                .iter()
+                .map(|report| report.article_id.clone())
+                .collect()
+        };
+        assert_eq!(members(&page[0]), [Some(first.id.clone())]);
+        assert!(members(&page[1]).is_empty());
+        assert_eq!(members(&page[2]), [Some(rewrite.id.clone())]);
         let mut edited = rewrite.clone();
         edited.title = "Completely different headline".into();
         edited.content_text = "Nothing alike.".into();
