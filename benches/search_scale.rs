@@ -322,9 +322,11 @@ async fn main() {
         cold.as_secs_f64() * 1000.0
     );
     println!(
-        "server memory after 300 searches: RSS {:.0} MB (peak {:.0} MB)",
+        "server memory after 300 searches: RSS {:.0} MB (peak {:.0} MB), of which {:.0} MB private (heap) and {:.0} MB mapped files (index and database pages, shared with the page cache)",
         rss_kib(pid, "VmRSS:") as f64 / 1024.0,
-        rss_kib(pid, "VmHWM:") as f64 / 1024.0
+        rss_kib(pid, "VmHWM:") as f64 / 1024.0,
+        rss_kib(pid, "RssAnon:") as f64 / 1024.0,
+        rss_kib(pid, "RssFile:") as f64 / 1024.0
     );
     let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
     let _ = child.wait();
