@@ -177,6 +177,19 @@ async fn digests_are_confirmed_sent_once_resumed_after_a_crash_and_stopped_by_un
         .unwrap();
     assert_eq!(signed_up.status(), 200);
     assert!(signed_up.text().await.unwrap().contains("Check your inbox"));
+    // Posting the form again (hammered, or by a bot) sends no second email for ten
+    // minutes: the first link confirms everything.
+    for _ in 0..3 {
+        let again = client
+            .post(format!("{}/subscribe", server.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("email=alice%40example.org&q=la%3Ast-helens&label=St+Helens&frequency=daily")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 200);
+        assert!(again.text().await.unwrap().contains("a few minutes ago"));
+    }
     let confirmations = messages_to(&mailbox, "alice@example.org");
     assert_eq!(confirmations.len(), 1);
     let digest = workspace.run(&["digest", "--frequency", "daily"]).await;

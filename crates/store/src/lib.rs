@@ -452,6 +452,22 @@ mod tests {
     }
 
     #[test]
+    fn one_confirmation_per_address_per_interval() {
+        let (_dir, store) = open_temp();
+        let id = store
+            .subscribe("alice@example.org", "daily", "neglect", "neglect", at(0))
+            .unwrap()
+            .id;
+        let claim = |now: i64| store.claim_confirmation(id, at(now), at(now - 600)).unwrap();
+        assert!(claim(0));
+        assert!(!claim(1), "a second post straight after sends nothing");
+        assert!(!claim(599));
+        assert!(claim(600), "ten minutes on, another link may go");
+        store.release_confirmation(id, at(600)).unwrap();
+        assert!(claim(601), "a link that could not be sent does not count");
+    }
+
+    #[test]
     fn sources_removed_from_config_are_kept_with_their_articles() {
         let (_dir, store) = open_temp();
         store

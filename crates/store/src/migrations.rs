@@ -147,6 +147,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX articles_by_sort_source_councils ON articles(sort_at, source_id, local_authorities);
     "#,
+    // 8: when each address was last sent a confirmation link, so that posting the form
+    // again and again cannot flood someone's inbox.
+    r#"
+    ALTER TABLE subscribers ADD COLUMN confirmation_sent_at INTEGER;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

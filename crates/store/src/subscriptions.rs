@@ -121,6 +121,41 @@ impl Store {
         })
     }
 
+    /// Claims the right to send `id` a confirmation link now: true (and recorded) unless one
+    /// was sent after `not_since`. Atomic, so two posts at once send one email.
+    pub fn claim_confirmation(
+        &self,
+        id: SubscriberId,
+        now: DateTime<Utc>,
+        not_since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let claimed = connection.execute(
+                "UPDATE subscribers SET confirmation_sent_at = ?2
+                 WHERE id = ?1 AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= ?3)",
+                params![id, to_db(now), to_db(not_since)],
+            )?;
+            Ok(claimed > 0)
+        })
+    }
+
+    /// Gives back a claim from [`Store::claim_confirmation`] whose email could not be sent,
+    /// so that trying again straight away works.
+    pub fn release_confirmation(
+        &self,
+        id: SubscriberId,
+        claimed_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.connections.write(|connection| {
+            connection.execute(
+                "UPDATE subscribers SET confirmation_sent_at = NULL
+                 WHERE id = ?1 AND confirmation_sent_at = ?2",
+                params![id, to_db(claimed_at)],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Marks the subscriber confirmed (idempotent). False when there is no such subscriber.
     pub fn confirm_subscriber(&self, id: SubscriberId, now: DateTime<Utc>) -> Result<bool, StoreError> {
         self.connections.write(|connection| {

@@ -23,6 +23,9 @@ use crate::{AppError, AppState, Subscriptions};
 const MAX_FORM_BYTES: usize = 8 * 1024;
 /// Longest followed search accepted.
 const MAX_QUERY_BYTES: usize = 1_000;
+/// Least time between two confirmation emails to one address (posting the form again
+/// before then records the search but sends nothing).
+const CONFIRMATION_RESEND_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
 #[derive(Template)]
 #[template(path = "message.html")]
@@ -126,6 +129,32 @@ pub(crate) async fn subscribe(State(state): State<AppState>, body: Bytes) -> Res
             Some(("Back to the latest news", "/".to_owned())),
         );
     }
+    // One confirmation link per address per interval, however often the form is posted:
+    // the link confirms every search the address has asked to follow.
+    let claimed = state
+        .blocking(move |state| {
+            Ok(state
+                .store
+                .claim_confirmation(subscriber.id, now, now - CONFIRMATION_RESEND_INTERVAL)?)
+        })
+        .await?;
+    if !claimed {
+        tracing::info!(
+            subscriber = subscriber.id,
+            "confirmation recently sent; not sending another"
+        );
+        return message(
+            &state,
+            "Check your inbox",
+            vec![
+                format!(
+                    "We sent a confirmation link to {email} a few minutes ago; it confirms this search too."
+                ),
+                "If it has not arrived, look in your spam folder, or ask again in ten minutes.".to_owned(),
+            ],
+            Some(("Back to the latest news", "/".to_owned())),
+        );
+    }
     let confirmation = csfeed_digest::confirmation_email(
         &subscriptions.links,
         &state.site.title,
@@ -148,6 +177,10 @@ pub(crate) async fn subscribe(State(state): State<AppState>, body: Bytes) -> Res
         .await
     {
         tracing::warn!(subscriber = subscriber.id, to = %email, %error, "confirmation email not sent");
+        let id = subscriber.id;
+        state
+            .blocking(move |state| Ok(state.store.release_confirmation(id, now)?))
+            .await?;
         return Err(AppError::Unavailable(
             "we could not send the confirmation email just now; please try again in a few minutes".to_owned(),
         ));
