@@ -103,7 +103,7 @@ mod tests {
         }
     }
 
-    fn search(fixture: &Fixture, request: SearchRequest) -> SearchResults {
+    fn search(fixture: &Fixture, request: SearchRequest) -> std::sync::Arc<SearchResults> {
         fixture.index.search(&fixture.store, &request).unwrap()
     }
 

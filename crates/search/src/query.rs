@@ -1,6 +1,7 @@
 //! Running a search: lenient parsing, filters, ranking, highlighting, hydration.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use csfeed_core::{ArticleId, SourceId};
@@ -70,11 +71,11 @@ const CACHED_RESULTS: usize = 256;
 /// cache). A new index generation makes every entry stale.
 #[derive(Debug, Default)]
 pub(crate) struct ResultCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, (u64, SearchResults)>>,
+    entries: std::sync::Mutex<std::collections::HashMap<String, (u64, Arc<SearchResults>)>>,
 }
 
 impl ResultCache {
-    fn get(&self, generation: u64, key: &str) -> Option<SearchResults> {
+    fn get(&self, generation: u64, key: &str) -> Option<Arc<SearchResults>> {
         let entries = self
             .entries
             .lock()
@@ -82,10 +83,10 @@ impl ResultCache {
         entries
             .get(key)
             .filter(|(stored, _)| *stored == generation)
-            .map(|(_, results)| results.clone())
+            .map(|(_, results)| Arc::clone(results))
     }
 
-    fn put(&self, generation: u64, key: String, results: &SearchResults) {
+    fn put(&self, generation: u64, key: String, results: &Arc<SearchResults>) {
         let mut entries = self
             .entries
             .lock()
@@ -96,7 +97,7 @@ impl ResultCache {
                 entries.clear();
             }
         }
-        entries.insert(key, (generation, results.clone()));
+        entries.insert(key, (generation, Arc::clone(results)));
     }
 }
 
@@ -179,13 +180,16 @@ pub struct SearchResults {
 impl SearchIndex {
     /// Runs `request`. Never fails because of what the user typed: parts of the query that
     /// cannot be parsed are ignored and reported in [`SearchResults::warnings`].
-    pub fn search(&self, store: &Store, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+    ///
+    /// Results are shared with the cache (one page holds whole article bodies; copying them
+    /// in and out was a noticeable part of a search).
+    pub fn search(&self, store: &Store, request: &SearchRequest) -> Result<Arc<SearchResults>, SearchError> {
         let generation = self.generation();
         let key = format!("{request:?}");
         if let Some(results) = self.cache.get(generation, &key) {
             return Ok(results);
         }
-        let results = self.search_uncached(store, request)?;
+        let results = Arc::new(self.search_uncached(store, request)?);
         self.cache.put(generation, key, &results);
         Ok(results)
     }

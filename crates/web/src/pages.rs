@@ -262,7 +262,7 @@ async fn search_page(
         first_shown,
         last_shown,
         results: results.hits.iter().map(StoryCard::from_hit).collect(),
-        warnings: results.warnings,
+        warnings: results.warnings.clone(),
         previous_href: (params.page > 1).then(|| page_href(params.page - 1)),
         next_href: (last_shown < results.total).then(|| page_href(params.page + 1)),
         relevance_href: with_sort(None),
