@@ -67,6 +67,10 @@ async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
         .await
         .unwrap();
     assert_eq!(huge.status(), 413);
+    assert!(
+        huge.text().await.unwrap().contains("more than the form takes"),
+        "a page in the site's design, not axum's plain text"
+    );
 
     let (status, sources) = server.get_text("/sources").await;
     assert_eq!(status, 200);

@@ -16,6 +16,9 @@ pub enum AppError {
     /// The request's parameters are unusable; the message says which and how to fix it.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request body is larger than the site accepts.
+    #[error("too large: {0}")]
+    TooLarge(String),
     /// A service we depend on (the mail server) failed; the message says what to do.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -52,6 +55,11 @@ impl IntoResponse for AppError {
             AppError::BadRequest(why) => (
                 StatusCode::BAD_REQUEST,
                 "That request could not be understood",
+                why.as_str(),
+            ),
+            AppError::TooLarge(why) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "That was more than the form takes",
                 why.as_str(),
             ),
             AppError::Unavailable(why) => (

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -62,11 +63,17 @@ fn enabled(state: &AppState) -> Result<std::sync::Arc<Subscriptions>, AppError> 
         .ok_or_else(|| AppError::NotFound("email subscriptions are not offered on this site".to_owned()))
 }
 
-fn form(body: &Bytes) -> Result<HashMap<String, String>, AppError> {
+/// The posted form's fields. A body over the site's limits gets the site's 413 page.
+fn form(body: Result<Bytes, BytesRejection>) -> Result<HashMap<String, String>, AppError> {
+    let too_large = || AppError::TooLarge("the form sent was too large; go back and shorten it".to_owned());
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        _ => AppError::BadRequest(rejection.body_text()),
+    })?;
     if body.len() > MAX_FORM_BYTES {
-        return Err(AppError::BadRequest("the form is too large".to_owned()));
+        return Err(too_large());
     }
-    Ok(url::form_urlencoded::parse(body).into_owned().collect())
+    Ok(url::form_urlencoded::parse(&body).into_owned().collect())
 }
 
 fn message(
@@ -85,9 +92,12 @@ fn message(
 
 /// `POST /subscribe` (email, q, frequency): records an unconfirmed subscription and sends
 /// the confirmation email.
-pub(crate) async fn subscribe(State(state): State<AppState>, body: Bytes) -> Result<Response, AppError> {
+pub(crate) async fn subscribe(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
     let subscriptions = enabled(&state)?;
-    let fields = form(&body)?;
+    let fields = form(body)?;
     let email = SubscriberEmail::parse(fields.get("email").map_or("", String::as_str))
         .map_err(|error| AppError::BadRequest(format!("{error}; go back and correct it")))?;
     let frequency = Frequency::parse(fields.get("frequency").map_or("daily", String::as_str))
@@ -273,9 +283,12 @@ async fn manage_page(
 }
 
 /// `POST /subscriptions/manage` (token, action = frequency | remove | unsubscribe).
-pub(crate) async fn change(State(state): State<AppState>, body: Bytes) -> Result<Response, AppError> {
+pub(crate) async fn change(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
     let subscriptions = enabled(&state)?;
-    let fields = form(&body)?;
+    let fields = form(body)?;
     let id = verify(&subscriptions, Purpose::Manage, &fields)?;
     let token = fields.get("token").cloned().unwrap_or_default();
     let now = Utc::now();
@@ -337,10 +350,10 @@ pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
     let subscriptions = enabled(&state)?;
-    let mut fields = form(&body)?;
+    let mut fields = form(body)?;
     fields.extend(params);
     let id = verify(&subscriptions, Purpose::Unsubscribe, &fields)?;
     let now = Utc::now();
