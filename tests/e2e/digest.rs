@@ -121,6 +121,21 @@ fn messages_to(state: &Arc<Mutex<MailboxState>>, address: &str) -> Vec<Received>
         .collect()
 }
 
+/// Posts a URL-encoded form, as a browser submits one.
+async fn post_form(
+    client: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default()
         .parse(raw)
@@ -159,34 +174,31 @@ async fn digests_are_confirmed_sent_once_resumed_after_a_crash_and_stopped_by_un
         "{page}"
     );
     let client = reqwest::Client::new();
-    let bad = client
-        .post(format!("{}/subscribe", server.url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("email=not-an-address&q=la%3Ast-helens")
-        .send()
-        .await
-        .unwrap();
+    let bad = post_form(
+        &client,
+        format!("{}/subscribe", server.url),
+        "email=not-an-address&q=la%3Ast-helens",
+    )
+    .await;
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("not an email address"));
-    let signed_up = client
-        .post(format!("{}/subscribe", server.url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("email=alice%40example.org&q=la%3Ast-helens&label=St+Helens&frequency=daily")
-        .send()
-        .await
-        .unwrap();
+    let signed_up = post_form(
+        &client,
+        format!("{}/subscribe", server.url),
+        "email=alice%40example.org&q=la%3Ast-helens&label=St+Helens&frequency=daily",
+    )
+    .await;
     assert_eq!(signed_up.status(), 200);
     assert!(signed_up.text().await.unwrap().contains("Check your inbox"));
     // Posting the form again (hammered, or by a bot) sends no second email for ten
     // minutes: the first link confirms everything.
     for _ in 0..3 {
-        let again = client
-            .post(format!("{}/subscribe", server.url))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("email=alice%40example.org&q=la%3Ast-helens&label=St+Helens&frequency=daily")
-            .send()
-            .await
-            .unwrap();
+        let again = post_form(
+            &client,
+            format!("{}/subscribe", server.url),
+            "email=alice%40example.org&q=la%3Ast-helens&label=St+Helens&frequency=daily",
+        )
+        .await;
         assert_eq!(again.status(), 200);
         assert!(again.text().await.unwrap().contains("a few minutes ago"));
     }
@@ -347,37 +359,29 @@ async fn digests_are_confirmed_sent_once_resumed_after_a_crash_and_stopped_by_un
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let changed = no_redirects
-        .post(format!("{}/subscriptions/manage", server.url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("token={token}&action=frequency&frequency=weekly"))
-        .send()
-        .await
-        .unwrap();
+    let changed = post_form(
+        &no_redirects,
+        format!("{}/subscriptions/manage", server.url),
+        format!("token={token}&action=frequency&frequency=weekly"),
+    )
+    .await;
     assert_eq!(changed.status(), 303);
     let list = workspace.run(&["subscribers", "list", "--json"]).await;
     let rows: Vec<serde_json::Value> = serde_json::from_str(&list.stdout).unwrap();
     assert_eq!(rows[1]["frequency"], "weekly", "{rows:?}");
-    let forged = no_redirects
-        .post(format!("{}/subscriptions/manage", server.url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("token=m.2.99999999999.AAAA&action=unsubscribe")
-        .send()
-        .await
-        .unwrap();
+    let forged = post_form(
+        &no_redirects,
+        format!("{}/subscriptions/manage", server.url),
+        "token=m.2.99999999999.AAAA&action=unsubscribe",
+    )
+    .await;
     assert_eq!(forged.status(), 400, "a forged link changes nothing");
 
     // One-click unsubscribe (RFC 8058) stops Alice's mail.
     let one_click = unsubscribe
         .trim_matches(['<', '>'])
         .replace("http://csfeed.test", &server.url);
-    let response = client
-        .post(&one_click)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(&client, one_click, "List-Unsubscribe=One-Click").await;
     assert_eq!(response.status(), 200);
     let list = workspace.run(&["subscribers", "list", "--json"]).await;
     let rows: Vec<serde_json::Value> = serde_json::from_str(&list.stdout).unwrap();
