@@ -113,12 +113,8 @@ pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Re
 
 fn rows(store: &csfeed_store::Store, full: bool) -> anyhow::Result<Vec<serde_json::Value>> {
     let mut rows = Vec::new();
-    for subscriber in store.subscribers()? {
-        let follows: Vec<String> = store
-            .follows(subscriber.id)?
-            .into_iter()
-            .map(|follow| follow.query)
-            .collect();
+    for (subscriber, follows) in store.subscribers_with_follows()? {
+        let follows: Vec<String> = follows.into_iter().map(|follow| follow.query).collect();
         rows.push(serde_json::json!({
             "email": if full { subscriber.email.clone() } else { mask(&subscriber.email) },
             "frequency": subscriber.frequency,

@@ -243,6 +243,41 @@ impl Store {
         })
     }
 
+    /// Every subscriber (by id) with the searches they follow: two statements however many
+    /// there are (the operator's listings and exports).
+    pub fn subscribers_with_follows(&self) -> Result<Vec<(Subscriber, Vec<Follow>)>, StoreError> {
+        let subscribers = self.subscribers()?;
+        let mut follows: std::collections::HashMap<SubscriberId, Vec<Follow>> =
+            self.connections.read(|connection| {
+                let mut statement = connection
+                    .prepare_cached("SELECT subscriber_id, id, query, label FROM follows ORDER BY id")?;
+                let rows = statement.query_map([], |row| {
+                    Ok((
+                        row.get::<_, SubscriberId>(0)?,
+                        Follow {
+                            id: row.get(1)?,
+                            query: row.get(2)?,
+                            label: row.get(3)?,
+                        },
+                    ))
+                })?;
+                let mut by_subscriber: std::collections::HashMap<SubscriberId, Vec<Follow>> =
+                    Default::default();
+                for row in rows {
+                    let (subscriber, follow) = row?;
+                    by_subscriber.entry(subscriber).or_default().push(follow);
+                }
+                Ok(by_subscriber)
+            })?;
+        Ok(subscribers
+            .into_iter()
+            .map(|subscriber| {
+                let theirs = follows.remove(&subscriber.id).unwrap_or_default();
+                (subscriber, theirs)
+            })
+            .collect())
+    }
+
     /// Confirmed, subscribed subscribers with this frequency, by id.
     pub fn active_subscribers(&self, frequency: &str) -> Result<Vec<Subscriber>, StoreError> {
         self.connections.read(|connection| {
@@ -481,6 +516,9 @@ mod tests {
             )
             .unwrap();
         assert_eq!(store.follows(subscriber.id).unwrap().len(), 2);
+        let listed = store.subscribers_with_follows().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].1, store.follows(subscriber.id).unwrap());
         assert!(
             store.active_subscribers("daily").unwrap().is_empty(),
             "unconfirmed"

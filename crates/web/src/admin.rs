@@ -92,12 +92,8 @@ pub(crate) async fn subscribers(State(state): State<AppState>, headers: HeaderMa
 /// export`.
 pub fn subscribers_csv(store: &csfeed_store::Store) -> Result<String, csfeed_store::StoreError> {
     let mut out = String::from("email,frequency,state,follows\n");
-    for subscriber in store.subscribers()? {
-        let follows: Vec<String> = store
-            .follows(subscriber.id)?
-            .into_iter()
-            .map(|follow| follow.query)
-            .collect();
+    for (subscriber, follows) in store.subscribers_with_follows()? {
+        let follows: Vec<String> = follows.into_iter().map(|follow| follow.query).collect();
         out.push_str(&format!(
             "{},{},{},{}\n",
             csv_field(&subscriber.email),
