@@ -540,14 +540,17 @@ impl SearchIndex {
         }
         let ids: Vec<ArticleId> = scored_ids.iter().map(|(_, id)| id.clone()).collect();
         let records = store.articles_by_ids(&ids)?;
+        let score_of = |record: &ArticleRecord| {
+            scored_ids
+                .iter()
+                .find(|(_, id)| *id == record.article.id)
+                .map_or(0.0, |(score, _)| *score)
+        };
         if skip_highlights {
             return Ok(records
                 .into_iter()
                 .map(|record| {
-                    let score = scored_ids
-                        .iter()
-                        .find(|(_, id)| *id == record.article.id)
-                        .map_or(0.0, |(score, _)| *score);
+                    let score = score_of(&record);
                     SearchHit {
                         title_html: csfeed_core::escape_html(&record.article.title),
                         snippet_html: csfeed_core::escape_html(&record.article.summary),
@@ -575,10 +578,7 @@ impl SearchIndex {
         let hits = records
             .into_iter()
             .map(|record| {
-                let score = scored_ids
-                    .iter()
-                    .find(|(_, id)| *id == record.article.id)
-                    .map_or(0.0, |(score, _)| *score);
+                let score = score_of(&record);
                 let title_html = highlighted(&title_snippets, &record.article.title)
                     .unwrap_or_else(|| csfeed_core::escape_html(&record.article.title));
                 let body = highlighted_body(
