@@ -9,15 +9,14 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use csfeed_core::{Gazetteer, Source, SourceId, SourceKind, TOPICS};
+use csfeed_core::{Gazetteer, TOPICS};
 use csfeed_search::{OpenMode, SearchIndex};
 use csfeed_store::Store;
-use url::Url;
 
 #[path = "support/corpus.rs"]
 mod corpus;
 
-use corpus::{Corpus, Rng, SOURCES, WORDS, rss_kib};
+use corpus::{Corpus, Rng, WORDS, rss_kib};
 
 const FOLLOWS_EACH: usize = 3;
 
@@ -40,17 +39,7 @@ async fn main() {
     std::fs::create_dir_all(&data_dir).expect("data dir");
     println!("digest benchmark: {subscribers} subscribers × {FOLLOWS_EACH} searches over {docs} articles");
 
-    let sources: Vec<Source> = (0..SOURCES)
-        .map(|n| Source {
-            id: SourceId::parse(&format!("s{n}")).expect("id"),
-            name: format!("Source {n}"),
-            url: Url::parse(&format!("https://news{n}.example/feed")).expect("url"),
-            kind: SourceKind::Feed,
-            interval: Duration::from_secs(3600),
-            enabled: false,
-            options: Default::default(),
-        })
-        .collect();
+    let sources = corpus::sources();
     let store = Store::open(&data_dir.join("csfeed.sqlite3")).expect("store");
     store.sync_sources(&sources).expect("sources");
     let started = Instant::now();

@@ -20,11 +20,10 @@ use std::time::{Duration, Instant};
 
 use axum::routing::get;
 use chrono::Utc;
-use csfeed_core::{Article, Gazetteer, Source, SourceId, SourceKind, TOPICS};
+use csfeed_core::{Article, Gazetteer, TOPICS};
 use csfeed_search::{OpenMode, SearchIndex, SearchRequest};
 use csfeed_store::Store;
 use csfeed_web::{AppState, SiteSettings};
-use url::Url;
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -66,17 +65,7 @@ async fn main() {
     println!("search scale benchmark: {docs} synthetic articles, {SOURCES} sources");
 
     // The corpus, stored.
-    let sources: Vec<Source> = (0..SOURCES)
-        .map(|n| Source {
-            id: SourceId::parse(&format!("s{n}")).expect("id"),
-            name: format!("Source {n}"),
-            url: Url::parse(&format!("https://news{n}.example/feed")).expect("url"),
-            kind: SourceKind::Feed,
-            interval: Duration::from_secs(3600),
-            enabled: false,
-            options: Default::default(),
-        })
-        .collect();
+    let sources = corpus::sources();
     let store = Store::open(&data_dir.join("csfeed.sqlite3")).expect("store");
     store.sync_sources(&sources).expect("sources");
     let mut corpus = Corpus::new();

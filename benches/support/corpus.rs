@@ -7,12 +7,27 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use csfeed_core::{Article, ArticleId, Gazetteer, SourceId, TOPICS};
+use csfeed_core::{Article, ArticleId, Gazetteer, Source, SourceId, SourceKind, TOPICS};
 
 use url::Url;
 
 /// Sources the corpus is spread over (`s0`…`s19`).
 pub const SOURCES: usize = 20;
+
+/// The corpus's sources (`s0`…), as stored: disabled, so nothing fetches them.
+pub fn sources() -> Vec<Source> {
+    (0..SOURCES)
+        .map(|n| Source {
+            id: SourceId::parse(&format!("s{n}")).expect("id"),
+            name: format!("Source {n}"),
+            url: Url::parse(&format!("https://news{n}.example/feed")).expect("url"),
+            kind: SourceKind::Feed,
+            interval: Duration::from_secs(3600),
+            enabled: false,
+            options: Default::default(),
+        })
+        .collect()
+}
 
 /// A small deterministic generator (xorshift64*), so every run indexes the same corpus.
 pub struct Rng(pub u64);
