@@ -169,9 +169,10 @@ pub fn looks_like_excerpt(text: &str) -> bool {
 }
 
 /// Dates far in the future are a publisher's bug; keeping them would pin the story to the
-/// top of every "newest" list.
+/// top of every "newest" list. Dates before 1900 are placeholders (`0001-01-01` is Go's and
+/// .NET's "no date") and would sort the story to the bottom of every list.
 fn plausible(date: &DateTime<Utc>) -> bool {
-    *date < Utc::now() + chrono::Duration::days(2)
+    chrono::Datelike::year(date) >= 1900 && *date < Utc::now() + chrono::Duration::days(2)
 }
 
 /// Removes the "The post X appeared first on Y." line that WordPress SEO plugins append.
@@ -251,6 +252,36 @@ mod tests {
         assert_eq!(article.local_authorities, ["E06000010"]);
         assert_eq!(article.topics, ["kinship-care"]);
         assert_eq!(article.published, None, "no date is invented");
+    }
+
+    #[test]
+    fn placeholder_and_future_dates_are_dropped() {
+        for raw in [
+            "0001-01-01T00:00:00Z",
+            "1899-12-31T23:00:00Z",
+            "9999-12-31T23:59:59Z",
+        ] {
+            let date = DateTime::parse_from_rfc3339(raw).unwrap().to_utc();
+            let article = Draft {
+                published: Some(date),
+                updated: Some(date),
+                ..draft()
+            }
+            .finish();
+            assert_eq!((article.published, article.updated), (None, None), "{raw}");
+        }
+        let real = DateTime::parse_from_rfc3339("2025-03-04T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            Draft {
+                published: Some(real),
+                ..draft()
+            }
+            .finish()
+            .published,
+            Some(real)
+        );
     }
 
     #[test]

@@ -625,9 +625,7 @@ fn date_range(
     if from.is_none() && to.is_none() {
         return None;
     }
-    let term = |date: DateTime<Utc>| {
-        Term::from_field_date_for_search(field, tantivy::DateTime::from_timestamp_secs(date.timestamp()))
-    };
+    let term = |date: DateTime<Utc>| Term::from_field_date_for_search(field, crate::schema::index_date(date));
     let lower = from.map_or(Bound::Unbounded, |from| Bound::Included(term(from)));
     let upper = to.map_or(Bound::Unbounded, |to| Bound::Excluded(term(to)));
     Some(Box::new(RangeQuery::new(lower, upper)))

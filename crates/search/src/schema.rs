@@ -121,10 +121,14 @@ pub(crate) fn to_document(fields: &Fields, record: &ArticleRecord, facts: &Artic
     }
     let date = record.display_date();
     document.add_text(fields.year, chrono::Datelike::year(&date).to_string());
-    document.add_date(fields.date, DateTime::from_timestamp_secs(date.timestamp()));
-    document.add_date(
-        fields.seen,
-        DateTime::from_timestamp_secs(record.first_seen_at.timestamp()),
-    );
+    document.add_date(fields.date, index_date(date));
+    document.add_date(fields.seen, index_date(record.first_seen_at));
     document
+}
+
+/// `date` as Tantivy stores it: nanoseconds in an i64, so dates outside 1678–2262 are held
+/// at the nearest end of that range instead of overflowing.
+pub(crate) fn index_date(date: chrono::DateTime<chrono::Utc>) -> DateTime {
+    const LIMIT_SECONDS: i64 = i64::MAX / 1_000_000_000;
+    DateTime::from_timestamp_secs(date.timestamp().clamp(-LIMIT_SECONDS, LIMIT_SECONDS))
 }

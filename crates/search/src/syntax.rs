@@ -124,9 +124,9 @@ fn normalise(facet: FacetField, value: &str) -> Option<Vec<String>> {
         FacetField::Kind => one(ArticleKind::parse(value).map(|kind| kind.slug().to_owned())),
         FacetField::Grade => one(Grade::parse(value).map(|grade| grade_slug(grade).to_owned())),
         FacetField::Year => one(value
-            .parse::<u16>()
+            .parse::<i32>()
             .ok()
-            .filter(|year| (1900..=2999).contains(year))
+            .filter(|year| SEARCHABLE_YEARS.contains(year))
             .map(|year| year.to_string())),
         FacetField::Source => one(csfeed_core::SourceId::parse(&value.to_ascii_lowercase())
             .ok()
@@ -204,7 +204,10 @@ fn topic(value: &str) -> Option<String> {
         .map(|topic| topic.slug.to_owned())
 }
 
-/// The start and end of "2025", "2025-07" or "2025-07-12".
+/// Years a `year:`, `after:` or `before:` value may name.
+const SEARCHABLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// The start and end of "2025", "2025-07" or "2025-07-12" (years 1900–2200).
 fn period(value: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let start_of = |day: NaiveDate| day.and_time(chrono::NaiveTime::MIN).and_utc();
     let parts: Vec<&str> = value.split('-').collect();
@@ -231,6 +234,11 @@ fn period(value: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         }
         _ => return None,
     };
+    // Tantivy stores dates as nanoseconds in an i64 (years 1678–2262); anything outside the
+    // years csfeed indexes is not a date a search can mean.
+    if !(SEARCHABLE_YEARS.contains(&start.year()) && SEARCHABLE_YEARS.contains(&end.year())) {
+        return None;
+    }
     Some((start_of(start), start_of(end)))
 }
 
@@ -306,6 +314,17 @@ mod tests {
             "la:Atlantis after:soon topic:astrology region:mars kind:podcast grade:meh year:soon kinship",
         );
         assert_eq!(filters.warnings.len(), 7, "{:?}", filters.warnings);
+        for far in [
+            "after:0",
+            "before:0-01",
+            "after:9999-12-31",
+            "year:0",
+            "before:-5",
+        ] {
+            let filters = extract_filters(far);
+            assert_eq!(filters.warnings.len(), 1, "{far}: {:?}", filters.warnings);
+            assert!(filters.after.is_none() && filters.before.is_none(), "{far}");
+        }
         assert!(filters.exact.is_empty());
         assert_eq!(filters.text, "kinship");
         assert_eq!(
