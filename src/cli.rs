@@ -65,7 +65,7 @@ pub enum Command {
     /// Read Ofsted reports.
     #[command(subcommand)]
     Ofsted(OfstedCommand),
-    /// List, import or export the configured sources.
+    /// List, pause, resume, refresh, import or export the sources.
     #[command(subcommand)]
     Sources(SourcesCommand),
     /// Parse one feed exactly as ingestion would and print its items as JSON.
@@ -179,7 +179,7 @@ pub struct FetchArgs {
     /// Fetch only this source (by id), whether or not it is due.
     #[arg(long, value_name = "ID", conflicts_with = "all")]
     pub source: Option<String>,
-    /// Fetch every enabled source now, whether or not it is due.
+    /// Fetch every enabled, unpaused source now, whether or not it is due.
     #[arg(long)]
     pub all: bool,
 }
@@ -260,6 +260,24 @@ pub enum SourcesCommand {
     },
     /// Print the configured sources as OPML 2.0, for another feed reader.
     Export,
+    /// Stop fetching a source on schedule without editing the config (a running server
+    /// sees it on its next tick; its stored articles stay searchable). `csfeed fetch --source ID`
+    /// still fetches it when asked.
+    Pause {
+        /// The source's id, as `csfeed sources list` shows it.
+        source: String,
+    },
+    /// Fetch a paused source on schedule again.
+    Resume {
+        /// The source's id.
+        source: String,
+    },
+    /// Make a source due now, cutting any backoff after failures short: a running
+    /// `csfeed serve` fetches it on its next tick.
+    Refresh {
+        /// The source's id.
+        source: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -123,8 +123,9 @@ impl Pipeline {
         }
     }
 
-    /// Sources to fetch now: the one named, or every configured, enabled source that is due
-    /// at `now` (every one, when `now` is `None`).
+    /// Sources to fetch now: the one named (even when paused: the operator asked for it),
+    /// or every scheduled source (configured, enabled, not paused) that is due at `now`
+    /// (every one, when `now` is `None`).
     pub fn due_sources(
         &self,
         now: Option<DateTime<Utc>>,
@@ -145,7 +146,7 @@ impl Pipeline {
         }
         Ok(sources
             .into_iter()
-            .filter(|record| record.in_config && record.source.enabled)
+            .filter(SourceRecord::is_scheduled)
             .filter(|record| match (now, record.state.next_due_at) {
                 (Some(now), Some(due)) => due <= now,
                 _ => true,

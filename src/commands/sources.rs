@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use csfeed_store::SourceRecord;
 use serde::Serialize;
-use serde_json::json;
 use url::Url;
 
 use crate::cli::{GlobalArgs, SourcesCommand};
@@ -20,7 +18,42 @@ pub async fn run(global: &GlobalArgs, command: SourcesCommand) -> anyhow::Result
         SourcesCommand::List { json } => list(global, json),
         SourcesCommand::Import { file, into } => import(global, &file, into),
         SourcesCommand::Export => export(global),
+        SourcesCommand::Pause { source } => change(global, &source, Change::Pause),
+        SourcesCommand::Resume { source } => change(global, &source, Change::Resume),
+        SourcesCommand::Refresh { source } => change(global, &source, Change::Refresh),
     }
+}
+
+/// What `csfeed sources pause|resume|refresh` does to a source.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Pause,
+    Resume,
+    Refresh,
+}
+
+fn change(global: &GlobalArgs, source: &str, change: Change) -> anyhow::Result<ExitCode> {
+    let context = Context::load(global)?;
+    let store = context.open_store_synced()?;
+    let unknown = || anyhow::anyhow!("there is no source {source:?}: `csfeed sources list` shows the ids");
+    let id = csfeed_core::SourceId::parse(source).map_err(|_| unknown())?;
+    let found = match change {
+        Change::Pause => store.pause_source(&id, chrono::Utc::now())?,
+        Change::Resume => store.resume_source(&id)?,
+        Change::Refresh => store.make_source_due(&id)?,
+    };
+    if !found {
+        return Err(unknown());
+    }
+    let done = match change {
+        Change::Pause => "paused: the scheduler skips it until `csfeed sources resume`",
+        Change::Resume => "resumed: the scheduler fetches it when it is next due",
+        Change::Refresh => {
+            "due now: a running `csfeed serve` fetches it within a tick (`csfeed fetch --source` fetches it from here)"
+        }
+    };
+    writeln!(std::io::stdout().lock(), "{source} {done}")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list(global: &GlobalArgs, as_json: bool) -> anyhow::Result<ExitCode> {
@@ -28,7 +61,7 @@ fn list(global: &GlobalArgs, as_json: bool) -> anyhow::Result<ExitCode> {
     let records = context.open_store_synced()?.sources()?;
     let mut out = std::io::stdout().lock();
     if as_json {
-        let rows: Vec<_> = records.iter().map(record_json).collect();
+        let rows: Vec<_> = records.iter().map(csfeed_web::source_json).collect();
         super::print_json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -49,7 +82,7 @@ fn list(global: &GlobalArgs, as_json: bool) -> anyhow::Result<ExitCode> {
             record.status(),
             record.article_count,
             time(state.last_success_at),
-            match (record.in_config && record.source.enabled, state.next_due_at) {
+            match (record.is_scheduled(), state.next_due_at) {
                 (false, _) => "-".to_owned(),
                 (true, None) => "now".to_owned(),
                 (true, due) => time(due),
@@ -60,31 +93,6 @@ fn list(global: &GlobalArgs, as_json: bool) -> anyhow::Result<ExitCode> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn record_json(record: &SourceRecord) -> serde_json::Value {
-    let state = &record.state;
-    json!({
-        "id": record.source.id,
-        "name": record.source.name,
-        "url": record.source.url,
-        "fetch_url": record.url_to_fetch(),
-        "kind": record.source.kind.as_str(),
-        "status": record.status(),
-        "in_config": record.in_config,
-        "enabled": record.source.enabled,
-        "articles": record.article_count,
-        "last_attempt_at": state.last_attempt_at,
-        "last_success_at": state.last_success_at,
-        "last_error": state.last_error,
-        "last_status": state.last_status,
-        "consecutive_failures": state.consecutive_failures,
-        "next_due_at": state.next_due_at,
-        "fetches": state.fetches,
-        "not_modified": state.not_modified,
-        "bytes_saved": state.bytes_saved,
-        "redirect_to": state.redirect_to,
-    })
 }
 
 fn export(global: &GlobalArgs) -> anyhow::Result<ExitCode> {

@@ -118,6 +118,118 @@ async fn admin_endpoints_need_the_token() {
         .await
         .unwrap();
     assert_eq!(sources.status(), 200);
+
+    // Source management: pause one source, hurry two, and only the unpaused one is fetched
+    // by the running scheduler; resume, and the paused one is fetched too.
+    site.wait_for("the first fetch of every source", |health| {
+        health["articles"] == DEMO_ITEMS
+    })
+    .await;
+    let admin = |method: reqwest::Method, path: &str| {
+        client
+            .request(method, format!("{}{path}", site.url))
+            .header("authorization", "Bearer s3cret-admin-token")
+    };
+    let source = |id: &'static str| {
+        let request = admin(reqwest::Method::GET, "/admin/sources.json");
+        async move {
+            let all: serde_json::Value =
+                serde_json::from_str(&request.send().await.unwrap().text().await.unwrap()).unwrap();
+            all.as_array()
+                .unwrap()
+                .iter()
+                .find(|source| source["id"] == id)
+                .cloned()
+                .unwrap()
+        }
+    };
+    let unauthorised = client
+        .post(format!("{}/admin/sources/practice-news/pause", site.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthorised.status(), 401);
+    let paused = admin(reqwest::Method::POST, "/admin/sources/practice-news/pause")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paused.status(), 200);
+    let paused: serde_json::Value = serde_json::from_str(&paused.text().await.unwrap()).unwrap();
+    assert_eq!(paused["status"], "paused", "{paused}");
+    assert!(paused["paused_at"].is_string(), "{paused}");
+    for (path, why) in [
+        ("/admin/sources/no-such-source/pause", "unknown source"),
+        ("/admin/sources/practice-news/explode", "unknown action"),
+        ("/admin/sources/..%2F/pause", "not a source id"),
+    ] {
+        let refused = admin(reqwest::Method::POST, path).send().await.unwrap();
+        assert_eq!(refused.status(), 404, "{why}");
+        let body: serde_json::Value = serde_json::from_str(&refused.text().await.unwrap()).unwrap();
+        assert!(
+            body["error"].as_str().unwrap().contains("there is no"),
+            "{why}: {body}"
+        );
+    }
+    let listed = workspace.run(&["sources", "list"]).await;
+    assert!(
+        listed
+            .stdout
+            .lines()
+            .any(|line| line.starts_with("practice-news") && line.contains("paused")),
+        "{listed:?}"
+    );
+    let (practice_before, ofsted_before) = (
+        source("practice-news").await["fetches"].as_u64().unwrap(),
+        source("ofsted-news").await["fetches"].as_u64().unwrap(),
+    );
+    for id in ["practice-news", "ofsted-news"] {
+        let hurried = admin(reqwest::Method::POST, &format!("/admin/sources/{id}/refresh"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(hurried.status(), 200);
+    }
+    let deadline = tokio::time::Instant::now() + crate::helpers::COMMAND_TIMEOUT;
+    while source("ofsted-news").await["fetches"].as_u64().unwrap() == ofsted_before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ofsted-news was never refetched"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // The scheduler fetches every due source in one round, so the round that fetched
+    // ofsted-news would have fetched practice-news too, had it not been paused.
+    assert_eq!(
+        source("practice-news").await["fetches"].as_u64().unwrap(),
+        practice_before,
+        "a paused source is not fetched"
+    );
+    let fetched_all = workspace.run(&["fetch", "--all"]).await;
+    assert!(fetched_all.status.success(), "{fetched_all:?}");
+    assert_eq!(
+        source("practice-news").await["fetches"].as_u64().unwrap(),
+        practice_before,
+        "`fetch --all` skips a paused source too"
+    );
+    let resumed = workspace.run(&["sources", "resume", "practice-news"]).await;
+    assert!(
+        resumed.status.success() && resumed.stdout.contains("resumed"),
+        "{resumed:?}"
+    );
+    while source("practice-news").await["fetches"].as_u64().unwrap() == practice_before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "practice-news was never fetched after resuming"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(source("practice-news").await["status"], "ok");
+    let unknown = workspace.run(&["sources", "pause", "no-such-source"]).await;
+    assert!(
+        !unknown.status.success() && unknown.stderr.contains("csfeed sources list"),
+        "{unknown:?}"
+    );
+
     let log = std::fs::read_to_string(workspace.dir.path().join("serve.log")).unwrap_or_default();
     assert!(
         !log.contains("s3cret-admin-token"),

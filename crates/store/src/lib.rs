@@ -294,6 +294,39 @@ mod tests {
     }
 
     #[test]
+    fn the_operator_pauses_resumes_and_hurries_a_source() {
+        let (_dir, store) = open_temp();
+        store.sync_sources(&[source("one")]).unwrap();
+        let id = SourceId::parse("one").unwrap();
+        let failed = FetchResult::Failed {
+            http_status: Some(503),
+            error: "HTTP 503".into(),
+        };
+        store.record_fetch(&id, at(0), &failed, at(3600)).unwrap();
+        assert!(store.pause_source(&id, at(10)).unwrap());
+        assert!(store.pause_source(&id, at(20)).unwrap());
+        let record = store.source(&id).unwrap().unwrap();
+        assert_eq!(record.paused_at, Some(at(10)), "the first pause's time is kept");
+        assert_eq!(record.status(), "paused");
+        assert!(!record.is_scheduled());
+        store.sync_sources(&[source("one")]).unwrap();
+        assert!(
+            store.source(&id).unwrap().unwrap().paused_at.is_some(),
+            "a config reload leaves the pause alone"
+        );
+        assert!(store.make_source_due(&id).unwrap());
+        assert_eq!(store.source(&id).unwrap().unwrap().state.next_due_at, None);
+        assert!(store.resume_source(&id).unwrap());
+        let record = store.source(&id).unwrap().unwrap();
+        assert!(record.is_scheduled());
+        assert_eq!(record.status(), "failing");
+        let unknown = SourceId::parse("nope").unwrap();
+        assert!(!store.pause_source(&unknown, at(0)).unwrap());
+        assert!(!store.resume_source(&unknown).unwrap());
+        assert!(!store.make_source_due(&unknown).unwrap());
+    }
+
+    #[test]
     fn page_validators_are_kept_per_url() {
         let (_dir, store) = open_temp();
         let page = Url::parse("https://reports.example/provider/44/80560").unwrap();

@@ -152,6 +152,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE subscribers ADD COLUMN confirmation_sent_at INTEGER;
     "#,
+    // 9: the operator can pause a source at run time (an admin request or `csfeed sources
+    // pause`) without editing the config; a config reload leaves the pause alone.
+    r#"
+    ALTER TABLE sources ADD COLUMN paused_at INTEGER;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

@@ -60,6 +60,8 @@ pub struct SourceRecord {
     pub state: FetchState,
     /// Articles stored from it.
     pub article_count: u64,
+    /// When the operator paused it (it is not fetched on schedule until resumed).
+    pub paused_at: Option<DateTime<Utc>>,
 }
 
 impl SourceRecord {
@@ -68,9 +70,14 @@ impl SourceRecord {
         self.state.consecutive_failures > 0
     }
 
+    /// True when the scheduler fetches it: configured, enabled and not paused.
+    pub fn is_scheduled(&self) -> bool {
+        self.in_config && self.source.enabled && self.paused_at.is_none()
+    }
+
     /// One word or phrase for the source's state, as `/sources` and `csfeed sources list`
-    /// show it: "removed from config", "disabled", "blocked by robots.txt", "failing",
-    /// "ok" or "not fetched yet".
+    /// show it: "removed from config", "disabled", "paused", "blocked by robots.txt",
+    /// "failing", "ok" or "not fetched yet".
     pub fn status(&self) -> &'static str {
         let blocked = self
             .state
@@ -81,6 +88,8 @@ impl SourceRecord {
             "removed from config"
         } else if !self.source.enabled {
             "disabled"
+        } else if self.paused_at.is_some() {
+            "paused"
         } else if self.is_failing() && blocked {
             "blocked by robots.txt"
         } else if self.is_failing() {
@@ -139,7 +148,7 @@ const SOURCE_COLUMNS: &str = "s.id, s.name, s.url, s.kind, s.interval_secs, s.en
     f.etag, f.last_modified, f.next_due_at,
     (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id),
     s.fetch_url, f.redirect_to, f.redirect_seen, f.last_body_bytes, f.bytes_saved, f.fetches,
-    f.not_modified, s.options";
+    f.not_modified, s.options, s.paused_at";
 
 impl Store {
     /// Makes the stored sources match `configured`: new ones are added, changed ones
@@ -200,6 +209,39 @@ impl Store {
                 .query_row(&sql, [id.as_str()], source_from_row)
                 .optional()?
                 .transpose()
+        })
+    }
+
+    /// Pauses the source from `at` (a second pause keeps the first time); false when
+    /// there is no such source.
+    pub fn pause_source(&self, id: &SourceId, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let changed = connection.execute(
+                "UPDATE sources SET paused_at = COALESCE(paused_at, ?2) WHERE id = ?1",
+                params![id.as_str(), to_db(at)],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Lets the scheduler fetch the source again; false when there is no such source.
+    pub fn resume_source(&self, id: &SourceId) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let changed =
+                connection.execute("UPDATE sources SET paused_at = NULL WHERE id = ?1", [id.as_str()])?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Makes the source due now, so the scheduler's next round fetches it (backoff after
+    /// failures is cut short); false when there is no such source.
+    pub fn make_source_due(&self, id: &SourceId) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let changed = connection.execute(
+                "UPDATE fetch_state SET next_due_at = NULL WHERE source_id = ?1",
+                [id.as_str()],
+            )?;
+            Ok(changed > 0)
         })
     }
 
@@ -366,6 +408,7 @@ fn source_from_row(row: &Row<'_>) -> rusqlite::Result<Result<SourceRecord, Store
     let fetches: Option<i64> = row.get(21)?;
     let not_modified: Option<i64> = row.get(22)?;
     let options: String = row.get(23)?;
+    let paused_at: Option<i64> = row.get(24)?;
     let count = |value: Option<i64>| value.unwrap_or(0).max(0) as u64;
     Ok((|| {
         let corrupt = |what: &'static str, value: &str| StoreError::Corrupt {
@@ -405,6 +448,7 @@ fn source_from_row(row: &Row<'_>) -> rusqlite::Result<Result<SourceRecord, Store
                 not_modified: count(not_modified),
             },
             article_count: count(Some(article_count)),
+            paused_at: from_db_opt(paused_at)?,
         })
     })())
 }

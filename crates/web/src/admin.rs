@@ -1,10 +1,12 @@
-//! Admin endpoints, for the operator's scripts: every source with its full state, and the
-//! subscriber list with full addresses. They exist only when `server.admin_token` is set
-//! and answer only to `Authorization: Bearer <token>`.
+//! Admin endpoints, for the operator's scripts: every source with its full state, pausing,
+//! resuming and hurrying a source, and the subscriber list with full addresses. They exist
+//! only when `server.admin_token` is set and answer only to `Authorization: Bearer <token>`.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use csfeed_core::SourceId;
+use csfeed_store::SourceRecord;
 
 use crate::{AppError, AppState};
 
@@ -38,34 +40,87 @@ pub(crate) async fn sources(State(state): State<AppState>, headers: HeaderMap) -
         return refused;
     }
     let rows = state
-        .blocking(|state| {
-            Ok(state
-                .store
-                .sources()?
-                .iter()
-                .map(|record| {
-                    serde_json::json!({
-                        "id": record.source.id,
-                        "name": record.source.name,
-                        "url": record.source.url,
-                        "kind": record.source.kind.as_str(),
-                        "enabled": record.source.enabled,
-                        "in_config": record.in_config,
-                        "status": record.status(),
-                        "articles": record.article_count,
-                        "last_error": record.state.last_error,
-                        "consecutive_failures": record.state.consecutive_failures,
-                        "last_success_at": record.state.last_success_at,
-                        "next_due_at": record.state.next_due_at,
-                    })
-                })
-                .collect::<Vec<_>>())
-        })
+        .blocking(|state| Ok(state.store.sources()?.iter().map(source_json).collect::<Vec<_>>()))
         .await;
     match rows {
         Ok(rows) => axum::Json(rows).into_response(),
         Err(error) => error.into_response(),
     }
+}
+
+/// `POST /admin/sources/{id}/{action}`: `pause` (the scheduler skips it until resumed; the
+/// config is not touched), `resume`, or `refresh` (due now: the scheduler's next round
+/// fetches it, cutting any backoff short). Answers the source as it now stands.
+pub(crate) async fn source_action(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = refusal(&state, &headers) {
+        return refused;
+    }
+    let not_found = |message: String| {
+        (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({ "error": message })),
+        )
+    };
+    if !matches!(action.as_str(), "pause" | "resume" | "refresh") {
+        return not_found(format!(
+            "there is no action {action:?}: use pause, resume or refresh"
+        ))
+        .into_response();
+    }
+    let Ok(source_id) = SourceId::parse(&id) else {
+        return not_found(format!("there is no source {id:?}: see /admin/sources.json")).into_response();
+    };
+    let done = state
+        .blocking(move |state| {
+            let store = &state.store;
+            let found = match action.as_str() {
+                "pause" => store.pause_source(&source_id, chrono::Utc::now())?,
+                "resume" => store.resume_source(&source_id)?,
+                _ => store.make_source_due(&source_id)?,
+            };
+            if found {
+                tracing::info!(source = %source_id, action, "admin changed a source");
+            }
+            Ok(store.source(&source_id)?.filter(|_| found))
+        })
+        .await;
+    match done {
+        Ok(Some(record)) => axum::Json(source_json(&record)).into_response(),
+        Ok(None) => not_found(format!("there is no source {id:?}: see /admin/sources.json")).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// One source with its configuration and fetch state, as `/admin/sources.json` and
+/// `csfeed sources list --json` give it.
+pub fn source_json(record: &SourceRecord) -> serde_json::Value {
+    let state = &record.state;
+    serde_json::json!({
+        "id": record.source.id,
+        "name": record.source.name,
+        "url": record.source.url,
+        "fetch_url": record.url_to_fetch(),
+        "kind": record.source.kind.as_str(),
+        "status": record.status(),
+        "in_config": record.in_config,
+        "enabled": record.source.enabled,
+        "paused_at": record.paused_at,
+        "articles": record.article_count,
+        "last_attempt_at": state.last_attempt_at,
+        "last_success_at": state.last_success_at,
+        "last_error": state.last_error,
+        "last_status": state.last_status,
+        "consecutive_failures": state.consecutive_failures,
+        "next_due_at": state.next_due_at,
+        "fetches": state.fetches,
+        "not_modified": state.not_modified,
+        "bytes_saved": state.bytes_saved,
+        "redirect_to": state.redirect_to,
+    })
 }
 
 /// `/admin/subscribers.csv`: email, frequency, state, followed searches.

@@ -20,7 +20,7 @@ mod state;
 mod subscriptions;
 mod views;
 
-pub use admin::{subscriber_state, subscribers_csv};
+pub use admin::{source_json, subscriber_state, subscribers_csv};
 pub use error::AppError;
 pub use feed_cache::FeedCache;
 pub use json::{SearchHitJson, SearchResultsJson, search_hit_json, search_results_json};
@@ -32,7 +32,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -75,6 +75,7 @@ pub fn app(state: AppState) -> Router {
             get(subscriptions::unsubscribe_page).post(subscriptions::unsubscribe),
         )
         .route("/admin/sources.json", get(admin::sources))
+        .route("/admin/sources/{id}/{action}", post(admin::source_action))
         .route("/admin/subscribers.csv", get(admin::subscribers))
         .route("/healthz", get(pages::health))
         .route("/opensearch.xml", get(pages::opensearch))

@@ -324,7 +324,11 @@ impl SourceRow {
             failures: state.consecutive_failures,
             last_status: state.last_status.map(|s| s.to_string()).unwrap_or_default(),
             articles: record.article_count,
-            next_due: state.next_due_at.map(short_time).unwrap_or_else(|| "now".into()),
+            next_due: if record.is_scheduled() {
+                state.next_due_at.map(short_time).unwrap_or_else(|| "now".into())
+            } else {
+                "not scheduled".into()
+            },
             fetches: state.fetches,
             not_modified: state.not_modified,
             bytes_saved: human_bytes(state.bytes_saved),
