@@ -13,6 +13,7 @@ mod error;
 mod facets;
 mod facts;
 mod index;
+mod phrases;
 mod query;
 mod schema;
 mod synonyms;
@@ -403,6 +404,27 @@ mod tests {
         assert_eq!(
             results.synonyms,
             vec![("looked after children".to_owned(), "Children in care".to_owned())]
+        );
+        let snippet_of = |results: &SearchResults, title: &str| {
+            let hit = results.hits.iter().find(|hit| hit.record.article.title == title);
+            hit.map(|hit| hit.snippet_html.clone()).unwrap_or_default()
+        };
+        assert_eq!(
+            snippet_of(&results, "Inspection of Dorset children's services"),
+            "Services for <mark>children in care</mark> were inadequate",
+            "the name the story uses is marked whole, not just the word it shares"
+        );
+        let results = search(&fixture, query("care experienced"));
+        assert_eq!(
+            snippet_of(&results, "Focused visit to St Helens"),
+            "Inspectors looked at <mark>care leavers</mark> in St Helens",
+            "a shared word inside the story's name for it: the name is marked whole"
+        );
+        let results = search(&fixture, query("staying put"));
+        assert_eq!(
+            snippet_of(&results, "Focused visit to St Helens"),
+            "Inspectors looked at <mark>care leavers</mark> in St Helens.",
+            "found through the topic tag alone: the name the story uses is marked"
         );
         assert_eq!(
             search(&fixture, query("\"looked after children\"")).total,

@@ -16,6 +16,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::facets::{FacetCollector, FacetCounts, FacetField, into_counts};
+use crate::phrases::SectorName;
 use crate::{SearchError, SearchIndex};
 
 /// Weight of a match in the headline relative to one in the body.
@@ -263,12 +264,16 @@ impl SearchIndex {
             let (top, total, facets) = searcher.search(&query, &(top, Count, facets))?;
             (total, top, facets)
         };
+        let sector_names = crate::phrases::names_of(expanded.expansions.iter().map(|(_, topic)| *topic));
         let hits = self.hydrate(
             store,
             &searcher,
-            text_query.as_ref(),
+            Highlights {
+                query: text_query.as_ref(),
+                sector_names: &sector_names,
+                skip: request.skip_highlights,
+            },
             &addresses,
-            request.skip_highlights,
         )?;
         let did_you_mean = if total == 0 && !operators.text.trim().is_empty() {
             self.did_you_mean(store, &searcher, request, &operators.text)?
@@ -523,10 +528,14 @@ impl SearchIndex {
         &self,
         store: &Store,
         searcher: &Searcher,
-        text_query: &dyn Query,
+        highlights: Highlights<'_>,
         addresses: &[(f32, DocAddress)],
-        skip_highlights: bool,
     ) -> Result<Vec<SearchHit>, SearchError> {
+        let Highlights {
+            query: text_query,
+            sector_names,
+            skip: skip_highlights,
+        } = highlights;
         let mut scored_ids = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let document: TantivyDocument = searcher.doc(*address)?;
@@ -579,14 +588,21 @@ impl SearchIndex {
             .into_iter()
             .map(|record| {
                 let score = score_of(&record);
-                let title_html = highlighted(&title_snippets, &record.article.title)
-                    .unwrap_or_else(|| csfeed_core::escape_html(&record.article.title));
+                let title = &record.article.title;
+                let title_html = highlighted(&title_snippets, title, sector_names)
+                    .or_else(|| crate::phrases::marked(title, &[], sector_names))
+                    .unwrap_or_else(|| csfeed_core::escape_html(title));
+                let text = &record.article.content_text;
                 let body = highlighted_body(
                     &body_snippets,
                     &body_terms,
                     &mut body_analyzer,
-                    &record.article.content_text,
-                );
+                    text,
+                    sector_names,
+                )
+                .or_else(|| {
+                    crate::phrases::passage(text, sector_names, SNIPPET_WINDOW_BEFORE, SNIPPET_CHARS)
+                });
                 let page = body
                     .as_ref()
                     .and_then(|(_, offset)| page_at(&record.article.content_text, *offset));
@@ -605,6 +621,18 @@ impl SearchIndex {
             .collect();
         Ok(hits)
     }
+}
+
+/// What to highlight in a page of hits.
+#[derive(Clone, Copy)]
+struct Highlights<'a> {
+    /// The text query (its terms are marked in titles and passages).
+    query: &'a dyn Query,
+    /// Sector names the query's synonyms reached through topic tags, marked where no
+    /// query term is found.
+    sector_names: &'a [SectorName],
+    /// Plain titles and teasers, no highlighting (feeds).
+    skip: bool,
 }
 
 /// Documents whose `field` holds exactly `value`.
@@ -675,8 +703,8 @@ fn grouping_depth(raw: &str) -> usize {
 }
 
 /// The highlighted passage of `text`, or `None` when no query term occurs in it.
-fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
-    highlighted_at(generator, text).map(|(html, _)| html)
+fn highlighted(generator: &SnippetGenerator, text: &str, names: &[SectorName]) -> Option<String> {
+    highlighted_at(generator, text, names).map(|(html, _)| html)
 }
 
 /// Bytes of body text before and after the first match that the snippet generator reads:
@@ -692,9 +720,10 @@ fn highlighted_body(
     terms: &[String],
     analyzer: &mut TextAnalyzer,
     text: &str,
+    names: &[SectorName],
 ) -> Option<(String, usize)> {
     let (window, start) = snippet_window(text, terms, analyzer)?;
-    highlighted_at(generator, window).map(|(html, offset)| (html, start + offset))
+    highlighted_at(generator, window, names).map(|(html, offset)| (html, start + offset))
 }
 
 /// The part of `text` around the earliest word that `analyzer` turns into one of `terms`
@@ -760,14 +789,15 @@ fn first_word_stemming_to(lower: &str, term: &str, analyzer: &mut TextAnalyzer) 
     })
 }
 
-/// The highlighted passage and where in `text` it starts.
-fn highlighted_at(generator: &SnippetGenerator, text: &str) -> Option<(String, usize)> {
-    let mut snippet = generator.snippet(text);
+/// The highlighted passage (query terms and sector `names` marked) and where in `text` it
+/// starts; `None` when no query term is in `text`.
+fn highlighted_at(generator: &SnippetGenerator, text: &str, names: &[SectorName]) -> Option<(String, usize)> {
+    let snippet = generator.snippet(text);
     if snippet.is_empty() || snippet.highlighted().is_empty() {
         return None;
     }
-    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-    Some((snippet.to_html(), snippet.fragment_range().start))
+    let html = crate::phrases::marked(snippet.fragment(), snippet.highlighted(), names)?;
+    Some((html, snippet.fragment_range().start))
 }
 
 /// The page an offset of a paginated text falls on (pages are separated by form feeds, as
