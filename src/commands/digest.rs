@@ -43,8 +43,17 @@ pub async fn run(global: &GlobalArgs, args: DigestArgs) -> anyhow::Result<ExitCo
             summary.would_send, summary.empty, summary.skipped
         );
     } else {
+        let suspended = if summary.suspended > 0 {
+            format!(
+                ", suspended {} (address refused in {} periods in a row; see `csfeed subscribers list`)",
+                summary.suspended,
+                csfeed_digest::SUSPEND_AFTER_REFUSALS
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "{frequency} digest: sent {}, nothing new {}, already sent {}, failed {} (via {})",
+            "{frequency} digest: sent {}, nothing new {}, already sent {}, failed {}{suspended} (via {})",
             summary.sent,
             summary.empty,
             summary.skipped,

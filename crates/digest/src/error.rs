@@ -16,6 +16,9 @@ pub enum DigestError {
     /// The SMTP server or the outbox refused it.
     #[error("cannot send the email: {0}")]
     Send(String),
+    /// The SMTP server refused the recipient for good (550, 551 or 553: no such mailbox).
+    #[error("the mail server refused the address: {0}")]
+    Refused(String),
     /// The mail settings are unusable.
     #[error("email settings: {0}")]
     Settings(String),

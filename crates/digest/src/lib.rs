@@ -23,7 +23,7 @@ pub use email::{InvalidEmail, SubscriberEmail, mask};
 pub use error::DigestError;
 pub use frequency::Frequency;
 pub use mailer::{Mailer, Secret, SmtpSettings, TlsMode};
-pub use run::{DigestOptions, Summary, run_digest};
+pub use run::{DigestOptions, SUSPEND_AFTER_REFUSALS, Summary, run_digest};
 pub use token::{Purpose, Signer, TokenError};
 
 /// How a followed search is named in emails and on the manage page when nothing better is

@@ -160,11 +160,14 @@ impl Mailer {
     pub async fn send(&self, message: &Message, name: &str) -> Result<(), DigestError> {
         self.wait_turn().await;
         match &self.transport {
-            Transport::Smtp(smtp) => smtp
-                .send(message.clone())
-                .await
-                .map(|_| ())
-                .map_err(|error| DigestError::Send(one_line(&error.to_string()))),
+            Transport::Smtp(smtp) => smtp.send(message.clone()).await.map(|_| ()).map_err(|error| {
+                let reason = one_line(&error.to_string());
+                if refuses_mailbox(&error) {
+                    DigestError::Refused(reason)
+                } else {
+                    DigestError::Send(reason)
+                }
+            }),
             Transport::Outbox(dir) => {
                 let path = dir.join(format!("{name}.eml"));
                 let partial = dir.join(format!(".{name}.eml.partial"));
@@ -188,6 +191,15 @@ impl Mailer {
         }
         *next = Instant::now().max(*next) + self.gap;
     }
+}
+
+/// True for a permanent "no such mailbox" answer (550, 551, 553), as opposed to a full
+/// mailbox, a server in trouble or a login that failed.
+fn refuses_mailbox(error: &lettre::transport::smtp::Error) -> bool {
+    error.is_permanent()
+        && error
+            .status()
+            .is_some_and(|code| matches!(code.to_string().as_str(), "550" | "551" | "553"))
 }
 
 fn parse_from(from: &str) -> Result<Mailbox, DigestError> {

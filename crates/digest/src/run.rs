@@ -20,6 +20,9 @@ use crate::{DigestError, Frequency, Mailer};
 const ITEMS_PER_SEARCH: usize = 10;
 /// Digests built and sent at once.
 const CONCURRENT_DIGESTS: usize = 4;
+/// Periods in a row in which the mail server refused an address before the subscriber is
+/// suspended (nothing more is sent until they confirm again).
+pub const SUSPEND_AFTER_REFUSALS: u32 = 3;
 /// Guid prefix of csfeed's own grade-change alerts.
 const ALERT_PREFIX: &str = "alert:";
 
@@ -51,6 +54,9 @@ pub struct Summary {
     pub skipped: usize,
     /// Digests that could not be sent (retried next run with the same window).
     pub failed: usize,
+    /// Subscribers suspended by this run: their address was refused in
+    /// [`SUSPEND_AFTER_REFUSALS`] periods in a row.
+    pub suspended: usize,
     /// In a dry run: digests that would have been sent.
     pub would_send: usize,
 }
@@ -90,12 +96,17 @@ pub async fn run_digest(
         })
         .buffer_unordered(CONCURRENT_DIGESTS);
     let mut done = 0;
+    let mut refused = Vec::new();
     while let Some((subscriber, outcome)) = outcomes.next().await {
         done += 1;
         match outcome {
             Ok(Outcome::Sent(items)) => {
                 summary.sent += 1;
                 debug!(subscriber = subscriber.id, items, "digest sent");
+                if subscriber.refused_periods > 0 {
+                    let id = subscriber.id;
+                    blocking(store, move |store| Ok(store.clear_refusals(id)?)).await?;
+                }
             }
             Ok(Outcome::Empty) => summary.empty += 1,
             Ok(Outcome::AlreadyDone) => summary.skipped += 1,
@@ -106,18 +117,64 @@ pub async fn run_digest(
             Err(error) => {
                 summary.failed += 1;
                 warn!(subscriber = subscriber.id, to = %mask(&subscriber.email), %error, "digest not sent");
+                if matches!(error, DigestError::Refused(_)) {
+                    refused.push(subscriber);
+                }
             }
         }
         progress(done, total);
     }
+    drop(outcomes);
+    summary.suspended = count_refusals(store, &refused, &summary, &period, options.now).await?;
     info!(
         sent = summary.sent,
         empty = summary.empty,
         skipped = summary.skipped,
         failed = summary.failed,
+        suspended = summary.suspended,
         "digest run finished"
     );
     Ok(summary)
+}
+
+/// Counts this run's refusals against the addresses, unless nothing at all went through
+/// (then the server or the sender address is at fault, not the recipients); returns how
+/// many subscribers that suspended.
+async fn count_refusals(
+    store: &Store,
+    refused: &[&Subscriber],
+    summary: &Summary,
+    period: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, DigestError> {
+    if refused.is_empty() {
+        return Ok(0);
+    }
+    if summary.sent == 0 {
+        warn!(
+            refused = refused.len(),
+            "every digest this run was refused: not counted against the addresses (check the mail server and email.from)"
+        );
+        return Ok(0);
+    }
+    let mut suspended = 0;
+    for subscriber in refused {
+        let (id, period) = (subscriber.id, period.to_owned());
+        let now_suspended = blocking(store, move |store| {
+            Ok(store.record_refusal(id, &period, SUSPEND_AFTER_REFUSALS, now)?)
+        })
+        .await?;
+        if now_suspended {
+            suspended += 1;
+            warn!(
+                subscriber = id,
+                to = %mask(&subscriber.email),
+                periods = SUSPEND_AFTER_REFUSALS,
+                "address refused in every recent period: suspended until the subscriber confirms again"
+            );
+        }
+    }
+    Ok(suspended)
 }
 
 enum Outcome {

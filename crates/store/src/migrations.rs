@@ -157,6 +157,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE sources ADD COLUMN paused_at INTEGER;
     "#,
+    // 10: addresses the mail server refuses: in how many periods, the last of them, and
+    // when sending stopped because of it.
+    r#"
+    ALTER TABLE subscribers ADD COLUMN refused_periods INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscribers ADD COLUMN last_refused_period TEXT;
+    ALTER TABLE subscribers ADD COLUMN suspended_at INTEGER;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

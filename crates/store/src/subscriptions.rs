@@ -30,6 +30,11 @@ pub struct Subscriber {
     pub confirmed_at: Option<DateTime<Utc>>,
     /// When they unsubscribed (nothing is sent after).
     pub unsubscribed_at: Option<DateTime<Utc>>,
+    /// When sending stopped because the mail server kept refusing the address (nothing is
+    /// sent until they confirm again).
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// Periods in a row whose digest the mail server refused.
+    pub refused_periods: u32,
 }
 
 impl std::fmt::Debug for Subscriber {
@@ -40,14 +45,15 @@ impl std::fmt::Debug for Subscriber {
             .field("frequency", &self.frequency)
             .field("confirmed", &self.confirmed_at.is_some())
             .field("unsubscribed", &self.unsubscribed_at.is_some())
+            .field("suspended", &self.suspended_at.is_some())
             .finish()
     }
 }
 
 impl Subscriber {
-    /// Confirmed and not unsubscribed.
+    /// Confirmed, not unsubscribed and not suspended.
     pub fn is_active(&self) -> bool {
-        self.confirmed_at.is_some() && self.unsubscribed_at.is_none()
+        self.confirmed_at.is_some() && self.unsubscribed_at.is_none() && self.suspended_at.is_none()
     }
 }
 
@@ -83,13 +89,15 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
-const SUBSCRIBER_COLUMNS: &str = "id, email, frequency, created_at, confirmed_at, unsubscribed_at";
+const SUBSCRIBER_COLUMNS: &str =
+    "id, email, frequency, created_at, confirmed_at, unsubscribed_at, suspended_at, refused_periods";
 const DELIVERY_COLUMNS: &str = "id, subscriber_id, period, status, window_start, window_end, items, error";
 
 impl Store {
     /// Records a sign-up for `email` following `query`: a new, unconfirmed subscriber, or
     /// another follow (and the new frequency) for a known one. A subscriber who had
-    /// unsubscribed starts again unconfirmed. Returns the subscriber.
+    /// unsubscribed, or whose address was suspended, starts again unconfirmed. Returns the
+    /// subscriber.
     pub fn subscribe(
         &self,
         email: &str,
@@ -103,8 +111,9 @@ impl Store {
             transaction.execute(
                 "INSERT INTO subscribers (email, frequency, created_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(email) DO UPDATE SET frequency = excluded.frequency,
-                     confirmed_at = CASE WHEN unsubscribed_at IS NULL THEN confirmed_at END,
-                     unsubscribed_at = NULL",
+                     confirmed_at = CASE WHEN unsubscribed_at IS NULL AND suspended_at IS NULL
+                         THEN confirmed_at END,
+                     unsubscribed_at = NULL, suspended_at = NULL",
                 params![email, frequency, to_db(now)],
             )?;
             let subscriber = subscriber_by_email(&transaction, email)?.ok_or(StoreError::Corrupt {
@@ -156,15 +165,58 @@ impl Store {
         })
     }
 
-    /// Marks the subscriber confirmed (idempotent). False when there is no such subscriber.
+    /// Marks the subscriber confirmed (idempotent); a confirmed address is a working one, so
+    /// any suspension for refused mail ends. False when there is no such subscriber.
     pub fn confirm_subscriber(&self, id: SubscriberId, now: DateTime<Utc>) -> Result<bool, StoreError> {
         self.connections.write(|connection| {
             let changed = connection.execute(
-                "UPDATE subscribers SET confirmed_at = COALESCE(confirmed_at, ?2), unsubscribed_at = NULL
+                "UPDATE subscribers SET confirmed_at = COALESCE(confirmed_at, ?2), unsubscribed_at = NULL,
+                     suspended_at = NULL, refused_periods = 0, last_refused_period = NULL
                  WHERE id = ?1",
                 params![id, to_db(now)],
             )?;
             Ok(changed > 0)
+        })
+    }
+
+    /// Counts a permanent refusal of the subscriber's digest for `period` (several in one
+    /// period count once) and suspends the address at `now` once `suspend_after` periods in
+    /// a row were refused. True when this refusal suspended it.
+    pub fn record_refusal(
+        &self,
+        id: SubscriberId,
+        period: &str,
+        suspend_after: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let transaction = connection.transaction()?;
+            transaction.execute(
+                "UPDATE subscribers SET
+                     refused_periods = refused_periods + (last_refused_period IS NOT ?2),
+                     last_refused_period = ?2
+                 WHERE id = ?1",
+                params![id, period],
+            )?;
+            let suspended = transaction.execute(
+                "UPDATE subscribers SET suspended_at = ?3
+                 WHERE id = ?1 AND suspended_at IS NULL AND refused_periods >= ?2",
+                params![id, suspend_after, to_db(now)],
+            )?;
+            transaction.commit()?;
+            Ok(suspended > 0)
+        })
+    }
+
+    /// Forgets past refusals after a digest to the subscriber went through.
+    pub fn clear_refusals(&self, id: SubscriberId) -> Result<(), StoreError> {
+        self.connections.write(|connection| {
+            connection.execute(
+                "UPDATE subscribers SET refused_periods = 0, last_refused_period = NULL
+                 WHERE id = ?1 AND refused_periods > 0",
+                [id],
+            )?;
+            Ok(())
         })
     }
 
@@ -278,12 +330,14 @@ impl Store {
             .collect())
     }
 
-    /// Confirmed, subscribed subscribers with this frequency, by id.
+    /// Confirmed, subscribed, unsuspended subscribers with this frequency, by id.
     pub fn active_subscribers(&self, frequency: &str) -> Result<Vec<Subscriber>, StoreError> {
         self.connections.read(|connection| {
             let mut statement = connection.prepare_cached(&format!(
                 "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers
-                 WHERE frequency = ?1 AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL ORDER BY id"
+                 WHERE frequency = ?1 AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL
+                     AND suspended_at IS NULL
+                 ORDER BY id"
             ))?;
             let rows = statement.query_map([frequency], subscriber_from_row)?;
             rows.map(|row| row?).collect()
@@ -451,6 +505,8 @@ fn subscriber_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Subscriber, Sto
     let created: i64 = row.get(3)?;
     let confirmed: Option<i64> = row.get(4)?;
     let unsubscribed: Option<i64> = row.get(5)?;
+    let suspended: Option<i64> = row.get(6)?;
+    let refused_periods: i64 = row.get(7)?;
     let id = row.get(0)?;
     let email = row.get(1)?;
     let frequency = row.get(2)?;
@@ -462,6 +518,8 @@ fn subscriber_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Subscriber, Sto
             created_at: from_db(created)?,
             confirmed_at: from_db_opt(confirmed)?,
             unsubscribed_at: from_db_opt(unsubscribed)?,
+            suspended_at: from_db_opt(suspended)?,
+            refused_periods: u32::try_from(refused_periods.max(0)).unwrap_or(u32::MAX),
         })
     })())
 }
@@ -497,6 +555,48 @@ mod tests {
 
     fn at(hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap() + chrono::Duration::hours(i64::from(hour))
+    }
+
+    #[test]
+    fn an_address_refused_in_three_periods_is_suspended_until_confirmed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let id = store
+            .subscribe("gone@example.org", "daily", "fostering", "Fostering", at(0))
+            .unwrap()
+            .id;
+        store.confirm_subscriber(id, at(0)).unwrap();
+        let refused = |period: &str| store.record_refusal(id, period, 3, at(5)).unwrap();
+        assert!(!refused("2026-11-25"));
+        assert!(!refused("2026-11-25"), "a rerun in the same period counts once");
+        assert!(!refused("2026-11-26"));
+        store.clear_refusals(id).unwrap();
+        assert_eq!(
+            store.subscriber(id).unwrap().unwrap().refused_periods,
+            0,
+            "a delivery resets"
+        );
+        assert!(!refused("2026-11-27"));
+        assert!(!refused("2026-11-28"));
+        assert!(refused("2026-11-29"), "the third period in a row suspends");
+        assert!(!refused("2026-11-30"), "already suspended");
+        let suspended = store.subscriber(id).unwrap().unwrap();
+        assert_eq!(suspended.suspended_at, Some(at(5)));
+        assert!(!suspended.is_active());
+        assert!(store.active_subscribers("daily").unwrap().is_empty());
+
+        // Signing up again means confirming again; the confirmation ends the suspension.
+        store
+            .subscribe("gone@example.org", "daily", "adoption", "Adoption", at(6))
+            .unwrap();
+        let again = store.subscriber(id).unwrap().unwrap();
+        assert!(
+            again.suspended_at.is_none() && again.confirmed_at.is_none(),
+            "{again:?}"
+        );
+        store.confirm_subscriber(id, at(7)).unwrap();
+        let again = store.subscriber(id).unwrap().unwrap();
+        assert!(again.is_active() && again.refused_periods == 0, "{again:?}");
     }
 
     #[test]

@@ -160,12 +160,17 @@ pub fn subscribers_csv(store: &csfeed_store::Store) -> Result<String, csfeed_sto
     Ok(out)
 }
 
-/// "confirmed", "awaiting confirmation" or "unsubscribed".
+/// "confirmed", "awaiting confirmation", "suspended: mail refused" or "unsubscribed".
 pub fn subscriber_state(subscriber: &csfeed_store::Subscriber) -> &'static str {
-    match (subscriber.confirmed_at, subscriber.unsubscribed_at) {
-        (_, Some(_)) => "unsubscribed",
-        (Some(_), None) => "confirmed",
-        (None, None) => "awaiting confirmation",
+    match (
+        subscriber.confirmed_at,
+        subscriber.unsubscribed_at,
+        subscriber.suspended_at,
+    ) {
+        (_, Some(_), _) => "unsubscribed",
+        (_, None, Some(_)) => "suspended: mail refused",
+        (Some(_), None, None) => "confirmed",
+        (None, None, None) => "awaiting confirmation",
     }
 }
 
