@@ -43,7 +43,7 @@ fn urls() -> impl Strategy<Value = Url> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(500), ..ProptestConfig::default() })]
 
     #[test]
     fn canonical_urls_are_idempotent_and_lose_only_tracking(url in urls()) {

@@ -32,7 +32,7 @@ fn report_pages() -> impl Strategy<Value = Vec<String>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(300), ..ProptestConfig::default() })]
 
     #[test]
     fn any_text_gives_facts_or_gaps(pages in report_pages()) {

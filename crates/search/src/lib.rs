@@ -528,7 +528,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(300), ..Default::default() })]
         #[test]
         fn any_query_gives_results_or_warnings_never_an_error(
             raw in proptest::string::string_regex("[a-z \"()*:^~+\\-]{0,60}|[^\\x00]{0,40}").unwrap(),

@@ -273,7 +273,10 @@ fn no_request_gets_a_server_error() {
         .unwrap();
     let app = csfeed_web::app(state(dir.path()));
     let mut runner = TestRunner::new(Config {
-        cases: 1_000,
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|cases| cases.parse().ok())
+            .unwrap_or(1_000),
         ..Config::default()
     });
     runner
