@@ -111,11 +111,17 @@ async fn main() {
 
     println!("index segments: {}", index.segment_count());
 
-    if std::env::var_os("SEARCH_SCALE_PROFILE").is_some() {
-        // A steady search loop to profile (e.g. under `perf record`), then stop.
+    if let Some(profile) = std::env::var_os("SEARCH_SCALE_PROFILE") {
+        // A steady search loop to profile (e.g. under `perf record`), then stop. A shape
+        // ("term", "phrase", "words", "filter", "synonym") limits it to those queries.
+        let shape = profile.to_string_lossy().into_owned();
+        let known_shape = QUERIES.iter().any(|(kind, _)| *kind == shape);
         let until = Instant::now() + Duration::from_secs(8);
         while Instant::now() < until {
-            for (_, query) in QUERIES {
+            let queries = QUERIES
+                .iter()
+                .filter(|(kind, _)| !known_shape || *kind == shape);
+            for (_, query) in queries {
                 let request = SearchRequest {
                     query: (*query).to_owned(),
                     limit: 20,
