@@ -118,9 +118,7 @@ async fn main() {
         let known_shape = QUERIES.iter().any(|(kind, _)| *kind == shape);
         let until = Instant::now() + Duration::from_secs(8);
         while Instant::now() < until {
-            let queries = QUERIES
-                .iter()
-                .filter(|(kind, _)| !known_shape || *kind == shape);
+            let queries = QUERIES.iter().filter(|(kind, _)| !known_shape || *kind == shape);
             for (_, query) in queries {
                 let request = SearchRequest {
                     query: (*query).to_owned(),

@@ -189,6 +189,14 @@ impl Server {
         serde_json::from_str(&body).expect("healthz is JSON")
     }
 
+    /// Waits until the scheduler has stored and indexed every demo item.
+    pub async fn wait_for_demo(&self) {
+        self.wait_for("the scheduler to fetch and index the demo", |health| {
+            health["articles"] == DEMO_ITEMS && health["indexed"] == DEMO_ITEMS
+        })
+        .await;
+    }
+
     /// Polls `/healthz` until `ready` holds, failing the test after a minute.
     pub async fn wait_for(
         &self,

@@ -48,11 +48,7 @@ fn total_shown(page: &str) -> u64 {
 async fn facets_refine_and_every_search_is_a_feed() {
     let workspace = demo_workspace();
     let server = workspace.serve().await;
-    server
-        .wait_for("the demo to be indexed", |health| {
-            health["articles"] == DEMO_ITEMS && health["indexed"] == DEMO_ITEMS
-        })
-        .await;
+    server.wait_for_demo().await;
 
     // Facets: each link refines the search to exactly the count it showed.
     let (status, page) = server.get_text("/search?q=children").await;
@@ -204,4 +200,71 @@ async fn facets_refine_and_every_search_is_a_feed() {
         assert_eq!(bozo, Some("0"), "{format}: feedparser says {report}");
         assert_eq!(count, entries, "{format}: {report}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_search_downloads_as_a_spreadsheet() {
+    let workspace = demo_workspace();
+    let server = workspace.serve().await;
+    server.wait_for_demo().await;
+    let (_, page) = server.get_text("/search?q=St+Helens").await;
+    assert!(
+        page.contains("href=\"/search.csv?q=St+Helens\""),
+        "the results page links its download"
+    );
+
+    let response = server.get("/search.csv?q=St+Helens").await;
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "text/csv; charset=utf-8");
+    assert!(header("content-disposition").starts_with("attachment"));
+    let body = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec![
+            "date",
+            "headline",
+            "kind",
+            "grade",
+            "councils",
+            "topics",
+            "source",
+            "url",
+            "csfeed_url"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let api = json(&server, "/api/v1/search?q=St+Helens").await;
+    assert_eq!(
+        rows.len() as u64,
+        api["total"].as_u64().unwrap(),
+        "every match, one row each"
+    );
+    for row in &rows {
+        assert!(row[0].len() == 10 && row[0].starts_with("20"), "a date: {row:?}");
+        assert!(!row[1].is_empty() && !row[2].is_empty(), "{row:?}");
+        assert!(
+            row[8].starts_with(&format!("{}/articles/", server.url)),
+            "{row:?}"
+        );
+    }
+    assert!(
+        rows.iter().any(|row| row[4].contains("St Helens")),
+        "councils by name: {rows:?}"
+    );
+
+    let (_, everything) = server.get_text("/search.csv?sort=newest").await;
+    let all = csv::Reader::from_reader(everything.as_bytes()).records().count();
+    assert_eq!(all, DEMO_ITEMS, "no query: every story");
+    let (status, page) = server.get_text("/search.csv?sort=sideways").await;
+    assert_eq!(status, 400, "{page}");
+    assert!(server.stop().await.success());
 }

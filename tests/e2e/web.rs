@@ -1,7 +1,7 @@
 //! The site as a browser and a feed reader see it: the scheduler fills it, bad input gets
 //! a 4xx page, nothing gets a 5xx.
 
-use crate::helpers::{DEMO_ITEMS, Workspace, repo_path};
+use crate::helpers::{Workspace, repo_path};
 
 /// A workspace over the bundled demo files, as `file:` sources.
 pub(crate) fn demo_workspace() -> Workspace {
@@ -25,11 +25,7 @@ pub(crate) fn demo_workspace() -> Workspace {
 async fn serve_fetches_on_its_own_and_answers_bad_input_with_4xx_pages() {
     let workspace = demo_workspace();
     let server = workspace.serve().await;
-    server
-        .wait_for("the scheduler to fetch and index the demo", |health| {
-            health["articles"] == DEMO_ITEMS && health["indexed"] == DEMO_ITEMS
-        })
-        .await;
+    server.wait_for_demo().await;
 
     let (status, home) = server.get_text("/").await;
     assert_eq!(status, 200);

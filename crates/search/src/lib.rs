@@ -23,7 +23,9 @@ pub use error::SearchError;
 pub use facets::{FacetCount, FacetCounts, FacetField};
 pub use facts::{ArticleKind, grade_slug};
 pub use index::{CatchUp, OpenMode, SearchIndex};
-pub use query::{PAGE_BREAK, SearchHit, SearchRequest, SearchResults, SortOrder, recency_boost};
+pub use query::{
+    MAX_PAGE_SIZE, PAGE_BREAK, SearchHit, SearchRequest, SearchResults, SortOrder, recency_boost,
+};
 
 #[cfg(test)]
 mod tests {
@@ -374,10 +376,24 @@ mod tests {
         assert_eq!(search(&fixture, query("kind:inspection,fv")).total, 2);
         assert_eq!(search(&fixture, query("kind:alert")).total, 1);
         assert_eq!(search(&fixture, query("kind:news")).total, 5);
+        let inadequate = search(&fixture, query("grade:inadequate"));
+        assert_eq!(inadequate.total, 2, "the report and its alert");
+        let mut kinds: Vec<(ArticleKind, Option<csfeed_core::Grade>)> =
+            inadequate.hits.iter().map(|hit| (hit.kind, hit.grade)).collect();
+        kinds.sort_by_key(|(kind, _)| kind.slug());
         assert_eq!(
-            search(&fixture, query("grade:inadequate")).total,
-            2,
-            "the report and its alert"
+            kinds,
+            [
+                (ArticleKind::Alert, Some(csfeed_core::Grade::Inadequate)),
+                (ArticleKind::Inspection, Some(csfeed_core::Grade::Inadequate)),
+            ],
+            "each hit says what it is and its grade"
+        );
+        let news = search(&fixture, query("kind:news"));
+        assert!(
+            news.hits
+                .iter()
+                .all(|hit| hit.kind == ArticleKind::News && hit.grade.is_none())
         );
         assert_eq!(
             titles(&search(&fixture, query("inspector:smith"))),

@@ -4,7 +4,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use csfeed_core::{ArticleId, SourceId};
+use csfeed_core::{ArticleId, Grade, SourceId};
 use csfeed_store::{ArticleRecord, Store};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
@@ -16,6 +16,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::facets::{FacetCollector, FacetCounts, FacetField, into_counts};
+use crate::facts::ArticleKind;
 use crate::phrases::SectorName;
 use crate::{SearchError, SearchIndex};
 
@@ -159,6 +160,10 @@ pub struct SearchHit {
     pub snippet_html: String,
     /// For paginated texts (reports): the page the passage is on.
     pub page: Option<usize>,
+    /// What the article is (news, an inspection report, a grade-change alert…).
+    pub kind: ArticleKind,
+    /// The overall grade of the report it is or announces.
+    pub grade: Option<Grade>,
 }
 
 /// A page of results.
@@ -536,7 +541,7 @@ impl SearchIndex {
             sector_names,
             skip: skip_highlights,
         } = highlights;
-        let mut scored_ids = Vec::with_capacity(addresses.len());
+        let mut found = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let document: TantivyDocument = searcher.doc(*address)?;
             let id = document
@@ -544,28 +549,39 @@ impl SearchIndex {
                 .and_then(|value| value.as_str())
                 .and_then(ArticleId::parse);
             if let Some(id) = id {
-                scored_ids.push((*score, id));
+                let kind = fast_text(searcher, *address, "kind").and_then(|kind| ArticleKind::parse(&kind));
+                let grade = fast_text(searcher, *address, "grade").and_then(|grade| Grade::parse(&grade));
+                found.push(Found {
+                    id,
+                    score: *score,
+                    kind: kind.unwrap_or(ArticleKind::News),
+                    grade,
+                });
             }
         }
-        let ids: Vec<ArticleId> = scored_ids.iter().map(|(_, id)| id.clone()).collect();
+        let ids: Vec<ArticleId> = found.iter().map(|found| found.id.clone()).collect();
         let records = store.articles_by_ids(&ids)?;
-        let score_of = |record: &ArticleRecord| {
-            scored_ids
+        let found_for = |record: &ArticleRecord| {
+            found
                 .iter()
-                .find(|(_, id)| *id == record.article.id)
-                .map_or(0.0, |(score, _)| *score)
+                .find(|found| found.id == record.article.id)
+                .map_or((0.0, ArticleKind::News, None), |found| {
+                    (found.score, found.kind, found.grade)
+                })
         };
         if skip_highlights {
             return Ok(records
                 .into_iter()
                 .map(|record| {
-                    let score = score_of(&record);
+                    let (score, kind, grade) = found_for(&record);
                     SearchHit {
                         title_html: csfeed_core::escape_html(&record.article.title),
                         snippet_html: csfeed_core::escape_html(&record.article.summary),
                         page: None,
                         record,
                         score,
+                        kind,
+                        grade,
                     }
                 })
                 .collect());
@@ -587,7 +603,7 @@ impl SearchIndex {
         let hits = records
             .into_iter()
             .map(|record| {
-                let score = score_of(&record);
+                let (score, kind, grade) = found_for(&record);
                 let title = &record.article.title;
                 let title_html = highlighted(&title_snippets, title, sector_names)
                     .or_else(|| crate::phrases::marked(title, &[], sector_names))
@@ -616,11 +632,34 @@ impl SearchIndex {
                     score,
                     title_html,
                     snippet_html,
+                    kind,
+                    grade,
                 }
             })
             .collect();
         Ok(hits)
     }
+}
+
+/// A hit as the index knows it, before the store fills it in.
+struct Found {
+    id: ArticleId,
+    score: f32,
+    kind: ArticleKind,
+    grade: Option<Grade>,
+}
+
+/// The value of the fast text field `name` for the document at `address` (the first, when
+/// it has several).
+fn fast_text(searcher: &Searcher, address: DocAddress, name: &str) -> Option<String> {
+    let column = searcher
+        .segment_reader(address.segment_ord)
+        .fast_fields()
+        .str(name)
+        .ok()??;
+    let ord = column.ords().first(address.doc_id)?;
+    let mut text = String::new();
+    column.ord_to_str(ord, &mut text).ok()?.then_some(text)
 }
 
 /// What to highlight in a page of hits.

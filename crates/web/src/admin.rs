@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use csfeed_core::SourceId;
 use csfeed_store::SourceRecord;
 
+use crate::spreadsheet::inert;
 use crate::{AppError, AppState};
 
 /// `None` when the request carries the admin token, else the refusal to send.
@@ -128,7 +129,7 @@ pub(crate) async fn subscribers(State(state): State<AppState>, headers: HeaderMa
     if let Some(refused) = refusal(&state, &headers) {
         return refused;
     }
-    let csv = state.blocking(|state| Ok(subscribers_csv(&state.store)?)).await;
+    let csv = state.blocking(|state| subscribers_csv(&state.store)).await;
     match csv {
         Ok(csv) => (
             [
@@ -145,19 +146,24 @@ pub(crate) async fn subscribers(State(state): State<AppState>, headers: HeaderMa
 /// Every subscriber as CSV with full addresses: `email,frequency,state,follows` (the
 /// followed searches joined with " | "). Shared by this endpoint and `csfeed subscribers
 /// export`.
-pub fn subscribers_csv(store: &csfeed_store::Store) -> Result<String, csfeed_store::StoreError> {
-    let mut out = String::from("email,frequency,state,follows\n");
+pub fn subscribers_csv(store: &csfeed_store::Store) -> Result<String, AppError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(["email", "frequency", "state", "follows"])
+        .map_err(crate::spreadsheet::csv_error)?;
     for (subscriber, follows) in store.subscribers_with_follows()? {
         let follows: Vec<String> = follows.into_iter().map(|follow| follow.query).collect();
-        out.push_str(&format!(
-            "{},{},{},{}\n",
-            csv_field(&subscriber.email),
-            subscriber.frequency,
-            subscriber_state(&subscriber),
-            csv_field(&follows.join(" | "))
-        ));
+        writer
+            .write_record([
+                inert(&subscriber.email).as_str(),
+                subscriber.frequency.as_str(),
+                subscriber_state(&subscriber),
+                inert(&follows.join(" | ")).as_str(),
+            ])
+            .map_err(crate::spreadsheet::csv_error)?;
     }
-    Ok(out)
+    let bytes = crate::spreadsheet::finish(writer)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// "confirmed", "awaiting confirmation", "suspended: mail refused" or "unsubscribed".
@@ -171,13 +177,5 @@ pub fn subscriber_state(subscriber: &csfeed_store::Subscriber) -> &'static str {
         (_, None, Some(_)) => "suspended: mail refused",
         (Some(_), None, None) => "confirmed",
         (None, None, None) => "awaiting confirmation",
-    }
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
     }
 }

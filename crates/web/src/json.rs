@@ -41,12 +41,16 @@ pub struct SearchResultsJson<'a> {
 
 /// One search result as JSON: id, title, url, source, source_name, published, updated,
 /// date, score, summary, title_html, snippet_html, page (in a report), local_authorities
-/// (GSS codes), topics (slugs), also_reported_by ([{source_name, url}]).
+/// (GSS codes), topics (slugs), kind (`news`, `inspection`, `focused-visit`,
+/// `monitoring-visit`, `jtai`, `alert`), grade (`outstanding`, `good`,
+/// `requires-improvement`, `inadequate` or null), also_reported_by ([{source_name, url}]).
 #[derive(Debug, Serialize)]
 pub struct SearchHitJson<'a> {
     also_reported_by: Vec<ReportJson<'a>>,
     date: DateTime<Utc>,
+    grade: Option<&'static str>,
     id: &'a ArticleId,
+    kind: &'static str,
     local_authorities: &'a [String],
     page: Option<usize>,
     published: Option<DateTime<Utc>>,
@@ -133,7 +137,9 @@ pub fn search_hit_json(hit: &SearchHit) -> SearchHitJson<'_> {
             })
             .collect(),
         date: record.display_date(),
+        grade: hit.grade.map(csfeed_search::grade_slug),
         id: &article.id,
+        kind: hit.kind.slug(),
         local_authorities: &article.local_authorities,
         page: hit.page,
         published: article.published,

@@ -16,6 +16,7 @@ mod json;
 mod opml;
 mod pages;
 mod params;
+mod spreadsheet;
 mod state;
 mod subscriptions;
 mod views;
@@ -65,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .route("/search.rss", get(feeds::rss))
         .route("/search.atom", get(feeds::atom))
         .route("/search.json", get(feeds::json))
+        .route("/search.csv", get(spreadsheet::search))
         .route("/subscriptions/confirm", get(subscriptions::confirm))
         .route(
             "/subscriptions/manage",

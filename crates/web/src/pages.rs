@@ -79,6 +79,8 @@ struct SearchPage {
     previous_href: Option<String>,
     next_href: Option<String>,
     feed_href: String,
+    /// The same search as a CSV download.
+    csv_href: String,
     relevance_href: String,
     newest_href: String,
     /// Active filters as (description, link to the search without it).
@@ -255,6 +257,7 @@ async fn search_page(
             })
             .collect(),
         feed_href: chrome.feed_href.clone(),
+        csv_href: format!("/search.csv?{}", params.query_string(None)),
         chrome,
         query: params.query.clone(),
         newest: params.sort == csfeed_search::SortOrder::Newest,

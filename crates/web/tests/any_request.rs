@@ -23,6 +23,7 @@ const ROUTES: &[&str] = &[
     "/search.rss",
     "/search.atom",
     "/search.json",
+    "/search.csv",
     "/feed.rss",
     "/api/v1/search",
     "/articles/{}",
