@@ -1,5 +1,6 @@
 //! Running a search: lenient parsing, filters, ranking, highlighting, hydration.
 
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -7,13 +8,16 @@ use chrono::{DateTime, Utc};
 use csfeed_core::{ArticleId, Grade, SourceId};
 use csfeed_store::{ArticleRecord, Store};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::StrColumn;
 use tantivy::query::{
     AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument, Term,
+};
 
 use crate::facets::{FacetCollector, FacetCounts, FacetField, into_counts};
 use crate::facts::ArticleKind;
@@ -542,6 +546,7 @@ impl SearchIndex {
             skip: skip_highlights,
         } = highlights;
         let mut found = Vec::with_capacity(addresses.len());
+        let (mut kinds, mut grades) = (FastText::new(searcher, "kind"), FastText::new(searcher, "grade"));
         for (score, address) in addresses {
             let document: TantivyDocument = searcher.doc(*address)?;
             let id = document
@@ -549,8 +554,8 @@ impl SearchIndex {
                 .and_then(|value| value.as_str())
                 .and_then(ArticleId::parse);
             if let Some(id) = id {
-                let kind = fast_text(searcher, *address, "kind").and_then(|kind| ArticleKind::parse(&kind));
-                let grade = fast_text(searcher, *address, "grade").and_then(|grade| Grade::parse(&grade));
+                let kind = kinds.get(*address).and_then(|kind| ArticleKind::parse(&kind));
+                let grade = grades.get(*address).and_then(|grade| Grade::parse(&grade));
                 found.push(Found {
                     id,
                     score: *score,
@@ -649,17 +654,41 @@ struct Found {
     grade: Option<Grade>,
 }
 
-/// The value of the fast text field `name` for the document at `address` (the first, when
-/// it has several).
-fn fast_text(searcher: &Searcher, address: DocAddress, name: &str) -> Option<String> {
-    let column = searcher
-        .segment_reader(address.segment_ord)
-        .fast_fields()
-        .str(name)
-        .ok()??;
-    let ord = column.ords().first(address.doc_id)?;
-    let mut text = String::new();
-    column.ord_to_str(ord, &mut text).ok()?.then_some(text)
+/// One fast text field's values, its column opened once per segment for a page of hits.
+struct FastText<'a> {
+    searcher: &'a Searcher,
+    name: &'static str,
+    columns: HashMap<SegmentOrdinal, Option<StrColumn>>,
+}
+
+impl<'a> FastText<'a> {
+    fn new(searcher: &'a Searcher, name: &'static str) -> Self {
+        Self {
+            searcher,
+            name,
+            columns: HashMap::new(),
+        }
+    }
+
+    /// The field's value for the document at `address` (the first, when it has several).
+    fn get(&mut self, address: DocAddress) -> Option<String> {
+        let (searcher, name) = (self.searcher, self.name);
+        let column = self
+            .columns
+            .entry(address.segment_ord)
+            .or_insert_with(|| {
+                searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .str(name)
+                    .ok()
+                    .flatten()
+            })
+            .as_ref()?;
+        let ord = column.ords().first(address.doc_id)?;
+        let mut text = String::new();
+        column.ord_to_str(ord, &mut text).ok()?.then_some(text)
+    }
 }
 
 /// What to highlight in a page of hits.
