@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use csfeed_store::SourceChange;
 use serde::Serialize;
 use url::Url;
 
@@ -18,37 +19,24 @@ pub async fn run(global: &GlobalArgs, command: SourcesCommand) -> anyhow::Result
         SourcesCommand::List { json } => list(global, json),
         SourcesCommand::Import { file, into } => import(global, &file, into),
         SourcesCommand::Export => export(global),
-        SourcesCommand::Pause { source } => change(global, &source, Change::Pause),
-        SourcesCommand::Resume { source } => change(global, &source, Change::Resume),
-        SourcesCommand::Refresh { source } => change(global, &source, Change::Refresh),
+        SourcesCommand::Pause { source } => change(global, &source, SourceChange::Pause),
+        SourcesCommand::Resume { source } => change(global, &source, SourceChange::Resume),
+        SourcesCommand::Refresh { source } => change(global, &source, SourceChange::Refresh),
     }
 }
 
-/// What `csfeed sources pause|resume|refresh` does to a source.
-#[derive(Debug, Clone, Copy)]
-enum Change {
-    Pause,
-    Resume,
-    Refresh,
-}
-
-fn change(global: &GlobalArgs, source: &str, change: Change) -> anyhow::Result<ExitCode> {
+fn change(global: &GlobalArgs, source: &str, change: SourceChange) -> anyhow::Result<ExitCode> {
     let context = Context::load(global)?;
     let store = context.open_store_synced()?;
     let unknown = || anyhow::anyhow!("there is no source {source:?}: `csfeed sources list` shows the ids");
     let id = csfeed_core::SourceId::parse(source).map_err(|_| unknown())?;
-    let found = match change {
-        Change::Pause => store.pause_source(&id, chrono::Utc::now())?,
-        Change::Resume => store.resume_source(&id)?,
-        Change::Refresh => store.make_source_due(&id)?,
-    };
-    if !found {
+    if !store.change_source(&id, change, chrono::Utc::now())? {
         return Err(unknown());
     }
     let done = match change {
-        Change::Pause => "paused: the scheduler skips it until `csfeed sources resume`",
-        Change::Resume => "resumed: the scheduler fetches it when it is next due",
-        Change::Refresh => {
+        SourceChange::Pause => "paused: the scheduler skips it until `csfeed sources resume`",
+        SourceChange::Resume => "resumed: the scheduler fetches it when it is next due",
+        SourceChange::Refresh => {
             "due now: a running `csfeed serve` fetches it within a tick (`csfeed fetch --source` fetches it from here)"
         }
     };

@@ -21,7 +21,7 @@ mod time;
 
 pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UpsertCounts};
 pub use error::StoreError;
-pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceRecord};
+pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceChange, SourceRecord};
 pub use subscriptions::{Delivery, Follow, Subscriber, SubscriberId};
 
 use std::path::{Path, PathBuf};
@@ -303,8 +303,8 @@ mod tests {
             error: "HTTP 503".into(),
         };
         store.record_fetch(&id, at(0), &failed, at(3600)).unwrap();
-        assert!(store.pause_source(&id, at(10)).unwrap());
-        assert!(store.pause_source(&id, at(20)).unwrap());
+        assert!(store.change_source(&id, SourceChange::Pause, at(10)).unwrap());
+        assert!(store.change_source(&id, SourceChange::Pause, at(20)).unwrap());
         let record = store.source(&id).unwrap().unwrap();
         assert_eq!(record.paused_at, Some(at(10)), "the first pause's time is kept");
         assert_eq!(record.status(), "paused");
@@ -314,16 +314,19 @@ mod tests {
             store.source(&id).unwrap().unwrap().paused_at.is_some(),
             "a config reload leaves the pause alone"
         );
-        assert!(store.make_source_due(&id).unwrap());
+        assert!(store.change_source(&id, SourceChange::Refresh, at(30)).unwrap());
         assert_eq!(store.source(&id).unwrap().unwrap().state.next_due_at, None);
-        assert!(store.resume_source(&id).unwrap());
+        assert!(store.change_source(&id, SourceChange::Resume, at(40)).unwrap());
         let record = store.source(&id).unwrap().unwrap();
         assert!(record.is_scheduled());
         assert_eq!(record.status(), "failing");
         let unknown = SourceId::parse("nope").unwrap();
-        assert!(!store.pause_source(&unknown, at(0)).unwrap());
-        assert!(!store.resume_source(&unknown).unwrap());
-        assert!(!store.make_source_due(&unknown).unwrap());
+        for change in ["pause", "resume", "refresh"] {
+            let change = SourceChange::parse(change).unwrap();
+            assert_eq!(SourceChange::parse(change.as_str()), Some(change));
+            assert!(!store.change_source(&unknown, change, at(0)).unwrap());
+        }
+        assert_eq!(SourceChange::parse("explode"), None);
     }
 
     #[test]

@@ -107,6 +107,39 @@ impl SourceRecord {
     }
 }
 
+/// What the operator can do to a source while csfeed runs (`csfeed sources pause|resume|
+/// refresh ID`, `POST /admin/sources/{id}/{change}`); the config file is not touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceChange {
+    /// The scheduler skips it until resumed (it can still be fetched by name).
+    Pause,
+    /// The scheduler fetches it again when it is due.
+    Resume,
+    /// Due now: the scheduler's next round fetches it, cutting any backoff short.
+    Refresh,
+}
+
+impl SourceChange {
+    /// The change named `pause`, `resume` or `refresh`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "pause" => Some(SourceChange::Pause),
+            "resume" => Some(SourceChange::Resume),
+            "refresh" => Some(SourceChange::Refresh),
+            _ => None,
+        }
+    }
+
+    /// Its name, as [`SourceChange::parse`] reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceChange::Pause => "pause",
+            SourceChange::Resume => "resume",
+            SourceChange::Refresh => "refresh",
+        }
+    }
+}
+
 /// The result of one fetch attempt, to be recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchResult {
@@ -212,35 +245,29 @@ impl Store {
         })
     }
 
-    /// Pauses the source from `at` (a second pause keeps the first time); false when
-    /// there is no such source.
-    pub fn pause_source(&self, id: &SourceId, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// Applies the operator's `change` to the source at `now`; false when there is no
+    /// such source.
+    pub fn change_source(
+        &self,
+        id: &SourceId,
+        change: SourceChange,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         self.connections.write(|connection| {
-            let changed = connection.execute(
-                "UPDATE sources SET paused_at = COALESCE(paused_at, ?2) WHERE id = ?1",
-                params![id.as_str(), to_db(at)],
-            )?;
-            Ok(changed > 0)
-        })
-    }
-
-    /// Lets the scheduler fetch the source again; false when there is no such source.
-    pub fn resume_source(&self, id: &SourceId) -> Result<bool, StoreError> {
-        self.connections.write(|connection| {
-            let changed =
-                connection.execute("UPDATE sources SET paused_at = NULL WHERE id = ?1", [id.as_str()])?;
-            Ok(changed > 0)
-        })
-    }
-
-    /// Makes the source due now, so the scheduler's next round fetches it (backoff after
-    /// failures is cut short); false when there is no such source.
-    pub fn make_source_due(&self, id: &SourceId) -> Result<bool, StoreError> {
-        self.connections.write(|connection| {
-            let changed = connection.execute(
-                "UPDATE fetch_state SET next_due_at = NULL WHERE source_id = ?1",
-                [id.as_str()],
-            )?;
+            let changed = match change {
+                // A second pause keeps the first one's time.
+                SourceChange::Pause => connection.execute(
+                    "UPDATE sources SET paused_at = COALESCE(paused_at, ?2) WHERE id = ?1",
+                    params![id.as_str(), to_db(now)],
+                )?,
+                SourceChange::Resume => {
+                    connection.execute("UPDATE sources SET paused_at = NULL WHERE id = ?1", [id.as_str()])?
+                }
+                SourceChange::Refresh => connection.execute(
+                    "UPDATE fetch_state SET next_due_at = NULL WHERE source_id = ?1",
+                    [id.as_str()],
+                )?,
+            };
             Ok(changed > 0)
         })
     }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use csfeed_core::SourceId;
-use csfeed_store::SourceRecord;
+use csfeed_store::{SourceChange, SourceRecord};
 
 use crate::spreadsheet::inert;
 use crate::{AppError, AppState};
@@ -66,25 +66,21 @@ pub(crate) async fn source_action(
             axum::Json(serde_json::json!({ "error": message })),
         )
     };
-    if !matches!(action.as_str(), "pause" | "resume" | "refresh") {
+    let Some(change) = SourceChange::parse(&action) else {
         return not_found(format!(
             "there is no action {action:?}: use pause, resume or refresh"
         ))
         .into_response();
-    }
+    };
     let Ok(source_id) = SourceId::parse(&id) else {
         return not_found(format!("there is no source {id:?}: see /admin/sources.json")).into_response();
     };
     let done = state
         .blocking(move |state| {
             let store = &state.store;
-            let found = match action.as_str() {
-                "pause" => store.pause_source(&source_id, chrono::Utc::now())?,
-                "resume" => store.resume_source(&source_id)?,
-                _ => store.make_source_due(&source_id)?,
-            };
+            let found = store.change_source(&source_id, change, chrono::Utc::now())?;
             if found {
-                tracing::info!(source = %source_id, action, "admin changed a source");
+                tracing::info!(source = %source_id, action = change.as_str(), "admin changed a source");
             }
             Ok(store.source(&source_id)?.filter(|_| found))
         })
