@@ -3,12 +3,11 @@
 //! back with mail-parser), a crash between two subscribers, idempotent re-runs, a refused
 //! recipient, and unsubscribe.
 
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mailin_embedded::response::{INTERNAL_ERROR, NO_MAILBOX, OK};
-use mailin_embedded::{Handler, Response, Server, SslConfig};
+use mailin_embedded::{Handler, Response};
 
 use crate::helpers::{COMMAND_TIMEOUT, DEMO_ITEMS};
 use crate::web::demo_workspace;
@@ -91,21 +90,10 @@ impl Handler for Recorder {
 /// Starts the SMTP server on a free port; returns the port and its state.
 fn start_smtp() -> (u16, Arc<Mutex<MailboxState>>) {
     let state = Arc::new(Mutex::new(MailboxState::default()));
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut server = Server::new(Recorder {
+    let port = csfeed_testkit::serve_smtp(Recorder {
         state: Arc::clone(&state),
         to: Vec::new(),
         data: Vec::new(),
-    });
-    server
-        .with_name("smtp.test")
-        .with_ssl(SslConfig::None)
-        .unwrap()
-        .with_num_threads(4)
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
     });
     (port, state)
 }

@@ -3,7 +3,6 @@
 //! suspends the subscriber after three periods in a row, and never counts a run in which
 //! every send was refused (the server's fault, not the addresses').
 
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use csfeed_digest::{DigestOptions, Frequency, Links, Mailer, Signer, SmtpSetting
 use csfeed_search::{OpenMode, SearchIndex};
 use csfeed_store::Store;
 use mailin_embedded::response::{NO_MAILBOX, OK};
-use mailin_embedded::{Handler, Response, Server, SslConfig};
+use mailin_embedded::{Handler, Response};
 
 #[derive(Default)]
 struct Mailbox {
@@ -51,20 +50,9 @@ impl Handler for Recorder {
 
 fn smtp_server() -> (u16, Arc<Mutex<Mailbox>>) {
     let state = Arc::new(Mutex::new(Mailbox::default()));
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut server = Server::new(Recorder {
+    let port = csfeed_testkit::serve_smtp(Recorder {
         state: Arc::clone(&state),
         to: Vec::new(),
-    });
-    server
-        .with_name("smtp.test")
-        .with_ssl(SslConfig::None)
-        .unwrap()
-        .with_num_threads(2)
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
     });
     (port, state)
 }

@@ -4,7 +4,13 @@
 //! redirecting in circles — and count every request it receives.
 //!
 //! It binds to a loopback address only and every misbehaviour is bounded in time.
+//!
+//! Also [`serve_smtp`]: a real SMTP server for email tests.
 #![deny(missing_docs)]
+
+mod smtp;
+
+pub use smtp::serve_smtp;
 
 use std::collections::HashMap;
 use std::io::Write as _;
