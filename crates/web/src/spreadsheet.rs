@@ -118,7 +118,7 @@ pub(crate) fn csv_error(error: csv::Error) -> AppError {
 pub(crate) fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
     writer
         .into_inner()
-        .map_err(|error| AppError::Internal(format!("cannot write CSV: {error}")))
+        .map_err(|error| csv_error(error.into_error().into()))
 }
 
 #[cfg(test)]
