@@ -624,9 +624,7 @@ impl SearchIndex {
                 .or_else(|| {
                     crate::phrases::passage(text, sector_names, SNIPPET_WINDOW_BEFORE, SNIPPET_CHARS)
                 });
-                let page = body
-                    .as_ref()
-                    .and_then(|(_, offset)| page_at(&record.article.content_text, *offset));
+                let page = body.as_ref().and_then(|(_, offset)| page_at(text, *offset));
                 let snippet_html = body.map_or_else(
                     || csfeed_core::escape_html(&record.article.summary),
                     |(html, _)| html,
