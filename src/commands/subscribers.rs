@@ -67,7 +67,7 @@ pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Re
                 println!("subscribed {email} ({frequency}), confirmed by the operator");
             } else {
                 let mailer = context.mailer()?;
-                let links = context.links(None)?;
+                let links = context.public_links(None)?;
                 let labels: Vec<String> = store
                     .pending_follows(subscriber.id, now)?
                     .into_iter()
