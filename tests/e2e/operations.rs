@@ -298,3 +298,26 @@ async fn config_check_and_digest_refuse_settings_that_would_mislead() {
         "{check:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_on_a_busy_port_exits_with_one_clear_line_and_touches_nothing() {
+    let workspace = demo_workspace();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = busy.local_addr().unwrap().to_string();
+    let served = workspace.run(&["serve", "--bind", &address]).await;
+    assert!(!served.status.success(), "{served:?}");
+    let lines: Vec<&str> = served
+        .stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "one line, no cascade: {served:?}");
+    assert!(
+        lines[0].contains("cannot listen on") && lines[0].contains("--bind"),
+        "{served:?}"
+    );
+    assert!(
+        !workspace.dir.path().join("data").exists(),
+        "nothing was opened or fetched before the port was known to be free"
+    );
+}
