@@ -154,6 +154,31 @@ mod tests {
     }
 
     #[test]
+    fn highlighted_headlines_keep_their_first_and_last_characters() {
+        let fixture = fixture();
+        let headlines = [
+            ("improved", "St Helens improved to good (was inadequate)"),
+            ("quoted", "‘Urgent action’ on kinship allowances"),
+        ];
+        let articles: Vec<Article> = headlines
+            .iter()
+            .map(|(guid, title)| article("news", guid, title, "Nothing else.", day(60)))
+            .collect();
+        fixture.store.upsert_articles(&articles, day(61)).unwrap();
+        fixture.index.catch_up(&fixture.store).unwrap();
+        let improved = search(&fixture, query("improved inadequate"));
+        assert_eq!(
+            improved.hits[0].title_html,
+            "St Helens <mark>improved</mark> to good (was <mark>inadequate</mark>)"
+        );
+        let urgent = search(&fixture, query("urgent kinship"));
+        assert_eq!(
+            urgent.hits[0].title_html,
+            "‘<mark>Urgent</mark> action’ on <mark>kinship</mark> allowances"
+        );
+    }
+
+    #[test]
     fn headline_matches_rank_above_body_matches() {
         let fixture = fixture();
         let results = search(&fixture, query("inspectors inadequate"));

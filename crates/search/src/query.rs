@@ -640,7 +640,7 @@ impl SearchIndex {
             .map(|record| {
                 let (score, kind, grade) = found_for(&record);
                 let title = &record.article.title;
-                let title_html = highlighted(&title_snippets, title, sector_names)
+                let title_html = highlighted_whole(&title_snippets, title, sector_names)
                     .or_else(|| crate::phrases::marked(title, &[], sector_names))
                     .unwrap_or_else(|| csfeed_core::escape_html(title));
                 let text = &record.article.content_text;
@@ -798,9 +798,21 @@ fn grouping_depth(raw: &str) -> usize {
     deepest
 }
 
-/// The highlighted passage of `text`, or `None` when no query term occurs in it.
-fn highlighted(generator: &SnippetGenerator, text: &str, names: &[SectorName]) -> Option<String> {
-    highlighted_at(generator, text, names).map(|(html, _)| html)
+/// `text` whole (a headline), escaped, with the query terms and sector `names` in it
+/// marked; `None` when no query term occurs in it. A snippet's fragment runs from its first
+/// word to its last, so it would cut a headline's closing bracket or opening quote.
+fn highlighted_whole(generator: &SnippetGenerator, text: &str, names: &[SectorName]) -> Option<String> {
+    let snippet = generator.snippet(text);
+    if snippet.highlighted().is_empty() {
+        return None;
+    }
+    let start = snippet.fragment_range().start;
+    let terms: Vec<std::ops::Range<usize>> = snippet
+        .highlighted()
+        .iter()
+        .map(|range| range.start + start..range.end + start)
+        .collect();
+    crate::phrases::marked(text, &terms, names)
 }
 
 /// Bytes of body text before and after the first match that the snippet generator reads:
