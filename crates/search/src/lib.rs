@@ -162,7 +162,7 @@ mod tests {
         ];
         let articles: Vec<Article> = headlines
             .iter()
-            .map(|(guid, title)| article("news", guid, title, "Nothing else.", day(60)))
+            .map(|(guid, title)| article("news", guid, title, title, day(60)))
             .collect();
         fixture.store.upsert_articles(&articles, day(61)).unwrap();
         fixture.index.catch_up(&fixture.store).unwrap();
@@ -171,10 +171,20 @@ mod tests {
             improved.hits[0].title_html,
             "St Helens <mark>improved</mark> to good (was <mark>inadequate</mark>)"
         );
+        assert_eq!(
+            improved.hits[0].snippet_html,
+            "St Helens <mark>improved</mark> to good (was <mark>inadequate</mark>)",
+            "passages keep their brackets too"
+        );
         let urgent = search(&fixture, query("urgent kinship"));
         assert_eq!(
             urgent.hits[0].title_html,
             "‘<mark>Urgent</mark> action’ on <mark>kinship</mark> allowances"
+        );
+        let passage = search(&fixture, query("urgent action"));
+        assert_eq!(
+            passage.hits[0].snippet_html,
+            "‘<mark>Urgent</mark> <mark>action</mark>’ on kinship allowances"
         );
     }
 

@@ -904,8 +904,28 @@ fn highlighted_at(generator: &SnippetGenerator, text: &str, names: &[SectorName]
     if snippet.is_empty() || snippet.highlighted().is_empty() {
         return None;
     }
-    let html = crate::phrases::marked(snippet.fragment(), snippet.highlighted(), names)?;
-    Some((html, snippet.fragment_range().start))
+    let fragment = snippet.fragment_range();
+    let passage = with_enclosing_marks(text, fragment.clone());
+    let shift = fragment.start - passage.start;
+    let terms: Vec<std::ops::Range<usize>> = snippet
+        .highlighted()
+        .iter()
+        .map(|range| range.start + shift..range.end + shift)
+        .collect();
+    let html = crate::phrases::marked(&text[passage.clone()], &terms, names)?;
+    Some((html, passage.start))
+}
+
+/// `range` of `text` widened over the brackets and quotes just outside it: a snippet's
+/// fragment runs from its first word to its last, and "(was inadequate" reads wrong.
+fn with_enclosing_marks(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    const OPENING: &[char] = &['(', '[', '"', '\'', '\u{201c}', '\u{2018}'];
+    const CLOSING: &[char] = &[')', ']', '"', '\'', '\u{201d}', '\u{2019}'];
+    let before = text.get(..range.start).unwrap_or_default();
+    let after = text.get(range.end..).unwrap_or_default();
+    let start = range.start - (before.len() - before.trim_end_matches(OPENING).len());
+    let end = range.end + (after.len() - after.trim_start_matches(CLOSING).len());
+    start..end
 }
 
 /// The page an offset of a paginated text falls on (pages are separated by form feeds, as
