@@ -239,8 +239,10 @@ pub(crate) fn search_href(query: &str, rest: &str) -> String {
     href.trim_end_matches('?').to_owned()
 }
 
-/// A facet value's label and the operand that selects it (`st-helens` for a GSS code).
-fn facet_value(
+/// A facet value's label and the operand that selects it: ("St. Helens", "st-helens") for
+/// the council facet's "E08000013"; `source_names` maps source ids to names. `None` for a
+/// value that names nothing.
+pub fn facet_value(
     field: csfeed_search::FacetField,
     value: &str,
     source_names: &std::collections::HashMap<String, String>,
