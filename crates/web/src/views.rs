@@ -248,37 +248,21 @@ pub fn facet_value(
     source_names: &std::collections::HashMap<String, String>,
 ) -> Option<(String, String)> {
     use csfeed_search::FacetField;
-    let gazetteer = csfeed_core::Gazetteer::get();
-    Some(match field {
+    match field {
+        // A council is refined by its slug, not the GSS code it is indexed by.
         FacetField::LocalAuthority => {
-            let la = gazetteer.find(value)?;
-            (la.name.clone(), la.slug.clone())
+            let la = csfeed_core::Gazetteer::get().find(value)?;
+            Some((la.name.clone(), la.slug.clone()))
         }
-        FacetField::Region => {
-            let la = gazetteer
-                .authorities()
-                .iter()
-                .find(|la| csfeed_core::gazetteer::slugify(&la.region) == value)?;
-            (la.region.clone(), value.to_owned())
-        }
-        FacetField::Topic => (csfeed_core::Topic::find(value)?.name.to_owned(), value.to_owned()),
-        FacetField::Kind => (
-            csfeed_search::ArticleKind::parse(value)?.label().to_owned(),
-            value.to_owned(),
-        ),
-        FacetField::Grade => (
-            csfeed_core::Grade::parse(value)?.label().to_owned(),
-            value.to_owned(),
-        ),
-        FacetField::Source => (
+        FacetField::Source => Some((
             source_names
                 .get(value)
                 .cloned()
                 .unwrap_or_else(|| value.to_owned()),
             value.to_owned(),
-        ),
-        FacetField::Year => (value.to_owned(), value.to_owned()),
-    })
+        )),
+        field => Some((field.value_name(value)?, value.to_owned())),
+    }
 }
 
 /// A source's health, as a row on `/sources`.
