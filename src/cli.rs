@@ -239,7 +239,9 @@ pub struct InspectFeedArgs {
 #[derive(Debug, Subcommand)]
 pub enum SourcesCommand {
     /// Show every source with its health: status, last success, last error, failures,
-    /// next fetch, last HTTP status, bytes saved by "not modified" answers.
+    /// next fetch, last HTTP status, bytes saved by "not modified" answers, and the
+    /// publications its listing pages name (Ofsted reports, scraped stories) that are
+    /// pending or failing (retried with a growing wait; `sources refresh` cuts it short).
     List {
         /// Print JSON (an array of sources) instead of a table.
         #[arg(long)]
