@@ -202,4 +202,15 @@ async fn a_report_that_fails_to_download_is_retried_until_stored() {
     let again = fetch(&workspace).await;
     assert!(again.stdout.contains("0 new"), "{}", again.stdout);
     assert_eq!(mirror.hits(&flaky), 3, "a stored report is not downloaded again");
+    let check = workspace.run(&["config", "check"]).await;
+    assert!(
+        check.stdout.contains(&mirror.provider_template()),
+        "the template is shown with {{urn}}: {}",
+        check.stdout
+    );
+    let server = workspace.serve().await;
+    let (status, page) = server.get_text("/sources").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&mirror.provider_template()), "{page}");
+    assert!(server.stop().await.success());
 }
