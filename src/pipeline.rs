@@ -293,6 +293,11 @@ impl Pipeline {
                 (outcome, result, Tally::default())
             }
         };
+        if let SourceOutcome::Updated(counts) = &outcome {
+            metrics::counter!("csfeed_articles_total", "change" => "new").increment(counts.new as u64);
+            metrics::counter!("csfeed_articles_total", "change" => "updated")
+                .increment(counts.updated as u64);
+        }
         let (failures_after, retry_after) = match &outcome {
             SourceOutcome::Failed { retry_after, .. } => {
                 (record.state.consecutive_failures.saturating_add(1), *retry_after)
@@ -396,8 +401,6 @@ impl Pipeline {
             }
         };
         info!(source = %source.id, new = counts.new, changed = counts.updated, unchanged = counts.unchanged, "fetched source");
-        metrics::counter!("csfeed_articles_total", "change" => "new").increment(counts.new as u64);
-        metrics::counter!("csfeed_articles_total", "change" => "updated").increment(counts.updated as u64);
         let result = FetchResult::Changed {
             http_status,
             etag: fetched.validators.etag,
@@ -615,12 +618,7 @@ impl Pipeline {
             })
             .await;
         match stored {
-            Ok(counts) => {
-                metrics::counter!("csfeed_articles_total", "change" => "new").increment(counts.new as u64);
-                metrics::counter!("csfeed_articles_total", "change" => "updated")
-                    .increment(counts.updated as u64);
-                counts
-            }
+            Ok(counts) => counts,
             Err(error) => {
                 warn!(source = %source, publication = %url, error = %error, "could not store a publication");
                 UpsertCounts::default()
