@@ -214,3 +214,32 @@ async fn a_report_that_fails_to_download_is_retried_until_stored() {
     assert!(page.contains(&mirror.provider_template()), "{page}");
     assert!(server.stop().await.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_read_before_serve_is_stopped_are_kept_and_the_rest_read_next_time() {
+    let councils = councils(10);
+    let mirror = mirror(&councils, 3).await;
+    let workspace = workspace(&mirror, &councils);
+    let config =
+        std::fs::read_to_string(workspace.config()).unwrap() + "\n[server]\nshutdown_timeout = \"1s\"\n";
+    std::fs::write(workspace.config(), config).unwrap();
+    // All 10 pages and 12 reports, then SIGTERM while the 13th report is on its way.
+    mirror.hold_after(22);
+    let server = workspace.serve().await;
+    wait_until("csfeed serve to reach the held request", || mirror.waiting() > 0).await;
+    assert!(server.stop().await.success());
+    assert_eq!(stored_reports(&workspace).len(), 12);
+    assert_eq!(workspace.sources().await["ofsted"]["publications_pending"], 18);
+
+    mirror.release();
+    let rest = fetch(&workspace).await;
+    assert!(
+        rest.stdout.contains("10 not modified")
+            && rest
+                .stdout
+                .contains("Ofsted reports: 0 listed, 18 downloaded, 18 read, 0 skipped, 0 pending"),
+        "{}",
+        rest.stdout
+    );
+    assert_eq!(stored_reports(&workspace), mirror.report_urls());
+}
