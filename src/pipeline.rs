@@ -85,6 +85,7 @@ pub struct ReportTally {
 }
 
 impl ReportTally {
+    /// Counts one report not read this cycle, for `reason`.
     pub(crate) fn skip(&mut self, reason: &'static str) {
         *self.skipped.entry(reason).or_default() += 1;
     }
@@ -531,6 +532,8 @@ impl Pipeline {
         totals
     }
 
+    /// Reads one listed story's page: how it ended, with the article to store (from the
+    /// listing alone when the page cannot be read).
     async fn take_in_story(
         &self,
         source: &Source,
@@ -726,6 +729,7 @@ fn compile_selectors(
     Ok((selectors, Arc::new(compiled)))
 }
 
+/// Adds one upsert's counts to a running total.
 pub(crate) fn add_counts(totals: &mut UpsertCounts, counts: UpsertCounts) {
     totals.new += counts.new;
     totals.updated += counts.updated;
