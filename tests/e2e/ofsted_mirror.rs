@@ -1,6 +1,6 @@
 //! Ofsted ingestion at scale against a generated mirror: whatever stops `csfeed fetch`,
 //! every report the provider pages list ends up stored exactly once, and a report that
-//! fails to download is tried again until it is stored.
+//! fails to download or to read is tried again until it is stored.
 
 use std::collections::BTreeSet;
 
@@ -150,34 +150,40 @@ async fn a_fetch_killed_at_any_point_then_finished_stores_what_an_uninterrupted_
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_report_that_fails_to_download_is_retried_until_stored() {
+async fn reports_that_fail_to_download_or_to_read_are_retried_until_stored() {
     let councils = councils(3);
     let mirror = mirror(&councils, 2).await;
     let workspace = workspace(&mirror, &councils);
     let flaky = OfstedMirror::report_path(&councils[1].1.urn, 1);
     mirror.fail_first(&flaky, 2);
+    let broken = OfstedMirror::report_path(&councils[2].1.urn, 0);
+    mirror.break_first(&broken, 1);
 
     let first = fetch(&workspace).await;
     assert!(
         first.stdout.contains(
-            "Ofsted reports: 6 listed, 5 downloaded, 5 read, 1 skipped (1 download failed), 1 pending"
+            "Ofsted reports: 6 listed, 5 downloaded, 4 read, 2 skipped (1 download failed, 1 unreadable), 2 pending"
         ),
         "{}",
         first.stdout
     );
     let sources = workspace.sources().await;
     assert_eq!(
-        sources["ofsted"]["publications_failing"], 1,
+        sources["ofsted"]["publications_failing"], 2,
         "{}",
         sources["ofsted"]
     );
 
     let early = fetch(&workspace).await;
-    assert_eq!(mirror.hits(&flaky), 1, "not tried again before its wait is over");
+    assert_eq!(
+        (mirror.hits(&flaky), mirror.hits(&broken)),
+        (1, 1),
+        "not tried again before their wait is over"
+    );
     assert!(
         early
             .stdout
-            .contains("Ofsted reports: 0 listed, 0 downloaded, 0 read, 0 skipped, 1 pending"),
+            .contains("Ofsted reports: 0 listed, 0 downloaded, 0 read, 0 skipped, 2 pending"),
         "{}",
         early.stdout
     );
@@ -185,7 +191,7 @@ async fn a_report_that_fails_to_download_is_retried_until_stored() {
     for (attempt, expected) in [
         (
             2,
-            "0 downloaded, 0 read, 1 skipped (1 download failed), 1 pending",
+            "1 downloaded, 1 read, 1 skipped (1 download failed), 1 pending",
         ),
         (3, "1 downloaded, 1 read, 0 skipped, 0 pending"),
     ] {
@@ -201,7 +207,11 @@ async fn a_report_that_fails_to_download_is_retried_until_stored() {
 
     let again = fetch(&workspace).await;
     assert!(again.stdout.contains("0 new"), "{}", again.stdout);
-    assert_eq!(mirror.hits(&flaky), 3, "a stored report is not downloaded again");
+    assert_eq!(
+        (mirror.hits(&flaky), mirror.hits(&broken)),
+        (3, 2),
+        "a stored report is not downloaded again"
+    );
     let check = workspace.run(&["config", "check"]).await;
     assert!(
         check.stdout.contains(&mirror.provider_template()),

@@ -52,7 +52,7 @@ struct MirrorState {
     /// Numbers of the requests waiting now.
     waiting: Mutex<BTreeSet<usize>>,
     /// Failures still to give, by path.
-    failures: Mutex<HashMap<String, usize>>,
+    failures: Mutex<HashMap<String, (Fault, usize)>>,
     hits: Mutex<HashMap<String, usize>>,
 }
 
@@ -130,13 +130,26 @@ impl OfstedMirror {
 
     /// Answers the first `times` requests for `path` with HTTP 500.
     pub fn fail_first(&self, path: &str, times: usize) {
-        lock(&self.state.failures).insert(path.to_owned(), times);
+        lock(&self.state.failures).insert(path.to_owned(), (Fault::ServerError, times));
+    }
+
+    /// Answers the first `times` requests for `path` with an HTML page labelled as a PDF
+    /// (what a file server's error page looks like to a report reader).
+    pub fn break_first(&self, path: &str, times: usize) {
+        lock(&self.state.failures).insert(path.to_owned(), (Fault::NotAPdf, times));
     }
 
     /// Requests received for exactly `path`.
     pub fn hits(&self, path: &str) -> usize {
         lock(&self.state.hits).get(path).copied().unwrap_or(0)
     }
+}
+
+/// How a request the test wants to fail fails.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    ServerError,
+    NotAPdf,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -153,18 +166,24 @@ async fn serve(mut stream: TcpStream, state: Arc<MirrorState>) {
     if numbered {
         wait_if_held(&state).await;
     }
-    let failing = {
+    let fault = {
         let mut failures = lock(&state.failures);
         match failures.get_mut(path) {
-            Some(left) if *left > 0 => {
+            Some((fault, left)) if *left > 0 => {
                 *left -= 1;
-                true
+                Some(*fault)
             }
-            _ => false,
+            _ => None,
         }
     };
-    let _ = if failing {
-        respond(&mut stream, 500, "text/plain", &[], b"error").await
+    let _ = if let Some(fault) = fault {
+        match fault {
+            Fault::ServerError => respond(&mut stream, 500, "text/plain", &[], b"error").await,
+            Fault::NotAPdf => {
+                let page = b"<!DOCTYPE html><html><body>Report not found</body></html>";
+                respond(&mut stream, 200, "application/pdf", &[], page).await
+            }
+        }
     } else if let Some(urn) = path.strip_prefix("/provider/44/") {
         provider_page(&mut stream, &state, urn, request.if_none_match.as_deref()).await
     } else if let Some(file) = path.strip_prefix("/files/").and_then(|f| f.strip_suffix(".pdf")) {
