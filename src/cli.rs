@@ -45,7 +45,10 @@ pub enum Command {
     /// stories are searchable within seconds. Prints the URL it serves on.
     Serve(ServeArgs),
     /// Run one fetch cycle now: every due source (or just --source) is fetched, stored
-    /// and indexed; then print a summary. Exits non-zero if any source failed.
+    /// and indexed; then print a summary (with "not modified" answers and the bytes they
+    /// saved, and for Ofsted sources the reports listed, downloaded, read, skipped and
+    /// still pending). Exits non-zero if any source failed. Safe to kill at any point: the
+    /// next run picks up every report or story not yet stored.
     Fetch(FetchArgs),
     /// Search the stored stories from the terminal.
     ///
@@ -243,7 +246,9 @@ pub struct InspectFeedArgs {
 #[derive(Debug, Subcommand)]
 pub enum SourcesCommand {
     /// Show every source with its health: status, last success, last error, failures,
-    /// next fetch, last HTTP status, bytes saved by "not modified" answers.
+    /// next fetch, last HTTP status, bytes saved by "not modified" answers, and the
+    /// publications its listing pages name (Ofsted reports, scraped stories) that are
+    /// pending or failing (retried with a growing wait; `sources refresh` cuts it short).
     List {
         /// Print JSON (an array of sources) instead of a table.
         #[arg(long)]

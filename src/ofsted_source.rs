@@ -6,68 +6,67 @@ use csfeed_core::{Article, Gazetteer, Grade, InspectionRecord, LocalAuthority, S
 use csfeed_fetch::{FetchOutcome, Validators};
 use csfeed_ingest::ArticleDraft;
 use csfeed_ofsted::{Inspection, Publication};
-use csfeed_store::{FetchResult, SourceRecord};
+use csfeed_store::{
+    FetchResult, ListedPublication, PageValidators, PublicationRecord, Settlement, SourceRecord, UpsertCounts,
+};
+use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use url::Url;
 
-use crate::pipeline::{Pipeline, SourceOutcome};
+use crate::pipeline::{Pipeline, ReportTally, SourceOutcome, Tally, add_counts};
+
+/// What the ledger keeps of a listed report, to read it in a later cycle even when its
+/// provider page answers "not modified" by then.
+#[derive(Serialize, Deserialize)]
+struct ListedReport {
+    /// The council's slug.
+    council: String,
+    publication: Publication,
+}
+
+/// What became of one provider page.
+enum PageRead {
+    /// Read, and its reports recorded in the ledger.
+    Listed { reports: usize, bytes: u64 },
+    /// Not modified since last read.
+    NotModified { bytes_saved: u64 },
+}
 
 impl Pipeline {
-    /// Reads every followed council's provider page (conditionally) and every report on it
-    /// not read before; stores the facts, a searchable article per report, and an alert
-    /// article when a report changes the council's overall grade.
+    /// Reads every followed council's provider page (conditionally) and records the reports
+    /// each lists in the ledger; then reads every report of the ledger that is due (never
+    /// read, or failed and due again), storing each report's facts, its searchable article
+    /// and any alert of a changed overall grade as soon as it is read.
     pub(crate) async fn harvest_ofsted(
         &self,
         record: &SourceRecord,
         seen_at: DateTime<Utc>,
-    ) -> Result<(SourceOutcome, FetchResult), String> {
+    ) -> Result<(SourceOutcome, FetchResult, Tally), String> {
         let source = &record.source;
-        let template = record.url_to_fetch().to_string();
         let councils = followed_councils(&source.options.authorities);
-        let (mut articles, mut inspections, mut problems) = (Vec::new(), Vec::new(), Vec::new());
-        let mut pages_read = 0usize;
+        let (mut tally, mut reports) = (Tally::default(), ReportTally::default());
+        let (mut problems, mut pages_read, mut page_bytes) = (Vec::new(), 0usize, 0u64);
         for la in &councils {
-            let page_url = Url::parse(&template.replace("%7Burn%7D", &la.urn).replace("{urn}", &la.urn))
+            let page_url = csfeed_core::url_for_urn(record.url_to_fetch(), &la.urn)
                 .map_err(|error| format!("provider page address for {}: {error}", la.name))?;
-            let publications = match self.provider_page(&page_url).await {
-                Ok(Some(publications)) => publications,
-                Ok(None) => {
-                    pages_read += 1;
-                    continue;
+            match self.list_provider_page(&source.id, la, &page_url).await {
+                Ok(PageRead::Listed {
+                    reports: listed,
+                    bytes,
+                }) => {
+                    reports.listed += listed;
+                    page_bytes += bytes;
+                }
+                Ok(PageRead::NotModified { bytes_saved }) => {
+                    tally.not_modified += 1;
+                    tally.bytes_saved += bytes_saved;
                 }
                 Err(error) => {
                     problems.push(format!("{}: {error}", la.name));
                     continue;
                 }
-            };
-            pages_read += 1;
-            for publication in publications {
-                let report = publication.url.to_string();
-                let known = report.clone();
-                if self
-                    .store_blocking(move |store| store.has_read_report(&known))
-                    .await
-                    .unwrap_or(false)
-                {
-                    continue;
-                }
-                match self.read_report(&publication).await {
-                    Ok((inspection, text)) => {
-                        let facts = to_record(la, &publication, &inspection);
-                        articles.push(report_article(
-                            &source.id,
-                            la,
-                            &page_url,
-                            &publication,
-                            &inspection,
-                            &facts,
-                            text,
-                        ));
-                        inspections.push(facts);
-                    }
-                    Err(error) => problems.push(format!("{} report {report}: {error}", la.name)),
-                }
             }
+            pages_read += 1;
         }
         if pages_read == 0 && !problems.is_empty() {
             return Err(
@@ -75,31 +74,35 @@ impl Pipeline {
             );
         }
         for problem in &problems {
-            warn!(source = %source.id, problem = %problem, "ofsted report skipped");
+            warn!(source = %source.id, problem = %problem, "ofsted provider page skipped");
         }
-        let alerts = self.grade_change_alerts(&source.id, &inspections).await;
-        articles.extend(alerts);
-        let stored = inspections.clone();
-        self.store_blocking(move |store| store.upsert_inspections(&stored))
+        let counts = self.take_in_reports(&source.id, seen_at, &mut reports).await;
+        let id = source.id.clone();
+        let (pending, failing) = self
+            .store_blocking(move |store| store.publication_backlog(&id))
             .await
-            .map_err(|error| format!("could not store inspections: {error}"))?;
-        let counts = self
-            .store_blocking(move |store| store.upsert_articles(&articles, seen_at))
-            .await
-            .map_err(|error| format!("could not store reports: {error}"))?;
-        info!(source = %source.id, councils = councils.len(), reports = inspections.len(), "read ofsted reports");
+            .unwrap_or_default();
+        reports.pending = pending + failing;
+        info!(source = %source.id, councils = councils.len(), listed = reports.listed, read = reports.read, pending = reports.pending, "read ofsted reports");
+        tally.reports = Some(reports);
         let result = FetchResult::Changed {
             http_status: None,
             etag: None,
             last_modified: None,
-            body_bytes: 0,
+            body_bytes: page_bytes,
             moved_to: None,
         };
-        Ok((SourceOutcome::Updated(counts), result))
+        Ok((SourceOutcome::Updated(counts), result, tally))
     }
 
-    /// The publications on a provider page; `None` when it has not changed since last read.
-    async fn provider_page(&self, page_url: &Url) -> Result<Option<Vec<Publication>>, String> {
+    /// Fetches a provider page conditionally; when it has changed, records its reports in
+    /// the ledger together with its validators, so they are never saved without them.
+    async fn list_provider_page(
+        &self,
+        source: &SourceId,
+        la: &LocalAuthority,
+        page_url: &Url,
+    ) -> Result<PageRead, String> {
         let key = page_url.clone();
         let (etag, last_modified) = self
             .store_blocking(move |store| store.http_validators(&key))
@@ -110,44 +113,139 @@ impl Pipeline {
             .fetch(page_url, &Validators { etag, last_modified })
             .await
         {
-            Ok(FetchOutcome::NotModified { .. }) => return Ok(None),
+            Ok(FetchOutcome::NotModified { .. }) => {
+                let (id, key) = (source.clone(), page_url.clone());
+                let bytes_saved = self
+                    .store_blocking(move |store| store.record_page_not_modified(&id, &key))
+                    .await
+                    .unwrap_or(0);
+                return Ok(PageRead::NotModified { bytes_saved });
+            }
             Ok(FetchOutcome::Fetched(page)) => page,
             Err(error) => return Err(error.to_string()),
         };
-        let (key, validators) = (page_url.clone(), page.validators.clone());
-        let _ = self
-            .store_blocking(move |store| {
-                store.set_http_validators(
-                    &key,
-                    validators.etag.as_deref(),
-                    validators.last_modified.as_deref(),
-                    Utc::now(),
-                )
-            })
-            .await;
         let html = csfeed_fetch::decode_text(&page.body, page.content_type.as_deref()).into_owned();
-        Ok(Some(csfeed_ofsted::parse_provider_page(&html, &page.final_url)))
-    }
-
-    /// Downloads one report and reads its facts off the async runtime.
-    async fn read_report(&self, publication: &Publication) -> Result<(Inspection, String), String> {
-        let fetched = match self.fetcher.fetch(&publication.url, &Validators::default()).await {
-            Ok(FetchOutcome::Fetched(fetched)) => fetched,
-            Ok(FetchOutcome::NotModified { .. }) => return Err("not modified".to_owned()),
-            Err(error) => return Err(error.to_string()),
+        let listed = csfeed_ofsted::parse_provider_page(&html, &page.final_url)
+            .into_iter()
+            .map(|publication| ledger_entry(la, publication))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (reports, bytes) = (listed.len(), page.body.len() as u64);
+        let validators = PageValidators {
+            etag: page.validators.etag,
+            last_modified: page.validators.last_modified,
+            body_bytes: bytes,
         };
-        let listed = publication.published;
-        tokio::task::spawn_blocking(move || {
-            let text = csfeed_ofsted::extract_text(&fetched.body).map_err(|error| error.to_string())?;
-            let facts = csfeed_ofsted::read_facts(&text);
-            let facts = match listed {
-                Some(date) => facts.with_listed_date(date),
-                None => facts,
-            };
-            Ok((facts, text.full()))
+        let (id, key) = (source.clone(), page_url.clone());
+        self.store_blocking(move |store| {
+            store.record_listing(&id, &key, &listed, Some(&validators), Utc::now())
         })
         .await
-        .map_err(|error| format!("report reader crashed: {error}"))?
+        .map_err(|error| format!("could not record the page's reports: {error}"))?;
+        Ok(PageRead::Listed { reports, bytes })
+    }
+
+    /// Reads the source's due reports, oldest publication first (so each grade-change
+    /// alert compares a report with the ones before it), storing each as it is read.
+    async fn take_in_reports(
+        &self,
+        source: &SourceId,
+        seen_at: DateTime<Utc>,
+        tally: &mut ReportTally,
+    ) -> UpsertCounts {
+        let mut due: Vec<(PublicationRecord, Option<ListedReport>)> = self
+            .due_publications(source)
+            .await
+            .into_iter()
+            .map(|row| {
+                let listed = serde_json::from_str(&row.details).ok();
+                (row, listed)
+            })
+            .collect();
+        due.sort_by_key(|(_, listed)| {
+            listed
+                .as_ref()
+                .map(|listed: &ListedReport| listed.publication.published)
+        });
+        let mut totals = UpsertCounts::default();
+        for (row, listed) in due {
+            let (settlement, articles, facts) = self.take_in_report(source, &row, listed, tally).await;
+            let counts = self
+                .settle(source, &row.url, settlement, articles, facts, seen_at)
+                .await;
+            add_counts(&mut totals, counts);
+        }
+        totals
+    }
+
+    /// Downloads and reads one listed report: how it ended, with the articles and facts to
+    /// store.
+    async fn take_in_report(
+        &self,
+        source: &SourceId,
+        row: &PublicationRecord,
+        listed: Option<ListedReport>,
+        tally: &mut ReportTally,
+    ) -> (Settlement, Vec<Article>, Vec<InspectionRecord>) {
+        let Some((la, listed)) =
+            listed.and_then(|listed| Gazetteer::get().find(&listed.council).map(|la| (la, listed)))
+        else {
+            tally.skip("unreadable ledger entry");
+            return (
+                self.failed(row, "unreadable ledger entry".to_owned()),
+                Vec::new(),
+                Vec::new(),
+            );
+        };
+        let known = row.url.clone();
+        if self
+            .store_blocking(move |store| store.has_read_report(&known))
+            .await
+            .unwrap_or(false)
+        {
+            tally.skip("already stored");
+            return (Settlement::Stored, Vec::new(), Vec::new());
+        }
+        let body = match self.download_report(&listed.publication).await {
+            Ok(body) => body,
+            Err(error) => {
+                tally.skip("download failed");
+                return (self.failed(row, error), Vec::new(), Vec::new());
+            }
+        };
+        tally.downloaded += 1;
+        match read_report(body, listed.publication.published).await {
+            Ok((inspection, text)) => {
+                tally.read += 1;
+                let facts = to_record(la, &listed.publication, &inspection);
+                let mut articles = vec![report_article(
+                    source,
+                    la,
+                    &row.listing_url,
+                    &listed.publication,
+                    &inspection,
+                    &facts,
+                    text,
+                )];
+                articles.extend(
+                    self.grade_change_alerts(source, std::slice::from_ref(&facts))
+                        .await,
+                );
+                (Settlement::Stored, articles, vec![facts])
+            }
+            Err(error) => {
+                tally.skip("unreadable");
+                (self.failed(row, error), Vec::new(), Vec::new())
+            }
+        }
+    }
+
+    /// Downloads one report file.
+    async fn download_report(&self, publication: &Publication) -> Result<Vec<u8>, String> {
+        match self.fetcher.fetch(&publication.url, &Validators::default()).await {
+            Ok(FetchOutcome::Fetched(fetched)) => Ok(fetched.body.to_vec()),
+            Ok(FetchOutcome::NotModified { .. }) => Err("not modified".to_owned()),
+            Err(error) => Err(error.to_string()),
+        }
     }
 
     /// One alert article per new report that changes its council's overall grade.
@@ -178,6 +276,33 @@ impl Pipeline {
         }
         alerts
     }
+}
+
+/// Reads a report's facts and text off the async runtime.
+async fn read_report(body: Vec<u8>, listed: Option<NaiveDate>) -> Result<(Inspection, String), String> {
+    tokio::task::spawn_blocking(move || {
+        let text = csfeed_ofsted::extract_text(&body).map_err(|error| error.to_string())?;
+        let facts = csfeed_ofsted::read_facts(&text);
+        let facts = match listed {
+            Some(date) => facts.with_listed_date(date),
+            None => facts,
+        };
+        Ok((facts, text.full()))
+    })
+    .await
+    .map_err(|error| format!("report reader crashed: {error}"))?
+}
+
+/// The ledger entry of a listed report.
+fn ledger_entry(la: &LocalAuthority, publication: Publication) -> Result<ListedPublication, String> {
+    let url = publication.url.to_string();
+    let listed = ListedReport {
+        council: la.slug.clone(),
+        publication,
+    };
+    let details =
+        serde_json::to_string(&listed).map_err(|error| format!("ledger entry for {url}: {error}"))?;
+    Ok(ListedPublication { url, details })
 }
 
 fn followed_councils(slugs: &[String]) -> Vec<&'static LocalAuthority> {
@@ -224,7 +349,7 @@ fn midnight(day: Option<NaiveDate>) -> Option<DateTime<Utc>> {
 fn report_article(
     source: &SourceId,
     la: &LocalAuthority,
-    provider_page: &Url,
+    provider_page: &str,
     publication: &Publication,
     inspection: &Inspection,
     facts: &InspectionRecord,
@@ -264,7 +389,7 @@ fn report_article(
             format!("<ul>{judgements}</ul>")
         },
         escape_html(publication.url.as_str()),
-        escape_html(provider_page.as_str()),
+        escape_html(provider_page),
         escape_html(&la.name),
     );
     let mut article = ArticleDraft {

@@ -3,18 +3,23 @@
 //! A source's failure is recorded against that source and never stops the cycle; stored
 //! articles are only ever added to or updated, in one transaction per source.
 
+use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use csfeed_core::SourceId;
-use csfeed_core::{Article, ArticleId, Source, SourceKind, canonical_url};
+use csfeed_core::{Article, ArticleId, InspectionRecord, Source, SourceKind, canonical_url};
 use csfeed_fetch::{FetchOutcome, Fetched, Fetcher, Validators};
-use csfeed_ingest::{CompiledSelectors, ExtractedPage, Listing};
-use csfeed_store::{FetchResult, SourceRecord, Store, UpsertCounts};
+use csfeed_ingest::{CompiledSelectors, ExtractedPage, Listing, ListingItem};
+use csfeed_store::{
+    FetchResult, ListedPublication, PublicationRecord, PublicationStatus, Settlement, SourceRecord, Store,
+    UpsertCounts,
+};
 use futures::StreamExt;
 use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tracing::{info, warn};
 use url::Url;
@@ -23,6 +28,9 @@ use crate::settings::FetchSettings;
 
 /// A feed item with less text than this is completed from its page when `full_text` is set.
 const EXCERPT_CHARS: usize = 600;
+/// A publication that could not be taken in is tried again after this, doubled with each
+/// failure (capped at `fetch.max_backoff`); `csfeed sources refresh` cuts the wait short.
+const PUBLICATION_RETRY: Duration = Duration::from_secs(15 * 60);
 
 /// What happened to one source in a cycle.
 #[derive(Debug, Clone)]
@@ -45,6 +53,71 @@ pub enum SourceOutcome {
 pub struct SourceReport {
     pub id: SourceId,
     pub outcome: SourceOutcome,
+    /// What its requests saved, and what became of the reports it lists.
+    pub tally: Tally,
+}
+
+/// What one source's requests saved in a cycle and, for an Ofsted source, what became of
+/// the reports its pages list.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Requests answered "not modified": the source's own, and each provider page's.
+    pub not_modified: usize,
+    /// Bytes those answers saved (each page's last full size).
+    pub bytes_saved: u64,
+    /// For Ofsted sources.
+    pub reports: Option<ReportTally>,
+}
+
+/// What became of an Ofsted source's reports in a cycle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportTally {
+    /// Reports on the provider pages read (pages that answered "not modified" list none).
+    pub listed: usize,
+    /// Report files downloaded.
+    pub downloaded: usize,
+    /// Reports read and stored.
+    pub read: usize,
+    /// Reports not read this cycle, by reason.
+    pub skipped: BTreeMap<&'static str, usize>,
+    /// Reports still to read after the cycle (never tried, or failed and waiting to retry).
+    pub pending: u64,
+}
+
+impl ReportTally {
+    /// Counts one report not read this cycle, for `reason`.
+    pub(crate) fn skip(&mut self, reason: &'static str) {
+        *self.skipped.entry(reason).or_default() += 1;
+    }
+
+    fn add(&mut self, other: &ReportTally) {
+        self.listed += other.listed;
+        self.downloaded += other.downloaded;
+        self.read += other.read;
+        self.pending += other.pending;
+        for (reason, count) in &other.skipped {
+            *self.skipped.entry(reason).or_default() += count;
+        }
+    }
+
+    /// "864 listed, 864 downloaded, 862 read, 2 skipped (2 unreadable), 2 pending".
+    fn summary(&self) -> String {
+        let skipped: usize = self.skipped.values().sum();
+        let reasons = if skipped == 0 {
+            String::new()
+        } else {
+            let reasons: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(reason, count)| format!("{count} {reason}"))
+                .collect();
+            format!(" ({})", reasons.join(", "))
+        };
+        format!(
+            "{} listed, {} downloaded, {} read, {skipped} skipped{reasons}, {} pending",
+            self.listed, self.downloaded, self.read, self.pending
+        )
+    }
 }
 
 /// The outcome of a whole cycle.
@@ -59,29 +132,51 @@ impl CycleReport {
         self.count(|outcome| matches!(outcome, SourceOutcome::Failed { .. }))
     }
 
+    /// Requests answered "not modified", over every source.
     pub fn not_modified(&self) -> usize {
-        self.count(|outcome| matches!(outcome, SourceOutcome::NotModified))
+        self.sources.iter().map(|report| report.tally.not_modified).sum()
+    }
+
+    /// Bytes the "not modified" answers saved.
+    pub fn bytes_saved(&self) -> u64 {
+        self.sources.iter().map(|report| report.tally.bytes_saved).sum()
+    }
+
+    /// What became of the Ofsted sources' reports; `None` when the cycle had none.
+    pub fn reports(&self) -> Option<ReportTally> {
+        let mut tallies = self
+            .sources
+            .iter()
+            .filter_map(|report| report.tally.reports.as_ref())
+            .peekable();
+        tallies.peek()?;
+        let mut total = ReportTally::default();
+        tallies.for_each(|tally| total.add(tally));
+        Some(total)
     }
 
     pub fn totals(&self) -> UpsertCounts {
         let mut totals = UpsertCounts::default();
         for report in &self.sources {
             if let SourceOutcome::Updated(counts) = &report.outcome {
-                totals.new += counts.new;
-                totals.updated += counts.updated;
-                totals.unchanged += counts.unchanged;
-                totals.folded += counts.folded;
+                add_counts(&mut totals, *counts);
             }
         }
         totals
     }
 
-    /// "3 sources in 0.4 s: 2 updated (74 new, 1 changed), 0 not modified, 1 failed".
+    /// "3 sources in 0.4 s: 2 fetched (74 new, 1 changed, 0 unchanged articles), 1 not
+    /// modified (12 KB saved), 0 failed", then for Ofsted sources "; Ofsted reports: 864
+    /// listed, 864 downloaded, 864 read, 0 skipped, 0 pending".
     pub fn summary(&self) -> String {
         let totals = self.totals();
         let updated = self.count(|outcome| matches!(outcome, SourceOutcome::Updated(_)));
+        let reports = self
+            .reports()
+            .map(|reports| format!("; Ofsted reports: {}", reports.summary()))
+            .unwrap_or_default();
         format!(
-            "{} source{} in {:.1} s: {updated} fetched ({} new, {} changed, {} unchanged articles{}), {} not modified, {} failed",
+            "{} source{} in {:.1} s: {updated} fetched ({} new, {} changed, {} unchanged articles{}), {} not modified ({} saved), {} failed{reports}",
             self.sources.len(),
             if self.sources.len() == 1 { "" } else { "s" },
             self.elapsed.as_secs_f64(),
@@ -94,6 +189,7 @@ impl CycleReport {
                 String::new()
             },
             self.not_modified(),
+            csfeed_web::human_bytes(self.bytes_saved()),
             self.failed(),
         )
     }
@@ -183,8 +279,8 @@ impl Pipeline {
             etag: record.state.etag.clone(),
             last_modified: record.state.last_modified.clone(),
         };
-        let (outcome, result) = match self.fetch_and_store(record, &previous, attempted_at).await {
-            Ok((outcome, result)) => (outcome, result),
+        let (outcome, result, tally) = match self.fetch_and_store(record, &previous, attempted_at).await {
+            Ok(harvest) => harvest,
             Err(failure) => {
                 warn!(source = %source.id, error = %failure.reason, "source failed");
                 let result = FetchResult::Failed {
@@ -195,9 +291,14 @@ impl Pipeline {
                     reason: failure.reason,
                     retry_after: failure.retry_after,
                 };
-                (outcome, result)
+                (outcome, result, Tally::default())
             }
         };
+        if let SourceOutcome::Updated(counts) = &outcome {
+            metrics::counter!("csfeed_articles_total", "change" => "new").increment(counts.new as u64);
+            metrics::counter!("csfeed_articles_total", "change" => "updated")
+                .increment(counts.updated as u64);
+        }
         let (failures_after, retry_after) = match &outcome {
             SourceOutcome::Failed { retry_after, .. } => {
                 (record.state.consecutive_failures.saturating_add(1), *retry_after)
@@ -217,6 +318,7 @@ impl Pipeline {
         SourceReport {
             id: source.id.clone(),
             outcome,
+            tally,
         }
     }
 
@@ -225,7 +327,7 @@ impl Pipeline {
         record: &SourceRecord,
         previous: &Validators,
         seen_at: DateTime<Utc>,
-    ) -> Result<(SourceOutcome, FetchResult), Failure> {
+    ) -> Result<(SourceOutcome, FetchResult, Tally), Failure> {
         let source = &record.source;
         if source.kind == SourceKind::Ofsted {
             return self
@@ -250,7 +352,22 @@ impl Pipeline {
                     last_modified: validators.last_modified,
                     moved_to: permanent_redirect,
                 };
-                return Ok((SourceOutcome::NotModified, result));
+                let tally = Tally {
+                    not_modified: 1,
+                    bytes_saved: record.state.last_body_bytes.unwrap_or(0),
+                    reports: None,
+                };
+                // The listing is the same, but stories it listed may still wait to be read.
+                let counts = match source.kind {
+                    SourceKind::Html => self.take_in_listed_stories(source, seen_at).await,
+                    _ => UpsertCounts::default(),
+                };
+                let outcome = if counts.new + counts.updated > 0 {
+                    SourceOutcome::Updated(counts)
+                } else {
+                    SourceOutcome::NotModified
+                };
+                return Ok((outcome, result, tally));
             }
             Ok(FetchOutcome::Fetched(fetched)) => fetched,
             Err(error) => {
@@ -267,25 +384,24 @@ impl Pipeline {
             retry_after: None,
             reason,
         };
-        let articles = match source.kind {
-            SourceKind::Feed => {
+        let counts = match source.kind {
+            SourceKind::Html => self
+                .harvest_listing(source, &fetched, seen_at)
+                .await
+                .map_err(failure)?,
+            _ => {
                 let articles = self.parse_feed(source, &fetched).await.map_err(failure)?;
-                if source.options.full_text {
+                let articles = if source.options.full_text {
                     self.complete_excerpts(articles).await
                 } else {
                     articles
-                }
+                };
+                self.store_blocking(move |store| store.upsert_articles(&articles, seen_at))
+                    .await
+                    .map_err(|error| failure(format!("could not store articles: {error}")))?
             }
-            SourceKind::Html => self.harvest_listing(source, &fetched).await.map_err(failure)?,
-            SourceKind::Ofsted => Vec::new(),
         };
-        let counts = self
-            .store_blocking(move |store| store.upsert_articles(&articles, seen_at))
-            .await
-            .map_err(|error| failure(format!("could not store articles: {error}")))?;
         info!(source = %source.id, new = counts.new, changed = counts.updated, unchanged = counts.unchanged, "fetched source");
-        metrics::counter!("csfeed_articles_total", "change" => "new").increment(counts.new as u64);
-        metrics::counter!("csfeed_articles_total", "change" => "updated").increment(counts.updated as u64);
         let result = FetchResult::Changed {
             http_status,
             etag: fetched.validators.etag,
@@ -293,7 +409,7 @@ impl Pipeline {
             body_bytes: fetched.body.len() as u64,
             moved_to: fetched.permanent_redirect,
         };
-        Ok((SourceOutcome::Updated(counts), result))
+        Ok((SourceOutcome::Updated(counts), result, Tally::default()))
     }
 
     async fn parse_feed(&self, source: &Source, fetched: &Fetched) -> Result<Vec<Article>, String> {
@@ -343,20 +459,22 @@ impl Pipeline {
                 continue;
             }
             match self.fetch_page(&page_url, None).await {
-                Some(page) => completed.push(csfeed_ingest::complete_article(article, page)),
-                None => completed.push(article),
+                Ok(page) => completed.push(csfeed_ingest::complete_article(article, page)),
+                Err(_) => completed.push(article),
             }
         }
         completed
     }
 
-    /// For `html` sources: the listing page (and up to `max_pages` older ones), then the
-    /// page of each story not stored yet.
-    async fn harvest_listing(&self, source: &Source, first: &Fetched) -> Result<Vec<Article>, String> {
-        let Some(selectors) = source.options.html.clone() else {
-            return Err("kind = \"html\" needs a [sources.html] table of selectors".to_owned());
-        };
-        let compiled = Arc::new(CompiledSelectors::compile(&selectors).map_err(|error| error.to_string())?);
+    /// For `html` sources: the listing page (and up to `max_pages` older ones), whose
+    /// stories are recorded in the ledger; then the page of each story still to read.
+    async fn harvest_listing(
+        &self,
+        source: &Source,
+        first: &Fetched,
+        seen_at: DateTime<Utc>,
+    ) -> Result<UpsertCounts, String> {
+        let (selectors, compiled) = compile_selectors(source)?;
         let mut items = parse_listing_blocking(first, compiled.clone()).await?;
         let mut next = items.next_page.take();
         let mut pages = 1;
@@ -380,38 +498,150 @@ impl Pipeline {
                 }
             }
         }
-        let mut articles: Vec<Article> = Vec::new();
-        for item in items.items {
-            let id = ArticleId::derive(&source.id, canonical_url(&item.url).as_str());
-            if articles.iter().any(|article| article.id == id) {
-                continue;
-            }
-            let known_id = id.clone();
-            let known = self
-                .store_blocking(move |store| store.article(&known_id))
-                .await
-                .ok()
-                .flatten();
-            if let Some(known) = known {
-                // Stored already: its page is not fetched again.
-                articles.push(known.article);
-                continue;
-            }
-            let page = self.fetch_page(&item.url, compiled.content.clone()).await;
-            articles.push(csfeed_ingest::article_from_listing(&source.id, &item, page));
-        }
-        Ok(articles)
+        let listed = items
+            .items
+            .iter()
+            .map(ListedStory::entry)
+            .collect::<Result<Vec<_>, _>>()?;
+        let (id, listing) = (source.id.clone(), first.final_url.clone());
+        self.store_blocking(move |store| store.record_listing(&id, &listing, &listed, None, Utc::now()))
+            .await
+            .map_err(|error| format!("could not record the listed stories: {error}"))?;
+        Ok(self.take_in_listed_stories(source, seen_at).await)
     }
 
-    /// Fetches a story page and extracts it, off the async runtime; `None` (logged) when
-    /// the page cannot be had, so the story is kept with what the listing or feed gave.
-    async fn fetch_page(&self, url: &Url, content: Option<scraper::Selector>) -> Option<ExtractedPage> {
+    /// Reads each story of the source's ledger that is due: never tried, or failed and
+    /// due again. A story whose page cannot be read is kept with its listing's text and
+    /// tried again later.
+    async fn take_in_listed_stories(&self, source: &Source, seen_at: DateTime<Utc>) -> UpsertCounts {
+        let content = match compile_selectors(source) {
+            Ok((_, compiled)) => compiled.content.clone(),
+            Err(error) => {
+                warn!(source = %source.id, error = %error, "listed stories not read");
+                return UpsertCounts::default();
+            }
+        };
+        let mut totals = UpsertCounts::default();
+        for row in self.due_publications(&source.id).await {
+            let (settlement, articles) = self.take_in_story(source, &row, content.clone()).await;
+            let counts = self
+                .settle(&source.id, &row.url, settlement, articles, Vec::new(), seen_at)
+                .await;
+            add_counts(&mut totals, counts);
+        }
+        totals
+    }
+
+    /// Reads one listed story's page: how it ended, with the article to store (from the
+    /// listing alone when the page cannot be read).
+    async fn take_in_story(
+        &self,
+        source: &Source,
+        row: &PublicationRecord,
+        content: Option<scraper::Selector>,
+    ) -> (Settlement, Vec<Article>) {
+        let item = match serde_json::from_str::<ListedStory>(&row.details) {
+            Ok(story) => story.into_item(),
+            Err(error) => {
+                return (
+                    self.failed(row, format!("unreadable ledger entry: {error}")),
+                    Vec::new(),
+                );
+            }
+        };
+        let id = ArticleId::derive(&source.id, &row.url);
+        if row.status == PublicationStatus::Pending && self.is_stored(&id).await {
+            // Stored before the ledger knew it: its page is not fetched again.
+            return (Settlement::Stored, Vec::new());
+        }
+        match self.fetch_page(&item.url, content).await {
+            Ok(page) => (
+                Settlement::Stored,
+                vec![csfeed_ingest::article_from_listing(&source.id, &item, Some(page))],
+            ),
+            Err(error) => (
+                self.failed(row, error),
+                vec![csfeed_ingest::article_from_listing(&source.id, &item, None)],
+            ),
+        }
+    }
+
+    async fn is_stored(&self, id: &ArticleId) -> bool {
+        let id = id.clone();
+        self.store_blocking(move |store| store.article(&id))
+            .await
+            .ok()
+            .flatten()
+            .is_some()
+    }
+
+    /// The source's ledger rows due now (none, logged, when the ledger cannot be read).
+    pub(crate) async fn due_publications(&self, source: &SourceId) -> Vec<PublicationRecord> {
+        let id = source.clone();
+        match self
+            .store_blocking(move |store| store.due_publications(&id, Utc::now()))
+            .await
+        {
+            Ok(due) => due,
+            Err(error) => {
+                warn!(source = %source, error = %error, "could not read the publications ledger");
+                Vec::new()
+            }
+        }
+    }
+
+    /// A failure of `row`, retried after a wait that doubles with each failure.
+    pub(crate) fn failed(&self, row: &PublicationRecord, error: String) -> Settlement {
+        warn!(publication = %row.url, attempts = row.attempts + 1, error = %error, "publication not taken in");
+        let factor = 2u32.saturating_pow(row.attempts.min(16));
+        let wait = PUBLICATION_RETRY
+            .saturating_mul(factor)
+            .min(self.settings.max_backoff);
+        Settlement::Failed {
+            error,
+            retry_at: Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(24)),
+        }
+    }
+
+    /// Stores a publication's articles and facts with its ledger row, in one transaction.
+    /// When that fails the row stays as it was, so the next cycle tries again.
+    pub(crate) async fn settle(
+        &self,
+        source: &SourceId,
+        url: &str,
+        settlement: Settlement,
+        articles: Vec<Article>,
+        inspections: Vec<InspectionRecord>,
+        seen_at: DateTime<Utc>,
+    ) -> UpsertCounts {
+        let (id, key) = (source.clone(), url.to_owned());
+        let stored = self
+            .store_blocking(move |store| {
+                store.settle_publication(&id, &key, &settlement, &articles, &inspections, seen_at)
+            })
+            .await;
+        match stored {
+            Ok(counts) => counts,
+            Err(error) => {
+                warn!(source = %source, publication = %url, error = %error, "could not store a publication");
+                UpsertCounts::default()
+            }
+        }
+    }
+
+    /// Fetches a story page and extracts it, off the async runtime; the reason (logged)
+    /// when the page cannot be had, so the story is kept with what the listing or feed gave.
+    async fn fetch_page(
+        &self,
+        url: &Url,
+        content: Option<scraper::Selector>,
+    ) -> Result<ExtractedPage, String> {
         let fetched = match self.fetcher.fetch(url, &Validators::default()).await {
             Ok(FetchOutcome::Fetched(fetched)) => fetched,
-            Ok(FetchOutcome::NotModified { .. }) => return None,
+            Ok(FetchOutcome::NotModified { .. }) => return Err("not modified".to_owned()),
             Err(error) => {
                 warn!(page = %url, error = %error, "story page could not be fetched");
-                return None;
+                return Err(error.to_string());
             }
         };
         tokio::task::spawn_blocking(move || {
@@ -419,7 +649,7 @@ impl Pipeline {
             csfeed_ingest::extract_page(&html, &fetched.final_url, content.as_ref(), Utc::now())
         })
         .await
-        .ok()
+        .map_err(|error| format!("page reader crashed: {error}"))
     }
 
     /// The healthy interval plus up to 10% jitter, so sources configured together drift
@@ -453,6 +683,58 @@ impl Pipeline {
         let store = self.store.clone();
         Ok(tokio::task::spawn_blocking(move || work(&store)).await??)
     }
+}
+
+/// What the ledger keeps of a listed story, to read its page in a later cycle.
+#[derive(Serialize, Deserialize)]
+struct ListedStory {
+    title: String,
+    url: Url,
+    date: Option<DateTime<Utc>>,
+    summary: String,
+}
+
+impl ListedStory {
+    /// The ledger entry of a listed story, keyed by its canonical URL.
+    fn entry(item: &ListingItem) -> Result<ListedPublication, String> {
+        let story = ListedStory {
+            title: item.title.clone(),
+            url: item.url.clone(),
+            date: item.date,
+            summary: item.summary.clone(),
+        };
+        Ok(ListedPublication {
+            url: canonical_url(&item.url).to_string(),
+            details: serde_json::to_string(&story).map_err(|error| error.to_string())?,
+        })
+    }
+
+    fn into_item(self) -> ListingItem {
+        ListingItem {
+            title: self.title,
+            url: self.url,
+            date: self.date,
+            summary: self.summary,
+        }
+    }
+}
+
+fn compile_selectors(
+    source: &Source,
+) -> Result<(csfeed_core::HtmlSelectors, Arc<CompiledSelectors>), String> {
+    let Some(selectors) = source.options.html.clone() else {
+        return Err("kind = \"html\" needs a [sources.html] table of selectors".to_owned());
+    };
+    let compiled = CompiledSelectors::compile(&selectors).map_err(|error| error.to_string())?;
+    Ok((selectors, Arc::new(compiled)))
+}
+
+/// Adds one upsert's counts to a running total.
+pub(crate) fn add_counts(totals: &mut UpsertCounts, counts: UpsertCounts) {
+    totals.new += counts.new;
+    totals.updated += counts.updated;
+    totals.unchanged += counts.unchanged;
+    totals.folded += counts.folded;
 }
 
 /// Reads a listing page off the async runtime.

@@ -41,7 +41,7 @@ fn check(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             "    {} [{}] {}{}",
             source.id,
             source.kind.as_str(),
-            source.url,
+            source.display_url(),
             if source.enabled { "" } else { " (disabled)" }
         );
     }

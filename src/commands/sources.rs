@@ -55,8 +55,8 @@ fn list(global: &GlobalArgs, as_json: bool) -> anyhow::Result<ExitCode> {
     }
     writeln!(
         out,
-        "{:<24} {:<22} {:>8} {:<17} {:<17} {:>4} {:>3}  LAST ERROR",
-        "SOURCE", "STATUS", "ARTICLES", "LAST SUCCESS", "NEXT FETCH", "HTTP", "ERR"
+        "{:<24} {:<22} {:>8} {:>7} {:>7} {:<17} {:<17} {:>4} {:>3}  LAST ERROR",
+        "SOURCE", "STATUS", "ARTICLES", "PENDING", "FAILING", "LAST SUCCESS", "NEXT FETCH", "HTTP", "ERR"
     )?;
     for record in &records {
         let state = &record.state;
@@ -65,10 +65,12 @@ fn list(global: &GlobalArgs, as_json: bool) -> anyhow::Result<ExitCode> {
         };
         writeln!(
             out,
-            "{:<24} {:<22} {:>8} {:<17} {:<17} {:>4} {:>3}  {}",
+            "{:<24} {:<22} {:>8} {:>7} {:>7} {:<17} {:<17} {:>4} {:>3}  {}",
             record.source.id.as_str(),
             record.status(),
             record.article_count,
+            record.publications_pending,
+            record.publications_failing,
             time(state.last_success_at),
             match (record.is_scheduled(), state.next_due_at) {
                 (false, _) => "-".to_owned(),

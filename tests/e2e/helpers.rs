@@ -99,6 +99,25 @@ impl Workspace {
         run_csfeed(&all).await
     }
 
+    /// Starts `csfeed <args>` without waiting for it (killed if dropped).
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_csfeed"))
+            .args(args)
+            .arg("--config")
+            .arg(self.config())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start csfeed")
+    }
+
+    /// The workspace's database (for reading what csfeed stored).
+    pub fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("data/csfeed.sqlite3")).expect("open the database")
+    }
+
     /// Starts `csfeed serve` on a free port and waits until it says where it serves.
     pub async fn serve(&self) -> Server {
         let log = std::fs::File::create(self.dir.path().join("serve.log")).expect("log file");
@@ -129,6 +148,19 @@ impl Workspace {
             child,
             client: reqwest::Client::new(),
         }
+    }
+}
+
+/// Polls `ready` (an observation, not a clock) until it holds, failing the test after
+/// [`COMMAND_TIMEOUT`].
+pub async fn wait_until(what: &str, ready: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + COMMAND_TIMEOUT;
+    while !ready() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

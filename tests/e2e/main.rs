@@ -8,6 +8,7 @@ mod faults;
 mod helpers;
 mod inspect_feed;
 mod ofsted;
+mod ofsted_mirror;
 mod operations;
 mod pipeline;
 mod resilience;

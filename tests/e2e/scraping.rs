@@ -186,3 +186,98 @@ async fn one_event_from_two_outlets_is_shown_once() {
     // Fetching everything again keeps the groups as they were.
     assert!(workspace.run(&["fetch", "--all"]).await.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_story_page_that_failed_is_read_later_though_its_listing_is_unchanged() {
+    use wiremock::matchers::header;
+
+    let server = MockServer::start().await;
+    let story = |n: u32| {
+        format!(
+            "<article class=\"news-item\"><h2 class=\"news-title\"><a href=\"{}/story/{n}\">Story {n} about fostering in Leeds</a></h2>\
+             <span class=\"news-date\">0{n} July 2024</span><p class=\"news-teaser\">Teaser {n}.</p></article>",
+            server.uri()
+        )
+    };
+    let listing = format!("<html><body>{}{}</body></html>", story(1), story(2));
+    Mock::given(path("/news"))
+        .and(header("If-None-Match", "\"l1\""))
+        .respond_with(ResponseTemplate::new(304).insert_header("ETag", "\"l1\""))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/news"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("ETag", "\"l1\"")
+                .set_body_raw(listing, "text/html"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/story/1"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let page = |n: u32| {
+        format!(
+            "<html><body><div class=\"entry-content\"><p>Full text of story {n}: the council's fostering \
+             recruitment drive found forty new carers for teenagers this spring.</p></div></body></html>"
+        )
+    };
+    for n in [1, 2] {
+        Mock::given(path(format!("/story/{n}")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(page(n), "text/html"))
+            .mount(&server)
+            .await;
+    }
+    let workspace = Workspace::new(&[]);
+    let config = std::fs::read_to_string(workspace.config()).unwrap()
+        + &format!(
+            "\n[[sources]]\nid = \"scraped\"\nname = \"Scraped\"\nkind = \"html\"\nurl = \"{}/news\"\n{}",
+            server.uri(),
+            FRONTLINE_SELECTORS.replace("next_page = \"a.next-page\"\n", "")
+        );
+    std::fs::write(workspace.config(), config).unwrap();
+
+    let first = workspace.run(&["fetch", "--all"]).await;
+    assert!(first.stdout.contains("2 new"), "{first:?}");
+    let sources = workspace.sources().await;
+    assert_eq!(
+        sources["scraped"]["publications_failing"], 1,
+        "{}",
+        sources["scraped"]
+    );
+    let found = search_json(&workspace, &["\"Full text of story\""]).await;
+    assert_eq!(
+        found["total"], 1,
+        "story 1 is kept with its teaser meanwhile: {found}"
+    );
+
+    assert!(
+        workspace
+            .run(&["sources", "refresh", "scraped"])
+            .await
+            .status
+            .success()
+    );
+    let retry = workspace.run(&["fetch", "--all"]).await;
+    assert!(
+        retry.stdout.contains("1 changed") && retry.stdout.contains("1 not modified"),
+        "the listing answers 304 and story 1 is read: {}",
+        retry.stdout
+    );
+    let found = search_json(&workspace, &["\"Full text of story\""]).await;
+    assert_eq!(found["total"], 2, "{found}");
+    assert_eq!(workspace.sources().await["scraped"]["publications_failing"], 0);
+
+    assert!(workspace.run(&["fetch", "--all"]).await.status.success());
+    let requests = server.received_requests().await.unwrap();
+    let hits = |wanted: &str| requests.iter().filter(|r| r.url.path() == wanted).count();
+    assert_eq!(
+        (hits("/story/1"), hits("/story/2")),
+        (2, 1),
+        "stored stories are not fetched again"
+    );
+}

@@ -21,6 +21,9 @@ pub use article::{Article, ArticleId};
 pub use canonical::canonical_url;
 pub use gazetteer::{Gazetteer, LocalAuthority};
 pub use inspection::{Grade, InspectionRecord, JUDGEMENTS, inspection_history, judgement_label};
-pub use source::{HtmlSelectors, Source, SourceId, SourceIdError, SourceKind, SourceOptions};
+pub use source::{
+    HtmlSelectors, Source, SourceId, SourceIdError, SourceKind, SourceOptions, URN_PLACEHOLDER, display_url,
+    url_for_urn,
+};
 pub use tags::{Tags, tag_article, tag_text};
 pub use topics::{TOPICS, Topic, topic_mentions};

@@ -165,9 +165,54 @@ pub struct Source {
     pub options: SourceOptions,
 }
 
+/// Where an Ofsted source's URL template takes a council's provider URN.
+pub const URN_PLACEHOLDER: &str = "{urn}";
+/// The placeholder as a parsed URL spells it.
+const URN_PLACEHOLDER_ESCAPED: &str = "%7Burn%7D";
+
+impl Source {
+    /// The URL as people wrote it: a URL template shows `{urn}`, not the `%7Burn%7D` a
+    /// parsed URL turns it into.
+    pub fn display_url(&self) -> String {
+        display_url(&self.url)
+    }
+}
+
+/// `url` with any URN placeholder shown as written (`{urn}`).
+pub fn display_url(url: &Url) -> String {
+    url.as_str().replace(URN_PLACEHOLDER_ESCAPED, URN_PLACEHOLDER)
+}
+
+/// The page for one council: `template` with its URN placeholder replaced by `urn`.
+pub fn url_for_urn(template: &Url, urn: &str) -> Result<Url, url::ParseError> {
+    Url::parse(&display_url(template).replace(URN_PLACEHOLDER, urn))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_templates_show_their_placeholder_as_written() {
+        let template = Url::parse("https://reports.ofsted.gov.uk/provider/44/{urn}").unwrap();
+        assert_eq!(
+            template.as_str(),
+            "https://reports.ofsted.gov.uk/provider/44/%7Burn%7D"
+        );
+        assert_eq!(
+            display_url(&template),
+            "https://reports.ofsted.gov.uk/provider/44/{urn}"
+        );
+        assert_eq!(
+            url_for_urn(&template, "80560").unwrap().as_str(),
+            "https://reports.ofsted.gov.uk/provider/44/80560"
+        );
+        let file = Url::parse("file:///demo/ofsted/provider-{urn}.html").unwrap();
+        assert_eq!(
+            url_for_urn(&file, "80560").unwrap().as_str(),
+            "file:///demo/ofsted/provider-80560.html"
+        );
+    }
 
     #[test]
     fn source_ids_are_url_safe() {

@@ -1,13 +1,13 @@
 //! What kind of report a file is, from its first page or from its provider-page listing.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dates::VisitDates;
 use crate::layout::Layout;
 
 /// The kinds of children's services report Ofsted publishes for a local authority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     /// ILACS standard inspection (2018–): two weeks on site.

@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 use scraper::{ElementRef, Html, Selector};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::ReportKind;
@@ -15,7 +15,7 @@ use crate::dates::parse_single;
 use crate::kind::from_listing;
 
 /// One publication listed on a provider page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Publication {
     /// Kind of report, from the listing text (see [`ReportKind`]; a listed inspection
     /// cannot tell standard from short: read the report for that).

@@ -81,56 +81,9 @@ impl Store {
         articles: &[Article],
         seen_at: DateTime<Utc>,
     ) -> Result<UpsertCounts, StoreError> {
-        let seen_at = to_db(seen_at);
         self.connections.write(|connection| {
             let transaction = connection.transaction()?;
-            let mut counts = UpsertCounts::default();
-            let mut next_seq: i64 = transaction.query_row(
-                "SELECT COALESCE(MAX(change_seq), 0) + 1 FROM articles",
-                [],
-                |row| row.get(0),
-            )?;
-            for article in articles {
-                let fingerprint = article.fingerprint();
-                let stored: Option<(String, i64)> = transaction
-                    .prepare_cached("SELECT fingerprint, first_seen_at FROM articles WHERE id = ?1")?
-                    .query_row([article.id.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
-                    .optional()?;
-                let (first_seen_at, story_id) = match &stored {
-                    Some((stored_fingerprint, _)) if *stored_fingerprint == fingerprint => {
-                        counts.unchanged += 1;
-                        continue;
-                    }
-                    Some((_, first_seen_at)) => {
-                        counts.updated += 1;
-                        // An update keeps its story: re-fetching never splits a group.
-                        (*first_seen_at, None)
-                    }
-                    None => {
-                        if let Some(existing) = exact_duplicate(&transaction, article)? {
-                            if record_other_source(&transaction, &existing, article, seen_at)? {
-                                counts.folded += 1;
-                            } else {
-                                counts.unchanged += 1;
-                            }
-                            continue;
-                        }
-                        counts.new += 1;
-                        let sort_at = sort_time(article, seen_at);
-                        (seen_at, Some(story_for(&transaction, article, sort_at)?))
-                    }
-                };
-                write_article(
-                    &transaction,
-                    article,
-                    &fingerprint,
-                    first_seen_at,
-                    seen_at,
-                    next_seq,
-                    story_id,
-                )?;
-                next_seq += 1;
-            }
+            let counts = upsert_articles_in(&transaction, articles, seen_at)?;
             transaction.commit()?;
             Ok(counts)
         })
@@ -261,6 +214,64 @@ impl Store {
             Ok(count.max(0) as u64)
         })
     }
+}
+
+/// [`Store::upsert_articles`] inside a caller's transaction, so a publication's article
+/// can be stored together with the ledger row that records it.
+pub(crate) fn upsert_articles_in(
+    transaction: &Connection,
+    articles: &[Article],
+    seen_at: DateTime<Utc>,
+) -> Result<UpsertCounts, StoreError> {
+    let seen_at = to_db(seen_at);
+    let mut counts = UpsertCounts::default();
+    let mut next_seq: i64 = transaction.query_row(
+        "SELECT COALESCE(MAX(change_seq), 0) + 1 FROM articles",
+        [],
+        |row| row.get(0),
+    )?;
+    for article in articles {
+        let fingerprint = article.fingerprint();
+        let stored: Option<(String, i64)> = transaction
+            .prepare_cached("SELECT fingerprint, first_seen_at FROM articles WHERE id = ?1")?
+            .query_row([article.id.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        let (first_seen_at, story_id) = match &stored {
+            Some((stored_fingerprint, _)) if *stored_fingerprint == fingerprint => {
+                counts.unchanged += 1;
+                continue;
+            }
+            Some((_, first_seen_at)) => {
+                counts.updated += 1;
+                // An update keeps its story: re-fetching never splits a group.
+                (*first_seen_at, None)
+            }
+            None => {
+                if let Some(existing) = exact_duplicate(transaction, article)? {
+                    if record_other_source(transaction, &existing, article, seen_at)? {
+                        counts.folded += 1;
+                    } else {
+                        counts.unchanged += 1;
+                    }
+                    continue;
+                }
+                counts.new += 1;
+                let sort_at = sort_time(article, seen_at);
+                (seen_at, Some(story_for(transaction, article, sort_at)?))
+            }
+        };
+        write_article(
+            transaction,
+            article,
+            &fingerprint,
+            first_seen_at,
+            seen_at,
+            next_seq,
+            story_id,
+        )?;
+        next_seq += 1;
+    }
+    Ok(counts)
 }
 
 /// Date used for ordering: published, else updated, else first seen.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use csfeed_core::{Grade, InspectionRecord};
-use rusqlite::{Row, params};
+use rusqlite::{Connection, Row, params};
 
 use crate::{Store, StoreError};
 
@@ -19,50 +19,7 @@ impl Store {
     pub fn upsert_inspections(&self, records: &[InspectionRecord]) -> Result<usize, StoreError> {
         self.connections.write(|connection| {
             let transaction = connection.transaction()?;
-            let mut changed = 0;
-            {
-                let mut statement = transaction.prepare_cached(&format!(
-                    "INSERT INTO inspections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                     ON CONFLICT(report_url) DO UPDATE SET urn = excluded.urn, gss_code = excluded.gss_code,
-                         kind = excluded.kind, visit_start = excluded.visit_start, visit_end = excluded.visit_end,
-                         published = excluded.published, lead_inspector = excluded.lead_inspector,
-                         inspectors = excluded.inspectors, judgements = excluded.judgements,
-                         headline = excluded.headline, origin = excluded.origin
-                     WHERE excluded.origin = 'report'"
-                ))?;
-                let mut superseded = transaction.prepare_cached(
-                    "DELETE FROM inspections WHERE urn = ?1 AND origin = 'history' AND published = ?2 AND report_url != ?3",
-                )?;
-                let mut already_read = transaction.prepare_cached(
-                    "SELECT 1 FROM inspections WHERE urn = ?1 AND published = ?2 AND origin = 'report'",
-                )?;
-                for record in records {
-                    // A report read by csfeed replaces the history's row for the same publication,
-                    // which may carry another address for the same file; the history never
-                    // brings that row back.
-                    if let Some(published) = record.published.map(|day| day.to_string()) {
-                        if record.origin == "report" {
-                            superseded.execute(params![record.urn, published, record.report_url])?;
-                        } else if already_read.exists(params![record.urn, published])? {
-                            continue;
-                        }
-                    }
-                    changed += statement.execute(params![
-                        record.report_url,
-                        record.urn,
-                        record.gss_code,
-                        record.kind,
-                        record.visit_start.map(|d| d.to_string()),
-                        record.visit_end.map(|d| d.to_string()),
-                        record.published.map(|d| d.to_string()),
-                        record.lead_inspector,
-                        serde_json::to_string(&record.inspectors).unwrap_or_else(|_| "[]".into()),
-                        serde_json::to_string(&record.judgements).unwrap_or_else(|_| "{}".into()),
-                        record.headline,
-                        record.origin,
-                    ])?;
-                }
-            }
+            let changed = upsert_inspections_in(&transaction, records)?;
             transaction.commit()?;
             Ok(changed)
         })
@@ -113,6 +70,59 @@ impl Store {
             rows.map(|row| row?).collect()
         })
     }
+}
+
+/// [`Store::upsert_inspections`] inside a caller's transaction, so a report's facts can be
+/// stored together with its article and ledger row.
+pub(crate) fn upsert_inspections_in(
+    transaction: &Connection,
+    records: &[InspectionRecord],
+) -> Result<usize, StoreError> {
+    let mut changed = 0;
+    {
+        let mut statement = transaction.prepare_cached(&format!(
+            "INSERT INTO inspections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT(report_url) DO UPDATE SET urn = excluded.urn, gss_code = excluded.gss_code,
+                 kind = excluded.kind, visit_start = excluded.visit_start, visit_end = excluded.visit_end,
+                 published = excluded.published, lead_inspector = excluded.lead_inspector,
+                 inspectors = excluded.inspectors, judgements = excluded.judgements,
+                 headline = excluded.headline, origin = excluded.origin
+             WHERE excluded.origin = 'report'"
+        ))?;
+        let mut superseded = transaction.prepare_cached(
+            "DELETE FROM inspections WHERE urn = ?1 AND origin = 'history' AND published = ?2 AND report_url != ?3",
+        )?;
+        let mut already_read = transaction.prepare_cached(
+            "SELECT 1 FROM inspections WHERE urn = ?1 AND published = ?2 AND origin = 'report'",
+        )?;
+        for record in records {
+            // A report read by csfeed replaces the history's row for the same publication,
+            // which may carry another address for the same file; the history never
+            // brings that row back.
+            if let Some(published) = record.published.map(|day| day.to_string()) {
+                if record.origin == "report" {
+                    superseded.execute(params![record.urn, published, record.report_url])?;
+                } else if already_read.exists(params![record.urn, published])? {
+                    continue;
+                }
+            }
+            changed += statement.execute(params![
+                record.report_url,
+                record.urn,
+                record.gss_code,
+                record.kind,
+                record.visit_start.map(|d| d.to_string()),
+                record.visit_end.map(|d| d.to_string()),
+                record.published.map(|d| d.to_string()),
+                record.lead_inspector,
+                serde_json::to_string(&record.inspectors).unwrap_or_else(|_| "[]".into()),
+                serde_json::to_string(&record.judgements).unwrap_or_else(|_| "{}".into()),
+                record.headline,
+                record.origin,
+            ])?;
+        }
+    }
+    Ok(changed)
 }
 
 fn inspection_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InspectionRecord, StoreError>> {

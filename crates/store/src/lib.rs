@@ -15,12 +15,14 @@ mod error;
 mod inspections;
 mod migrations;
 mod pool;
+mod publications;
 mod sources;
 mod subscriptions;
 mod time;
 
 pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UpsertCounts};
 pub use error::StoreError;
+pub use publications::{ListedPublication, PageValidators, PublicationRecord, PublicationStatus, Settlement};
 pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceChange, SourceRecord};
 pub use subscriptions::{
     Confirmed, Delivery, Follow, MAX_FOLLOWS, PENDING_FOLLOW_LIFETIME, SignUp, Subscriber, SubscriberId,

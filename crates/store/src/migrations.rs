@@ -173,6 +173,29 @@ const MIGRATIONS: &[&str] = &[
         WHERE subscriber_id IN (SELECT id FROM subscribers WHERE confirmed_at IS NOT NULL);
     ALTER TABLE subscribers ADD COLUMN requested_frequency TEXT;
     "#,
+    // 12: publications ledger: every publication a source's listing pages name (an Ofsted
+    // report, a scraped story), pending until stored, or failed with its reason and when to
+    // try again. A page's validators are saved only with its publications' rows, so a run
+    // stopped part-way never leaves a "not modified" page hiding unread publications.
+    // Pages read before the ledger existed may hide such publications already: their
+    // validators are forgotten so each is read once more and its publications recorded.
+    r#"
+    CREATE TABLE publications (
+        source_id        TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        url              TEXT NOT NULL,
+        listing_url      TEXT NOT NULL,
+        details          TEXT NOT NULL,
+        status           TEXT NOT NULL CHECK (status IN ('pending', 'stored', 'failed')),
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        last_error       TEXT,
+        next_attempt_at  INTEGER,
+        listed_at        INTEGER NOT NULL,
+        PRIMARY KEY (source_id, url)
+    ) STRICT;
+    CREATE INDEX publications_by_status ON publications(source_id, status);
+    ALTER TABLE http_cache ADD COLUMN body_bytes INTEGER;
+    DELETE FROM http_cache;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

@@ -62,6 +62,10 @@ pub struct SourceRecord {
     pub article_count: u64,
     /// When the operator paused it (it is not fetched on schedule until resumed).
     pub paused_at: Option<DateTime<Utc>>,
+    /// Publications its listing pages name that are not stored or tried yet.
+    pub publications_pending: u64,
+    /// Publications that failed and wait for their retry.
+    pub publications_failing: u64,
 }
 
 impl SourceRecord {
@@ -115,7 +119,8 @@ pub enum SourceChange {
     Pause,
     /// The scheduler fetches it again when it is due.
     Resume,
-    /// Due now: the scheduler's next round fetches it, cutting any backoff short.
+    /// Due now: the scheduler's next round fetches it, cutting any backoff short (its
+    /// failed publications' too).
     Refresh,
 }
 
@@ -181,7 +186,9 @@ const SOURCE_COLUMNS: &str = "s.id, s.name, s.url, s.kind, s.interval_secs, s.en
     f.etag, f.last_modified, f.next_due_at,
     (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id),
     s.fetch_url, f.redirect_to, f.redirect_seen, f.last_body_bytes, f.bytes_saved, f.fetches,
-    f.not_modified, s.options, s.paused_at";
+    f.not_modified, s.options, s.paused_at,
+    (SELECT COUNT(*) FROM publications p WHERE p.source_id = s.id AND p.status = 'pending'),
+    (SELECT COUNT(*) FROM publications p WHERE p.source_id = s.id AND p.status = 'failed')";
 
 impl Store {
     /// Makes the stored sources match `configured`: new ones are added, changed ones
@@ -263,10 +270,17 @@ impl Store {
                 SourceChange::Resume => {
                     connection.execute("UPDATE sources SET paused_at = NULL WHERE id = ?1", [id.as_str()])?
                 }
-                SourceChange::Refresh => connection.execute(
-                    "UPDATE fetch_state SET next_due_at = NULL WHERE source_id = ?1",
-                    [id.as_str()],
-                )?,
+                SourceChange::Refresh => {
+                    // Its failed publications are due now too: the operator cut the wait short.
+                    connection.execute(
+                        "UPDATE publications SET next_attempt_at = NULL WHERE source_id = ?1 AND status = 'failed'",
+                        [id.as_str()],
+                    )?;
+                    connection.execute(
+                        "UPDATE fetch_state SET next_due_at = NULL WHERE source_id = ?1",
+                        [id.as_str()],
+                    )?
+                }
             };
             Ok(changed > 0)
         })
@@ -436,6 +450,7 @@ fn source_from_row(row: &Row<'_>) -> rusqlite::Result<Result<SourceRecord, Store
     let not_modified: Option<i64> = row.get(22)?;
     let options: String = row.get(23)?;
     let paused_at: Option<i64> = row.get(24)?;
+    let (pending, failing): (Option<i64>, Option<i64>) = (row.get(25)?, row.get(26)?);
     let count = |value: Option<i64>| value.unwrap_or(0).max(0) as u64;
     Ok((|| {
         let corrupt = |what: &'static str, value: &str| StoreError::Corrupt {
@@ -476,6 +491,8 @@ fn source_from_row(row: &Row<'_>) -> rusqlite::Result<Result<SourceRecord, Store
             },
             article_count: count(Some(article_count)),
             paused_at: from_db_opt(paused_at)?,
+            publications_pending: count(pending),
+            publications_failing: count(failing),
         })
     })())
 }

@@ -5,11 +5,14 @@
 //!
 //! It binds to a loopback address only and every misbehaviour is bounded in time.
 //!
-//! Also [`serve_smtp`]: a real SMTP server for email tests.
+//! Also [`serve_smtp`]: a real SMTP server for email tests; and [`OfstedMirror`]: Ofsted's
+//! provider pages and reports at any scale, able to hold requests and fail downloads.
 #![deny(missing_docs)]
 
+mod ofsted;
 mod smtp;
 
+pub use ofsted::{MirrorCouncil, OfstedMirror, minimal_pdf};
 pub use smtp::serve_smtp;
 
 use std::collections::HashMap;

@@ -99,8 +99,8 @@ pub fn source_json(record: &SourceRecord) -> serde_json::Value {
     serde_json::json!({
         "id": record.source.id,
         "name": record.source.name,
-        "url": record.source.url,
-        "fetch_url": record.url_to_fetch(),
+        "url": record.source.display_url(),
+        "fetch_url": csfeed_core::display_url(record.url_to_fetch()),
         "kind": record.source.kind.as_str(),
         "status": record.status(),
         "in_config": record.in_config,
@@ -117,6 +117,8 @@ pub fn source_json(record: &SourceRecord) -> serde_json::Value {
         "not_modified": state.not_modified,
         "bytes_saved": state.bytes_saved,
         "redirect_to": state.redirect_to,
+        "publications_pending": record.publications_pending,
+        "publications_failing": record.publications_failing,
     })
 }
 

@@ -298,7 +298,7 @@ impl SourceRow {
         Self {
             id: record.source.id.to_string(),
             name: record.source.name.clone(),
-            url: record.source.url.to_string(),
+            url: record.source.display_url(),
             kind: record.source.kind.as_str(),
             status,
             status_class,
@@ -335,7 +335,7 @@ pub(crate) fn long_date(date: DateTime<Utc>) -> String {
 }
 
 /// "1.2 MB", "640 KB", "512 bytes".
-fn human_bytes(bytes: u64) -> String {
+pub fn human_bytes(bytes: u64) -> String {
     match bytes {
         0..1_000 => format!("{bytes} bytes"),
         1_000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1e3),

@@ -1,0 +1,255 @@
+//! Ofsted ingestion at scale against a generated mirror: whatever stops `csfeed fetch`,
+//! every report the provider pages list ends up stored exactly once, and a report that
+//! fails to download or to read is tried again until it is stored.
+
+use std::collections::BTreeSet;
+
+use csfeed_core::Gazetteer;
+use csfeed_testkit::{MirrorCouncil, OfstedMirror};
+
+use crate::helpers::{Output, Workspace, wait_until};
+
+/// The first `count` current councils, for the mirror and for the source's `authorities`.
+fn councils(count: usize) -> Vec<(String, MirrorCouncil)> {
+    Gazetteer::get()
+        .authorities()
+        .iter()
+        .filter(|la| la.abolished.is_none())
+        .take(count)
+        .map(|la| {
+            let council = MirrorCouncil {
+                urn: la.urn.clone(),
+                name: la.name.clone(),
+            };
+            (la.slug.clone(), council)
+        })
+        .collect()
+}
+
+async fn mirror(councils: &[(String, MirrorCouncil)], reports_per_council: usize) -> OfstedMirror {
+    let listed = councils.iter().map(|(_, council)| council.clone()).collect();
+    OfstedMirror::start(listed, reports_per_council)
+        .await
+        .expect("start the mirror")
+}
+
+/// A workspace with one Ofsted source, `ofsted`, following `councils` on `mirror`.
+fn workspace(mirror: &OfstedMirror, councils: &[(String, MirrorCouncil)]) -> Workspace {
+    let workspace = Workspace::new(&[]);
+    let slugs: Vec<&str> = councils.iter().map(|(slug, _)| slug.as_str()).collect();
+    let config = std::fs::read_to_string(workspace.config()).unwrap()
+        + &format!(
+            "\n[[sources]]\nid = \"ofsted\"\nname = \"Ofsted reports\"\nkind = \"ofsted\"\nurl = {:?}\ninterval = \"1m\"\nauthorities = {slugs:?}\n",
+            mirror.provider_template()
+        );
+    std::fs::write(workspace.config(), config).unwrap();
+    workspace
+}
+
+/// Report URLs stored from reports csfeed read.
+fn stored_reports(workspace: &Workspace) -> BTreeSet<String> {
+    let database = workspace.database();
+    let mut statement = database
+        .prepare("SELECT report_url FROM inspections WHERE origin = 'report'")
+        .unwrap();
+    statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Ids of the stored articles.
+fn article_ids(workspace: &Workspace) -> BTreeSet<String> {
+    let database = workspace.database();
+    let mut statement = database.prepare("SELECT id FROM articles").unwrap();
+    statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+async fn fetch(workspace: &Workspace) -> Output {
+    let output = workspace.run(&["fetch", "--all"]).await;
+    assert!(output.status.success(), "{output:?}");
+    output
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fetch_killed_at_any_point_then_finished_stores_what_an_uninterrupted_one_does() {
+    let councils = councils(30);
+    let mirror = mirror(&councils, 3).await;
+    let reference = workspace(&mirror, &councils);
+    let uninterrupted = fetch(&reference).await;
+    assert!(
+        uninterrupted
+            .stdout
+            .contains("Ofsted reports: 90 listed, 90 downloaded, 90 read, 0 skipped, 0 pending"),
+        "{}",
+        uninterrupted.stdout
+    );
+    assert_eq!(stored_reports(&reference), mirror.report_urls());
+
+    let workspace = workspace(&mirror, &councils);
+    // SIGKILL while reading provider pages (after 10 of the 30), then twice while reading
+    // reports: a held request means everything before it is done.
+    for (requests, stored, pending) in [(10, 0, 30), (40, 10, 80), (60, 40, 50)] {
+        mirror.hold_after(requests);
+        let mut child = workspace.spawn(&["fetch", "--all"]);
+        wait_until("csfeed to reach the held request", || mirror.waiting() > 0).await;
+        child.kill().await.expect("SIGKILL csfeed fetch");
+        assert_eq!(
+            stored_reports(&workspace).len(),
+            stored,
+            "after {requests} requests"
+        );
+        let sources = workspace.sources().await;
+        assert_eq!(
+            sources["ofsted"]["publications_pending"], pending,
+            "{}",
+            sources["ofsted"]
+        );
+    }
+    mirror.release();
+    let rest = fetch(&workspace).await;
+    assert!(
+        rest.stdout.contains("30 not modified")
+            && rest
+                .stdout
+                .contains("Ofsted reports: 0 listed, 50 downloaded, 50 read, 0 skipped, 0 pending"),
+        "pages already read answer 304, and their unread reports are read: {}",
+        rest.stdout
+    );
+    assert_eq!(stored_reports(&workspace), stored_reports(&reference));
+    assert_eq!(article_ids(&workspace), article_ids(&reference));
+
+    let again = fetch(&workspace).await;
+    assert!(
+        again.stdout.contains("0 new")
+            && again.stdout.contains("30 not modified")
+            && again
+                .stdout
+                .contains("Ofsted reports: 0 listed, 0 downloaded, 0 read, 0 skipped, 0 pending"),
+        "{}",
+        again.stdout
+    );
+    let sources = workspace.sources().await;
+    let ofsted = &sources["ofsted"];
+    // 10 + 30 in the killed runs, 30 in each of the last two.
+    assert_eq!(
+        ofsted["not_modified"], 100,
+        "every 304 of a provider page counts: {ofsted}"
+    );
+    assert!(ofsted["bytes_saved"].as_u64().unwrap() > 60 * 1000, "{ofsted}");
+    assert_eq!(
+        (&ofsted["publications_pending"], &ofsted["publications_failing"]),
+        (&0.into(), &0.into())
+    );
+    assert_eq!(ofsted["url"], mirror.provider_template(), "shown with {{urn}}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_that_fail_to_download_or_to_read_are_retried_until_stored() {
+    let councils = councils(3);
+    let mirror = mirror(&councils, 2).await;
+    let workspace = workspace(&mirror, &councils);
+    let flaky = OfstedMirror::report_path(&councils[1].1.urn, 1);
+    mirror.fail_first(&flaky, 2);
+    let broken = OfstedMirror::report_path(&councils[2].1.urn, 0);
+    mirror.break_first(&broken, 1);
+
+    let first = fetch(&workspace).await;
+    assert!(
+        first.stdout.contains(
+            "Ofsted reports: 6 listed, 5 downloaded, 4 read, 2 skipped (1 download failed, 1 unreadable), 2 pending"
+        ),
+        "{}",
+        first.stdout
+    );
+    let sources = workspace.sources().await;
+    assert_eq!(
+        sources["ofsted"]["publications_failing"], 2,
+        "{}",
+        sources["ofsted"]
+    );
+
+    let early = fetch(&workspace).await;
+    assert_eq!(
+        (mirror.hits(&flaky), mirror.hits(&broken)),
+        (1, 1),
+        "not tried again before their wait is over"
+    );
+    assert!(
+        early
+            .stdout
+            .contains("Ofsted reports: 0 listed, 0 downloaded, 0 read, 0 skipped, 2 pending"),
+        "{}",
+        early.stdout
+    );
+
+    for (attempt, expected) in [
+        (
+            2,
+            "1 downloaded, 1 read, 1 skipped (1 download failed), 1 pending",
+        ),
+        (3, "1 downloaded, 1 read, 0 skipped, 0 pending"),
+    ] {
+        let refresh = workspace.run(&["sources", "refresh", "ofsted"]).await;
+        assert!(refresh.status.success(), "{refresh:?}");
+        let retry = fetch(&workspace).await;
+        assert_eq!(mirror.hits(&flaky), attempt);
+        assert!(retry.stdout.contains(expected), "{}", retry.stdout);
+    }
+    assert_eq!(stored_reports(&workspace), mirror.report_urls());
+    let sources = workspace.sources().await;
+    assert_eq!(sources["ofsted"]["publications_failing"], 0);
+
+    let again = fetch(&workspace).await;
+    assert!(again.stdout.contains("0 new"), "{}", again.stdout);
+    assert_eq!(
+        (mirror.hits(&flaky), mirror.hits(&broken)),
+        (3, 2),
+        "a stored report is not downloaded again"
+    );
+    let check = workspace.run(&["config", "check"]).await;
+    assert!(
+        check.stdout.contains(&mirror.provider_template()),
+        "the template is shown with {{urn}}: {}",
+        check.stdout
+    );
+    let server = workspace.serve().await;
+    let (status, page) = server.get_text("/sources").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&mirror.provider_template()), "{page}");
+    assert!(server.stop().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_read_before_serve_is_stopped_are_kept_and_the_rest_read_next_time() {
+    let councils = councils(10);
+    let mirror = mirror(&councils, 3).await;
+    let workspace = workspace(&mirror, &councils);
+    let config =
+        std::fs::read_to_string(workspace.config()).unwrap() + "\n[server]\nshutdown_timeout = \"1s\"\n";
+    std::fs::write(workspace.config(), config).unwrap();
+    // All 10 pages and 12 reports, then SIGTERM while the 13th report is on its way.
+    mirror.hold_after(22);
+    let server = workspace.serve().await;
+    wait_until("csfeed serve to reach the held request", || mirror.waiting() > 0).await;
+    assert!(server.stop().await.success());
+    assert_eq!(stored_reports(&workspace).len(), 12);
+    assert_eq!(workspace.sources().await["ofsted"]["publications_pending"], 18);
+
+    mirror.release();
+    let rest = fetch(&workspace).await;
+    assert!(
+        rest.stdout.contains("10 not modified")
+            && rest
+                .stdout
+                .contains("Ofsted reports: 0 listed, 18 downloaded, 18 read, 0 skipped, 0 pending"),
+        "{}",
+        rest.stdout
+    );
+    assert_eq!(stored_reports(&workspace), mirror.report_urls());
+}
