@@ -13,4 +13,5 @@ mod pipeline;
 mod resilience;
 mod scraping;
 mod search;
+mod trust;
 mod web;

@@ -151,7 +151,7 @@ pub(crate) async fn ofsted_changes(
     Ok(render(&state, base.as_ref(), &document, FeedFormat::Rss).respond(&headers))
 }
 
-fn absolute(base: Option<&Url>, path: &str) -> String {
+pub(crate) fn absolute(base: Option<&Url>, path: &str) -> String {
     match base.and_then(|base| base.join(path).ok()) {
         Some(url) => url.to_string(),
         None => path.to_owned(),
@@ -200,7 +200,9 @@ fn rss_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) -
                         .as_ref()
                         .map_or_else(|| permalink.clone(), ToString::to_string),
                 ))
-                .description(Some(article.summary.clone()))
+                // Readers render an RSS description as HTML, and the summary is plain text:
+                // unescaped, a summary that reads `<img onerror=…>` would become markup.
+                .description(Some(csfeed_core::escape_html(&article.summary)))
                 .guid(Some(
                     GuidBuilder::default().value(permalink).permalink(true).build(),
                 ))
