@@ -56,7 +56,7 @@ pub(crate) struct TimelineEntry {
     pub headline: String,
 }
 
-fn current_councils() -> impl Iterator<Item = &'static LocalAuthority> {
+pub(crate) fn current_councils() -> impl Iterator<Item = &'static LocalAuthority> {
     Gazetteer::get()
         .authorities()
         .iter()

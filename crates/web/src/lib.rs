@@ -61,7 +61,7 @@ pub fn app(state: AppState) -> Router {
         .route("/la/{slug}/feed.rss", get(councils::council_feed))
         .route("/ofsted", get(councils::national))
         .route("/ofsted/changes.rss", get(feeds::ofsted_changes))
-        .route("/metrics", get(pages::metrics))
+        .route("/metrics", get(admin::metrics))
         .route("/feed.rss", get(feeds::rss))
         .route("/search.rss", get(feeds::rss))
         .route("/search.atom", get(feeds::atom))

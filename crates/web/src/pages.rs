@@ -474,19 +474,6 @@ pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Health>
         .await
 }
 
-/// `/metrics`: Prometheus text format.
-pub(crate) async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
-    let handle = state
-        .metrics
-        .as_ref()
-        .ok_or_else(|| AppError::NotFound("metrics are not enabled in this process".to_owned()))?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        handle.render(),
-    )
-        .into_response())
-}
-
 /// `/api/v1/search?q=&la=&topic=&source=&from=&to=&sort=&page=&facets=1`: the site's
 /// search as JSON, in the schema of [`crate::search_results_json`].
 pub(crate) async fn api_search(

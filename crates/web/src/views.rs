@@ -279,30 +279,22 @@ fn facet_value(
     })
 }
 
-/// A source's health, as a row on `/sources`.
+/// A source as readers see it on `/sources`: what it is, where its site is, whether it is
+/// current. Fetch addresses, counters and error details are for the operator
+/// (`/admin/sources.json`, `csfeed sources list`).
 pub(crate) struct SourceRow {
     pub id: String,
     pub name: String,
-    pub url: String,
-    pub kind: &'static str,
+    /// The publisher's home page; `None` for local files.
+    pub home_page: Option<String>,
     pub status: &'static str,
     pub status_class: &'static str,
-    pub last_success: String,
-    pub last_error: String,
-    pub failures: u32,
-    pub last_status: String,
+    pub last_updated: String,
     pub articles: u64,
-    pub next_due: String,
-    pub fetches: u64,
-    pub not_modified: u64,
-    pub bytes_saved: String,
-    pub moved_to: Option<String>,
-    pub redirect_pending: Option<String>,
 }
 
 impl SourceRow {
     pub(crate) fn from_record(record: &SourceRecord) -> Self {
-        let state = &record.state;
         let status = record.status();
         let status_class = match status {
             "ok" => "status-good",
@@ -312,49 +304,28 @@ impl SourceRow {
         Self {
             id: record.source.id.to_string(),
             name: record.source.name.clone(),
-            url: record.source.url.to_string(),
-            kind: record.source.kind.as_str(),
+            home_page: home_page(&record.source.url),
             status,
             status_class,
-            last_success: state
+            last_updated: record
+                .state
                 .last_success_at
                 .map(short_time)
                 .unwrap_or_else(|| "never".into()),
-            last_error: state.last_error.clone().unwrap_or_default(),
-            failures: state.consecutive_failures,
-            last_status: state.last_status.map(|s| s.to_string()).unwrap_or_default(),
             articles: record.article_count,
-            next_due: if record.is_scheduled() {
-                state.next_due_at.map(short_time).unwrap_or_else(|| "now".into())
-            } else {
-                "not scheduled".into()
-            },
-            fetches: state.fetches,
-            not_modified: state.not_modified,
-            bytes_saved: human_bytes(state.bytes_saved),
-            moved_to: record.moved_to.as_ref().map(ToString::to_string),
-            redirect_pending: state.redirect_to.as_ref().map(|target| {
-                format!(
-                    "redirected permanently to {target} ({} of 3 fetches)",
-                    state.redirect_seen
-                )
-            }),
         }
     }
+}
+
+/// The home page of the site a source is fetched from: its origin, which is public and
+/// stable, unlike the feed address (a file path, a URL template with `{urn}`, a query).
+pub(crate) fn home_page(url: &url::Url) -> Option<String> {
+    matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization() + "/")
 }
 
 /// "12 July 2024", as UK publications write dates.
 pub(crate) fn long_date(date: DateTime<Utc>) -> String {
     date.format("%-d %B %Y").to_string()
-}
-
-/// "1.2 MB", "640 KB", "512 bytes".
-fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} bytes"),
-        1_000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1e3),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
-    }
 }
 
 fn short_time(date: DateTime<Utc>) -> String {
