@@ -10,8 +10,9 @@ use chrono::{NaiveDate, Utc};
 use csfeed_core::{Gazetteer, Grade, InspectionRecord, LocalAuthority, judgement_label};
 use csfeed_search::{SearchRequest, SortOrder};
 
+use crate::feeds::FeedFormat;
 use crate::pages::render;
-use crate::views::{Chrome, StoryCard};
+use crate::views::{Chrome, PageAddress, StoryCard};
 use crate::{AppError, AppState};
 
 /// Stories listed on a council's page.
@@ -108,7 +109,7 @@ struct CouncilsPage {
 }
 
 /// `/la`: every council, A–Z and by region, with its current grade.
-pub(crate) async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn index(State(state): State<AppState>, page: PageAddress) -> Result<Response, AppError> {
     let inspections = inspections_by_council(&state).await?;
     let empty = Vec::new();
     let mut alphabetical: Vec<CouncilRow> = current_councils()
@@ -128,7 +129,9 @@ pub(crate) async fn index(State(state): State<AppState>) -> Result<Response, App
         rows.sort_by(|a, b| a.name.cmp(&b.name));
     }
     render(CouncilsPage {
-        chrome: Chrome::new(&state.site, Some("Councils")),
+        chrome: Chrome::new(&state.site, Some("Councils")).at(&page).described(
+            "The 153 English local authorities with children's services, by region and A–Z, with their latest Ofsted grade.",
+        ),
         regions,
         alphabetical,
     })
@@ -152,6 +155,7 @@ struct CouncilPage {
 /// `/la/{slug}`: a council's Ofsted record and its news.
 pub(crate) async fn council(
     State(state): State<AppState>,
+    page: PageAddress,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     let la = Gazetteer::get()
@@ -177,7 +181,12 @@ pub(crate) async fn council(
         .await?;
     let latest = latest_graded(&records);
     let timeline = records.iter().map(timeline_entry).collect();
-    let mut chrome = Chrome::new(&state.site, Some(&format!("{} children's services", la.name)));
+    let mut chrome = Chrome::new(&state.site, Some(&format!("{} children's services", la.name)))
+        .at(&page)
+        .described(format!(
+            "{} children's services: the latest Ofsted judgements, every inspection and visit, and the news.",
+            la.name
+        ));
     chrome.set_feeds(&format!("la={}", la.slug), format!("{} – news", la.name));
     chrome.feed_href = format!("/la/{}/feed.rss", la.slug);
     if state.subscriptions.is_some() {
@@ -215,8 +224,12 @@ pub(crate) async fn council_feed(
     if Gazetteer::get().find(&slug).is_none_or(|la| la.slug != slug) {
         return Err(AppError::NotFound(format!("there is no council at /la/{slug}")));
     }
+    let home = crate::feeds::FeedHome {
+        page_path: format!("/la/{slug}"),
+        feed_path: format!("/la/{slug}/feed.rss"),
+    };
     let raw = HashMap::from([("la".to_owned(), slug)]);
-    crate::feeds::rss(state, headers, Query(raw)).await
+    crate::feeds::search_feed(state, headers, Query(raw), FeedFormat::Rss, Some(home)).await
 }
 
 fn judgement_chips(record: &InspectionRecord) -> Vec<(String, GradeChip)> {
@@ -333,6 +346,7 @@ struct NationalPage {
 /// `/ofsted?region=&grade=`: every council's current grade, counts, and recent changes.
 pub(crate) async fn national(
     State(state): State<AppState>,
+    page: PageAddress,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let region = raw.get("region").map(|r| r.trim().to_owned()).unwrap_or_default();
@@ -407,7 +421,9 @@ pub(crate) async fn national(
         }
     }
     render(NationalPage {
-        chrome: Chrome::new(&state.site, Some("Ofsted judgements")),
+        chrome: Chrome::new(&state.site, Some("Ofsted judgements")).at(&page).described(
+            "Every English council's current Ofsted grade for children's services, with the changes of the last 90 days.",
+        ),
         rows,
         counts,
         ungraded,

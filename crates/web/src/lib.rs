@@ -91,6 +91,10 @@ pub fn app(state: AppState) -> Router {
             get(pages::subscribe_page).post(subscriptions::subscribe),
         )
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::error_pages,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -48,6 +48,15 @@ fn article(source: &SourceId, guid: &str, title: &str, councils: &[&str], topics
     }
 }
 
+/// The first twelve topics' slugs.
+fn many_topics() -> Vec<&'static str> {
+    csfeed_core::TOPICS
+        .iter()
+        .take(12)
+        .map(|topic| topic.slug)
+        .collect()
+}
+
 /// A site with a news feed, a local-file feed and an Ofsted source with a URL template;
 /// the file source's last fetch failed with an error naming a server path.
 fn state(dir: &std::path::Path) -> AppState {
@@ -114,6 +123,19 @@ fn state(dir: &std::path::Path) -> AppState {
             &["E10000016"],
             &["kinship-care"],
         ),
+        // On more topics than the sidebar shows, so the topic facet has "and N more".
+        article(
+            &news.id,
+            "survey",
+            "A survey of the whole sector",
+            &[],
+            &many_topics(),
+        ),
+        // A report read from the server's disk.
+        Article {
+            url: Some(Url::parse("file:///srv/csfeed/secret/report.pdf").unwrap()),
+            ..article(&local.id, "report", "A report read from disk", &[], &[])
+        },
     ];
     store.upsert_articles(&articles, now).unwrap();
     let index = SearchIndex::open(&dir.join("index"), OpenMode::ReadWrite).unwrap();
@@ -266,5 +288,248 @@ async fn the_opml_lists_the_sites_own_feeds_with_absolute_addresses() {
     // Every feed outline points at this site, so a reader can import the file as it is.
     for url in opml.split("xmlUrl=\"").skip(1) {
         assert!(url.starts_with(SITE), "{url}");
+    }
+}
+
+/// The value of `<meta {attribute}="{name}" content="…">` in `page`.
+fn meta<'a>(page: &'a str, attribute: &str, name: &str) -> Option<&'a str> {
+    page.split(&format!("<meta {attribute}=\"{name}\" content=\""))
+        .nth(1)?
+        .split('"')
+        .next()
+}
+
+/// The levels of the page's headings, in document order.
+fn heading_levels(page: &str) -> Vec<u8> {
+    page.split("<h")
+        .skip(1)
+        .filter_map(|rest| {
+            let mut chars = rest.chars();
+            let level = chars.next()?.to_digit(10)?;
+            matches!(chars.next(), Some(' ' | '>')).then_some(level as u8)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_story_page_has_its_council_and_topic_chips_and_the_councils_subscribe_form() {
+    let site = Site::new();
+    let path = site.article_path("St Helens focused visit").await;
+    let (status, page) = site.get(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    for chip in [
+        "<a class=\"chip chip-council\" href=\"/la/st-helens\">St Helens</a>",
+        "<a class=\"chip chip-topic\" href=\"/topics/kinship-care\">Kinship care</a>",
+        "<a class=\"chip chip-topic\" href=\"/topics/child-protection\">Child protection</a>",
+    ] {
+        assert!(page.contains(chip), "{chip} missing from {page}");
+    }
+    assert!(
+        page.contains("action=\"/subscribe\"") && page.contains("name=\"q\" value=\"la:st-helens\""),
+        "the council's subscribe form: {page}"
+    );
+}
+
+#[tokio::test]
+async fn a_story_page_has_share_metadata_and_a_canonical_link_to_the_original() {
+    let site = Site::new();
+    let path = site.article_path("St Helens focused visit").await;
+    let (_, page) = site.get(&path).await;
+    let summary = "St Helens focused visit: what inspectors found.";
+    assert_eq!(meta(&page, "name", "description"), Some(summary));
+    assert_eq!(meta(&page, "property", "og:description"), Some(summary));
+    assert_eq!(
+        meta(&page, "property", "og:title"),
+        Some("St Helens focused visit")
+    );
+    let own_address = format!("https://news.example.org{path}");
+    assert_eq!(meta(&page, "property", "og:url"), Some(own_address.as_str()));
+    assert_eq!(meta(&page, "property", "og:type"), Some("article"));
+    assert!(
+        meta(&page, "property", "og:site_name").is_some_and(|name| name.ends_with("s Services Today")),
+        "{page}"
+    );
+    assert!(
+        page.contains("<link rel=\"canonical\" href=\"https://publisher.example/st-helens\">"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn every_page_has_share_metadata_and_headings_that_go_down_one_level_at_a_time() {
+    let site = Site::new();
+    let article = site.article_path("St Helens focused visit").await;
+    for path in [
+        "/",
+        "/search?q=kinship",
+        "/search",
+        "/topics",
+        "/topics/kinship-care",
+        "/la",
+        "/la/st-helens",
+        "/ofsted",
+        "/sources",
+        "/help/search",
+        "/subscribe",
+        article.as_str(),
+        "/no/such/page",
+    ] {
+        let (_, page) = site.get(path).await;
+        for (attribute, name) in [
+            ("name", "description"),
+            ("property", "og:title"),
+            ("property", "og:description"),
+            ("property", "og:url"),
+            ("property", "og:type"),
+            ("property", "og:site_name"),
+        ] {
+            assert!(
+                meta(&page, attribute, name).is_some_and(|value| !value.is_empty()),
+                "{path} has no {name}: {page}"
+            );
+        }
+        assert!(
+            meta(&page, "property", "og:url").is_some_and(|url| url.starts_with(SITE)),
+            "{path}: og:url is absolute"
+        );
+        let levels = heading_levels(&page);
+        assert_eq!(levels.first(), Some(&1), "{path} starts with its h1: {levels:?}");
+        for pair in levels.windows(2) {
+            assert!(
+                pair[1] <= pair[0] + 1,
+                "{path} jumps from h{} to h{}: {levels:?}",
+                pair[0],
+                pair[1]
+            );
+        }
+        let canonical = page.contains("rel=\"canonical\"");
+        assert_eq!(
+            canonical,
+            path == article,
+            "{path}: only republished stories have a canonical link"
+        );
+    }
+}
+
+#[tokio::test]
+async fn feed_items_carry_council_and_topic_names_as_categories_and_tags() {
+    let site = Site::new();
+    let (_, rss) = site.get("/search.rss?q=focused").await;
+    for category in [
+        "<category domain=\"https://news.example.org/la\">St Helens</category>",
+        "<category domain=\"https://news.example.org/topics\">Kinship care</category>",
+        "<category domain=\"https://news.example.org/topics\">Child protection</category>",
+    ] {
+        assert!(rss.contains(category), "{category} missing from {rss}");
+    }
+    let (_, json) = site.get("/search.json?q=focused").await;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        json["items"][0]["tags"],
+        serde_json::json!(["St Helens", "Kinship care", "Child protection"])
+    );
+    let (_, atom) = site.get("/search.atom?q=focused").await;
+    assert!(atom.contains("label=\"Kinship care\""), "{atom}");
+}
+
+#[tokio::test]
+async fn a_council_feed_links_to_the_councils_page() {
+    let site = Site::new();
+    let (status, rss) = site.get("/la/st-helens/feed.rss").await;
+    assert_eq!(status, StatusCode::OK);
+    let channel_link = rss
+        .split("<link>")
+        .nth(1)
+        .and_then(|rest| rest.split("</link>").next());
+    assert_eq!(
+        channel_link,
+        Some("https://news.example.org/la/st-helens"),
+        "{rss}"
+    );
+    assert!(
+        rss.contains("href=\"https://news.example.org/la/st-helens/feed.rss\""),
+        "its self link: {rss}"
+    );
+    // The search feed of the same council keeps its own links.
+    let (_, search) = site.get("/search.rss?la=st-helens").await;
+    assert!(
+        search.contains("<link>https://news.example.org/search?la=st-helens"),
+        "{search}"
+    );
+}
+
+#[tokio::test]
+async fn error_pages_use_the_site_title_a_capital_letter_and_offer_no_feeds() {
+    let site = Site::new();
+    for (path, status) in [
+        ("/no/such/page", StatusCode::NOT_FOUND),
+        ("/articles/0123456789abcdef", StatusCode::NOT_FOUND),
+        ("/search?page=abc", StatusCode::BAD_REQUEST),
+    ] {
+        let (got, page) = site.get(path).await;
+        assert_eq!(got, status, "{path}");
+        let title = page
+            .split("<title>")
+            .nth(1)
+            .and_then(|rest| rest.split("</title>").next());
+        assert!(
+            title.is_some_and(|title| title.ends_with("s Services Today") && !title.contains("csfeed")),
+            "{path}: {title:?}"
+        );
+        let heading = page.split("<h1>").nth(1).unwrap_or_default();
+        assert!(heading.starts_with(char::is_uppercase), "{path}: {heading}");
+        let message = page.split("</h1>\n  <p>").nth(1).unwrap_or_default();
+        assert!(message.starts_with(char::is_uppercase), "{path}: {message}");
+        assert!(
+            !page.contains("rel=\"alternate\""),
+            "{path} advertises a feed: {page}"
+        );
+        assert!(
+            !page.contains(".rss") && !page.contains("RSS"),
+            "{path} links to a feed: {page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_topic_page_marks_its_topic_active_and_more_topics_link_to_the_topic_index() {
+    let site = Site::new();
+    let (_, page) = site.get("/topics/kinship-care").await;
+    let active = page
+        .split("class=\"facet-active\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</a>").next())
+        .unwrap_or_default();
+    assert!(
+        active.contains("Kinship care"),
+        "the topic's facet is active: {page}"
+    );
+    // Following the active facet leaves the topic: a search without it.
+    assert!(
+        page.contains("<a class=\"facet-active\" href=\"/search?sort=newest\""),
+        "{page}"
+    );
+    let (_, everything) = site.get("/search").await;
+    assert!(
+        everything.contains("<a href=\"/topics\">and 4 more"),
+        "the topic facet's remainder links to the topic index: {everything}"
+    );
+}
+
+#[tokio::test]
+async fn a_story_read_from_a_local_file_shares_no_server_path() {
+    let site = Site::new();
+    let path = site.article_path("A report read from disk").await;
+    let (status, page) = site.get(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("file://") && !page.contains("/srv/csfeed"),
+        "{page}"
+    );
+    assert!(!page.contains("rel=\"canonical\""), "{page}");
+    for feed in ["/feed.rss", "/search.atom", "/search.json"] {
+        let (_, body) = site.get(feed).await;
+        assert!(body.contains("A report read from disk"), "{feed}: {body}");
+        assert!(!body.contains("file://"), "{feed}: {body}");
     }
 }
