@@ -73,3 +73,46 @@ async fn text_that_shows_markup_stays_text_in_every_feed_and_page() {
     );
     assert!(server.stop().await.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_that_shows_markup_stays_text_in_the_digest_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("markup.rss");
+    std::fs::write(&feed, ESCAPED_MARKUP_FEED).unwrap();
+    let workspace = Workspace::new(&[("markup", format!("file://{}", feed.display()))]);
+    let mut config = std::fs::read_to_string(workspace.config()).unwrap();
+    config.push_str("\n[server]\npublic_url = \"http://csfeed.test/\"\n");
+    std::fs::write(workspace.config(), config).unwrap();
+    let added = workspace
+        .run(&[
+            "subscribers",
+            "add",
+            "dana@example.org",
+            "--follow",
+            "onerror",
+            "--confirmed",
+        ])
+        .await;
+    assert!(added.status.success(), "{added:?}");
+    // The story must be new after the subscription, and windows end a second back.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert!(workspace.run(&["fetch"]).await.status.success());
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let digest = workspace.run(&["digest", "--frequency", "daily"]).await;
+    assert!(digest.stdout.contains("sent 1"), "{digest:?}");
+
+    let outbox = workspace.dir.path().join("data/outbox");
+    let email = std::fs::read_dir(&outbox)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| std::fs::read(entry.path()).unwrap())
+        .find(|raw| String::from_utf8_lossy(raw).contains("dana@example.org"))
+        .expect("the digest is in the outbox");
+    let message = mail_parser::MessageParser::default()
+        .parse(&email[..])
+        .expect("a parsable message");
+    let html = message.body_html(0).expect("an HTML part");
+    // Escaped once, as askama writes it (`&#60;` is `&lt;`), and never a live tag.
+    assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+}

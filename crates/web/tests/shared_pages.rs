@@ -234,6 +234,7 @@ async fn the_sources_page_shows_readers_names_home_pages_and_status_only() {
     assert_eq!(status, StatusCode::OK);
     for shown in [
         "Sector News",
+        "source:news",
         "Local Digest",
         "Ofsted reports",
         "href=\"https://news.example/\"",
