@@ -61,6 +61,8 @@ async function pageProblems(page, name) {
       if (!meta(selector)) problems.push(`no ${selector}`);
     }
     if (!/^https?:\/\//.test(meta('meta[property="og:url"]'))) problems.push('og:url is not absolute');
+    // Paths on the server (reports read from disk) are never linked.
+    if (document.querySelector('a[href^="file:"], link[href^="file:"]')) problems.push('a link to a file: address');
     const levels = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h) => Number(h.tagName[1]));
     if (levels[0] !== 1) problems.push(`the first heading is h${levels[0]}`);
     levels.forEach((level, i) => {

@@ -53,7 +53,9 @@ pub(crate) struct TimelineEntry {
     pub overall: Option<GradeChip>,
     pub judgements: Vec<(String, GradeChip)>,
     pub lead_inspector: String,
-    pub report_url: String,
+    /// Where to read the report, as (link, text): the PDF on the web, or its page here
+    /// when csfeed read it from a file.
+    pub report_link: Option<(String, &'static str)>,
     pub headline: String,
 }
 
@@ -171,16 +173,22 @@ pub(crate) async fn council(
         limit: COUNCIL_STORIES,
         ..SearchRequest::default()
     };
-    let (records, results) = state
+    let (records, report_links, results) = state
         .blocking(move |state| {
-            Ok((
-                state.store.inspections_for(&gss)?,
-                state.index.search(&state.store, &request)?,
-            ))
+            let records = state.store.inspections_for(&gss)?;
+            let links = records
+                .iter()
+                .map(|record| report_link(&state.store, &record.report_url))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((records, links, state.index.search(&state.store, &request)?))
         })
         .await?;
     let latest = latest_graded(&records);
-    let timeline = records.iter().map(timeline_entry).collect();
+    let timeline = records
+        .iter()
+        .zip(report_links)
+        .map(|(record, link)| timeline_entry(record, link))
+        .collect();
     let mut chrome = Chrome::new(&state.site, Some(&format!("{} children's services", la.name)))
         .at(&page)
         .described(format!(
@@ -255,7 +263,21 @@ fn judgement_chips(record: &InspectionRecord) -> Vec<(String, GradeChip)> {
     chips
 }
 
-fn timeline_entry(record: &InspectionRecord) -> TimelineEntry {
+/// Where to read the report at `report_url`: the PDF when it is on the web, else its page
+/// here when csfeed stored it (a report read from a file), else nowhere.
+fn report_link(
+    store: &csfeed_store::Store,
+    report_url: &str,
+) -> Result<Option<(String, &'static str)>, AppError> {
+    if crate::views::on_the_web(report_url) {
+        return Ok(Some((report_url.to_owned(), "Read the report (PDF)")));
+    }
+    Ok(store
+        .article_id_by_guid(report_url)?
+        .map(|id| (format!("/articles/{id}"), "Read the report")))
+}
+
+fn timeline_entry(record: &InspectionRecord, report_link: Option<(String, &'static str)>) -> TimelineEntry {
     let visit = match (record.visit_start, record.visit_end) {
         (Some(start), Some(end)) if start != end => format!("{} to {}", date(Some(start)), date(Some(end))),
         (Some(day), _) | (None, Some(day)) => date(Some(day)),
@@ -271,7 +293,7 @@ fn timeline_entry(record: &InspectionRecord) -> TimelineEntry {
             .filter(|(label, _)| label != "Overall effectiveness")
             .collect(),
         lead_inspector: record.lead_inspector.clone().unwrap_or_default(),
-        report_url: record.report_url.clone(),
+        report_link,
         headline: record.headline.clone().unwrap_or_default(),
     }
 }

@@ -441,7 +441,8 @@ fn report_links(
             }
             let href = match state.store.article_id_by_guid(&inspection.report_url)? {
                 Some(id) => format!("/articles/{id}"),
-                None => inspection.report_url.clone(),
+                None if crate::views::on_the_web(&inspection.report_url) => inspection.report_url.clone(),
+                None => continue,
             };
             let council = csfeed_core::Gazetteer::get()
                 .find(gss)

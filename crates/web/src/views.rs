@@ -188,7 +188,7 @@ impl StoryCard {
                 .filter_map(|report| {
                     let href = match (&report.article_id, &report.url) {
                         (Some(id), _) => format!("/articles/{id}"),
-                        (None, Some(url)) if matches!(url.scheme(), "http" | "https") => url.to_string(),
+                        (None, Some(url)) if on_the_web(url.as_str()) => url.to_string(),
                         (None, Some(_)) => return None,
                         (None, None) => return None,
                     };
@@ -416,7 +416,13 @@ impl SourceRow {
 /// from the server's disk) is a server path, not something to link to or share.
 pub(crate) fn public_original(record: &ArticleRecord) -> Option<String> {
     let url = record.article.url.as_ref()?;
-    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+    on_the_web(url.as_str()).then(|| url.to_string())
+}
+
+/// Whether `address` is an `http` or `https` URL, which a visitor can follow (a `file:`
+/// address is a path on the server).
+pub(crate) fn on_the_web(address: &str) -> bool {
+    url::Url::parse(address).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
 }
 
 /// The home page of the site a source is fetched from: its origin, which is public and

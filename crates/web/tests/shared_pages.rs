@@ -48,6 +48,9 @@ fn article(source: &SourceId, guid: &str, title: &str, councils: &[&str], topics
     }
 }
 
+/// A report csfeed read from the server's disk (its guid and address).
+const LOCAL_REPORT: &str = "file:///srv/csfeed/secret/report.pdf";
+
 /// The first twelve topics' slugs.
 fn many_topics() -> Vec<&'static str> {
     csfeed_core::TOPICS
@@ -133,11 +136,27 @@ fn state(dir: &std::path::Path) -> AppState {
         ),
         // A report read from the server's disk.
         Article {
-            url: Some(Url::parse("file:///srv/csfeed/secret/report.pdf").unwrap()),
-            ..article(&local.id, "report", "A report read from disk", &[], &[])
+            url: Some(Url::parse(LOCAL_REPORT).unwrap()),
+            ..article(&local.id, LOCAL_REPORT, "A report read from disk", &[], &[])
         },
     ];
     store.upsert_articles(&articles, now).unwrap();
+    store
+        .upsert_inspections(&[csfeed_core::InspectionRecord {
+            report_url: LOCAL_REPORT.into(),
+            urn: "80560".into(),
+            gss_code: Some("E08000013".into()),
+            kind: "focused_visit".into(),
+            visit_start: None,
+            visit_end: None,
+            published: chrono::NaiveDate::from_ymd_opt(2025, 3, 1),
+            lead_inspector: None,
+            inspectors: Vec::new(),
+            judgements: Default::default(),
+            headline: None,
+            origin: "report".into(),
+        }])
+        .unwrap();
     let index = SearchIndex::open(&dir.join("index"), OpenMode::ReadWrite).unwrap();
     index.catch_up(&store).unwrap();
     let mailer = csfeed_digest::Mailer::outbox("csfeed <digest@csfeed.test>", dir.join("outbox")).unwrap();
@@ -528,6 +547,15 @@ async fn a_story_read_from_a_local_file_shares_no_server_path() {
         "{page}"
     );
     assert!(!page.contains("rel=\"canonical\""), "{page}");
+    // The council's timeline and the news about the report link to its page here.
+    for page in [
+        "/la/st-helens",
+        &site.article_path("St Helens focused visit").await,
+    ] {
+        let (_, body) = site.get(page).await;
+        assert!(body.contains(&format!("href=\"{path}\"")), "{page}: {body}");
+        assert!(!body.contains("file://"), "{page}: {body}");
+    }
     for feed in ["/feed.rss", "/search.atom", "/search.json"] {
         let (_, body) = site.get(feed).await;
         assert!(body.contains("A report read from disk"), "{feed}: {body}");
