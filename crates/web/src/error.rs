@@ -126,7 +126,10 @@ pub(crate) async fn error_pages(State(state): State<AppState>, request: Request,
             head.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(head, Body::from(html))
         }
-        Err(_) => Response::from_parts(head, body),
+        Err(error) => {
+            tracing::error!(%error, "error page template failed");
+            Response::from_parts(head, body)
+        }
     }
 }
 

@@ -189,8 +189,7 @@ impl StoryCard {
                     let href = match (&report.article_id, &report.url) {
                         (Some(id), _) => format!("/articles/{id}"),
                         (None, Some(url)) if on_the_web(url.as_str()) => url.to_string(),
-                        (None, Some(_)) => return None,
-                        (None, None) => return None,
+                        (None, _) => return None,
                     };
                     Some((report.source_name.clone(), href))
                 })
@@ -428,7 +427,7 @@ pub(crate) fn on_the_web(address: &str) -> bool {
 /// The home page of the site a source is fetched from: its origin, which is public and
 /// stable, unlike the feed address (a file path, a URL template with `{urn}`, a query).
 pub(crate) fn home_page(url: &url::Url) -> Option<String> {
-    matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization() + "/")
+    on_the_web(url.as_str()).then(|| url.origin().ascii_serialization() + "/")
 }
 
 /// "12 July 2024", as UK publications write dates.
