@@ -4,7 +4,10 @@
 //
 // For each page at 390 px and 1280 px wide: load it, save a full-page screenshot, run
 // axe-core (WCAG 2 A/AA rules), and record serious or critical violations. On the search
-// page it also follows a facet link, as a user narrowing results would. Prints one JSON
+// page it also follows a facet link, as a user narrowing results would. On every page it
+// checks the share metadata and that headings go down one level at a time, and per page
+// type what people share: a story's chips, subscribe form and canonical link; a topic's
+// active facet; an error page without feeds. Prints one JSON
 // report on stdout; exits 1 when any page failed to load or has serious/critical
 // violations, 2 when the browser cannot start.
 
@@ -32,7 +35,7 @@ const layouts = [
 ];
 
 async function articlePath(page) {
-  const response = await page.request.get(`${base}/api/v1/search?q=St+Helens+focused+visit`);
+  const response = await page.request.get(`${base}/api/v1/search?q=St+Helens+focused+visit+kind:news`);
   const body = await response.json();
   return body.results.length ? `/articles/${body.results[0].id}` : '/';
 }
@@ -46,6 +49,51 @@ async function audit(page) {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+}
+
+// What every page and each kind of page must have; returns the problems found.
+async function pageProblems(page, name) {
+  return page.evaluate((name) => {
+    const problems = [];
+    const meta = (selector) => document.querySelector(selector)?.getAttribute('content') || '';
+    for (const selector of ['meta[name=description]', 'meta[property="og:title"]', 'meta[property="og:description"]',
+      'meta[property="og:url"]', 'meta[property="og:type"]', 'meta[property="og:site_name"]']) {
+      if (!meta(selector)) problems.push(`no ${selector}`);
+    }
+    if (!/^https?:\/\//.test(meta('meta[property="og:url"]'))) problems.push('og:url is not absolute');
+    // Paths on the server (reports read from disk) are never linked.
+    if (document.querySelector('a[href^="file:"], link[href^="file:"]')) problems.push('a link to a file: address');
+    const levels = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h) => Number(h.tagName[1]));
+    if (levels[0] !== 1) problems.push(`the first heading is h${levels[0]}`);
+    levels.forEach((level, i) => {
+      if (i > 0 && level > levels[i - 1] + 1) problems.push(`heading jumps from h${levels[i - 1]} to h${level}`);
+    });
+    // "and N more" in the topic facet leads somewhere.
+    for (const facet of document.querySelectorAll('section.facet[aria-label="Topic"] p.small')) {
+      if (!facet.querySelector('a[href="/topics"]')) problems.push('the topic facet\'s "more" is not a link');
+    }
+    if (name === 'article') {
+      if (!document.querySelector('article.full-story a.chip-council[href^="/la/"]')) problems.push('no council chip');
+      if (!document.querySelector('article.full-story a.chip-topic[href^="/topics/"]')) problems.push('no topic chip');
+      if (!document.querySelector('form[action="/subscribe"] input[name=q][value^="la:"]')) problems.push('no council subscribe form');
+      if (!document.querySelector('link[rel=canonical][href^="http"]')) problems.push('no canonical link');
+      if (meta('meta[property="og:type"]') !== 'article') problems.push('og:type is not article');
+    }
+    if (name === 'topic' && !document.querySelector('section.facet[aria-label="Topic"] .facet-active')) {
+      problems.push('the topic\'s own facet is not active');
+    }
+    if (name === 'not-found') {
+      if (document.querySelector('link[rel=alternate]')) problems.push('an error page advertises a feed');
+      if ([...document.querySelectorAll('a')].some((a) => /\.(rss|atom|json)(\?|$)/.test(a.getAttribute('href') || ''))) {
+        problems.push('an error page links to a feed');
+      }
+      const heading = document.querySelector('h1')?.textContent || '';
+      if (!/^[A-Z]/.test(heading)) problems.push(`the error heading "${heading}" has no capital`);
+      const site = document.querySelector('.site-title')?.textContent || '';
+      if (!site || !document.title.endsWith(site) || /csfeed/.test(document.title)) problems.push(`error page title "${document.title}"`);
+    }
+    return problems;
+  }, name);
 }
 
 let browser;
@@ -92,9 +140,10 @@ try {
       const file = join(screenshots, `${name}-${suffix}.png`);
       await page.screenshot({ path: file, fullPage: true });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-      const entry = { name, path, width, scheme, status, bytes, violations, overflow, screenshot: file };
+      const problems = await pageProblems(page, name);
+      const entry = { name, path, width, scheme, status, bytes, violations, overflow, problems, screenshot: file };
       // No page over 100 KB before images.
-      if (status !== expected || violations.length > 0 || overflow || bytes > 100 * 1024) report.failures += 1;
+      if (status !== expected || violations.length > 0 || overflow || problems.length > 0 || bytes > 100 * 1024) report.failures += 1;
       report.pages.push(entry);
     }
     // Narrow a search by a facet, as a user would.

@@ -1,7 +1,10 @@
 //! The demo site in a real browser: Debian's chromium driven by playwright-core (npm) loads
 //! the home, search (and clicks a facet), article, council, councils, Ofsted, topic, help and
 //! 404 pages at 390 px and 1280 px (and 1280 px in the dark scheme), saves screenshots under `target/screenshots/`, checks
-//! nothing overflows sideways, and runs axe-core: no serious or critical violations.
+//! nothing overflows sideways, and runs axe-core: no serious or critical violations. Every
+//! page has share metadata and headings in order; the story page its chips, council
+//! subscribe form and canonical link; the topic page its active facet; the 404 page the
+//! site's title and no feeds.
 //!
 //! Needs `node` and chromium (`/usr/bin/chromium`, or `CHROMIUM=…`); installs the npm
 //! packages in `tests/browser/` on first use. Where chromium or node is missing the test

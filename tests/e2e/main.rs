@@ -14,4 +14,5 @@ mod pipeline;
 mod resilience;
 mod scraping;
 mod search;
+mod trust;
 mod web;

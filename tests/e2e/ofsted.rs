@@ -145,8 +145,18 @@ async fn provider_pages_become_council_records_news_and_alerts() {
     );
     let (_, results) = server.get_text("/search?q=%22focused+visit%22+St+Helens").await;
     assert!(
-        results.contains("Focused visit to St Helens children"),
+        results.contains(
+            "<mark>Focused</mark> <mark>visit</mark> to <mark>St</mark> <mark>Helens</mark> children"
+        ),
         "reports are searchable: {results}"
+    );
+    // A report's feed item is tagged with its council and grade by name.
+    let (_, reports) = server
+        .get_text("/search.rss?q=kind:inspection+grade:inadequate+la:st-helens")
+        .await;
+    assert!(
+        reports.contains(">Inadequate</category>") && reports.contains(">St Helens</category>"),
+        "{reports}"
     );
     // The report and the news about it link to each other.
     let found = workspace

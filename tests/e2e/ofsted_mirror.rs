@@ -218,10 +218,19 @@ async fn reports_that_fail_to_download_or_to_read_are_retried_until_stored() {
         "the template is shown with {{urn}}: {}",
         check.stdout
     );
+    let listed = workspace.sources().await;
+    assert_eq!(
+        listed["ofsted"]["url"].as_str(),
+        Some(mirror.provider_template().as_str()),
+        "the operator sees the template with {{urn}}"
+    );
     let server = workspace.serve().await;
     let (status, page) = server.get_text("/sources").await;
     assert_eq!(status, 200);
-    assert!(page.contains(&mirror.provider_template()), "{page}");
+    assert!(
+        !page.contains(&mirror.provider_template()),
+        "readers see no fetch address: {page}"
+    );
     assert!(server.stop().await.success());
 }
 

@@ -118,6 +118,17 @@ async fn admin_endpoints_need_the_token() {
         .await
         .unwrap();
     assert_eq!(sources.status(), 200);
+    // Prometheus metrics are the operator's too.
+    let metrics_url = format!("{}/metrics", site.url);
+    assert_eq!(client.get(&metrics_url).send().await.unwrap().status(), 401);
+    let metrics = client
+        .get(&metrics_url)
+        .header("authorization", "Bearer s3cret-admin-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    assert!(metrics.text().await.unwrap().contains("csfeed_index_documents"));
 
     // Source management: pause one source, hurry two, and only the unpaused one is fetched
     // by the running scheduler; resume, and the paused one is fetched too.

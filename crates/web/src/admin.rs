@@ -1,6 +1,8 @@
 //! Admin endpoints, for the operator's scripts: every source with its full state, pausing,
-//! resuming and hurrying a source, and the subscriber list with full addresses. They exist
-//! only when `server.admin_token` is set and answer only to `Authorization: Bearer <token>`.
+//! resuming and hurrying a source, the subscriber list with full addresses, and Prometheus
+//! metrics. They exist only when `server.admin_token` is set and answer only to
+//! `Authorization: Bearer <token>`: fetch addresses, file paths and error details are the
+//! operator's business, not the public's.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -33,6 +35,21 @@ fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
         )
             .into_response(),
     )
+}
+
+/// `/metrics`: Prometheus text format.
+pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(refused) = refusal(&state, &headers) {
+        return refused;
+    }
+    match &state.metrics {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+            handle.render(),
+        )
+            .into_response(),
+        None => AppError::NotFound("metrics are not enabled in this process".to_owned()).into_response(),
+    }
 }
 
 /// `/admin/sources.json`: every source with its configuration and fetch state.

@@ -11,8 +11,9 @@ use csfeed_core::gazetteer::slugify;
 use csfeed_core::{Gazetteer, Grade, InspectionRecord, LocalAuthority, judgement_label};
 use csfeed_search::{SearchRequest, SortOrder};
 
+use crate::feeds::FeedFormat;
 use crate::pages::render;
-use crate::views::{Chrome, StoryCard};
+use crate::views::{Chrome, PageAddress, StoryCard};
 use crate::{AppError, AppState};
 
 /// Stories listed on a council's page.
@@ -53,11 +54,13 @@ pub(crate) struct TimelineEntry {
     pub overall: Option<GradeChip>,
     pub judgements: Vec<(String, GradeChip)>,
     pub lead_inspector: String,
-    pub report_url: String,
+    /// Where to read the report, as (link, text): the PDF on the web, or its page here
+    /// when csfeed read it from a file.
+    pub report_link: Option<(String, &'static str)>,
     pub headline: String,
 }
 
-fn current_councils() -> impl Iterator<Item = &'static LocalAuthority> {
+pub(crate) fn current_councils() -> impl Iterator<Item = &'static LocalAuthority> {
     Gazetteer::get()
         .authorities()
         .iter()
@@ -109,7 +112,7 @@ struct CouncilsPage {
 }
 
 /// `/la`: every council, A–Z and by region, with its current grade.
-pub(crate) async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn index(State(state): State<AppState>, page: PageAddress) -> Result<Response, AppError> {
     let inspections = inspections_by_council(&state).await?;
     let empty = Vec::new();
     let mut alphabetical: Vec<CouncilRow> = current_councils()
@@ -129,7 +132,9 @@ pub(crate) async fn index(State(state): State<AppState>) -> Result<Response, App
         rows.sort_by(|a, b| a.name.cmp(&b.name));
     }
     render(CouncilsPage {
-        chrome: Chrome::new(&state.site, Some("Councils")),
+        chrome: Chrome::new(&state.site, Some("Councils")).at(&page).described(
+            "The 153 English local authorities with children's services, by region and A–Z, with their latest Ofsted grade.",
+        ),
         regions,
         alphabetical,
     })
@@ -173,6 +178,7 @@ fn council_at(key: &str, tail: &str) -> Result<CouncilAddress, AppError> {
 /// `/la/{slug}`: a council's Ofsted record and its news.
 pub(crate) async fn council(
     State(state): State<AppState>,
+    page: PageAddress,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     let la = match council_at(&slug, "")? {
@@ -186,17 +192,28 @@ pub(crate) async fn council(
         limit: COUNCIL_STORIES,
         ..SearchRequest::default()
     };
-    let (records, results) = state
+    let (records, report_links, results) = state
         .blocking(move |state| {
-            Ok((
-                state.store.inspections_for(&gss)?,
-                state.index.search(&state.store, &request)?,
-            ))
+            let records = state.store.inspections_for(&gss)?;
+            let links = records
+                .iter()
+                .map(|record| report_link(&state.store, &record.report_url))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((records, links, state.index.search(&state.store, &request)?))
         })
         .await?;
     let latest = latest_graded(&records);
-    let timeline = records.iter().map(timeline_entry).collect();
-    let mut chrome = Chrome::new(&state.site, Some(&format!("{} children's services", la.name)));
+    let timeline = records
+        .iter()
+        .zip(report_links)
+        .map(|(record, link)| timeline_entry(record, link))
+        .collect();
+    let mut chrome = Chrome::new(&state.site, Some(&format!("{} children's services", la.name)))
+        .at(&page)
+        .described(format!(
+            "{} children's services: the latest Ofsted judgements, every inspection and visit, and the news.",
+            la.name
+        ));
     chrome.set_feeds(&format!("la={}", la.slug), format!("{} – news", la.name));
     chrome.feed_href = format!("/la/{}/feed.rss", la.slug);
     if state.subscriptions.is_some() {
@@ -234,8 +251,12 @@ pub(crate) async fn council_feed(
     if let CouncilAddress::Moved(to) = council_at(&slug, "/feed.rss")? {
         return Ok(Redirect::permanent(&to).into_response());
     }
+    let home = crate::feeds::FeedHome {
+        page_path: format!("/la/{slug}"),
+        feed_path: format!("/la/{slug}/feed.rss"),
+    };
     let raw = HashMap::from([("la".to_owned(), slug)]);
-    crate::feeds::rss(state, headers, Query(raw)).await
+    crate::feeds::search_feed(state, headers, Query(raw), FeedFormat::Rss, Some(home)).await
 }
 
 fn judgement_chips(record: &InspectionRecord) -> Vec<(String, GradeChip)> {
@@ -261,7 +282,21 @@ fn judgement_chips(record: &InspectionRecord) -> Vec<(String, GradeChip)> {
     chips
 }
 
-fn timeline_entry(record: &InspectionRecord) -> TimelineEntry {
+/// Where to read the report at `report_url`: the PDF when it is on the web, else its page
+/// here when csfeed stored it (a report read from a file), else nowhere.
+fn report_link(
+    store: &csfeed_store::Store,
+    report_url: &str,
+) -> Result<Option<(String, &'static str)>, AppError> {
+    if crate::views::on_the_web(report_url) {
+        return Ok(Some((report_url.to_owned(), "Read the report (PDF)")));
+    }
+    Ok(store
+        .article_id_by_guid(report_url)?
+        .map(|id| (format!("/articles/{id}"), "Read the report")))
+}
+
+fn timeline_entry(record: &InspectionRecord, report_link: Option<(String, &'static str)>) -> TimelineEntry {
     let visit = match (record.visit_start, record.visit_end) {
         (Some(start), Some(end)) if start != end => format!("{} to {}", date(Some(start)), date(Some(end))),
         (Some(day), _) | (None, Some(day)) => date(Some(day)),
@@ -277,7 +312,7 @@ fn timeline_entry(record: &InspectionRecord) -> TimelineEntry {
             .filter(|(label, _)| label != "Overall effectiveness")
             .collect(),
         lead_inspector: record.lead_inspector.clone().unwrap_or_default(),
-        report_url: record.report_url.clone(),
+        report_link,
         headline: record.headline.clone().unwrap_or_default(),
     }
 }
@@ -354,6 +389,7 @@ struct NationalPage {
 /// `/ofsted?region=&grade=`: every council's current grade, counts, and recent changes.
 pub(crate) async fn national(
     State(state): State<AppState>,
+    page: PageAddress,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     // The slug (`north-west`, as in `region:north-west`) or the name ("North West").
@@ -435,7 +471,9 @@ pub(crate) async fn national(
         }
     }
     render(NationalPage {
-        chrome: Chrome::new(&state.site, Some("Ofsted judgements")),
+        chrome: Chrome::new(&state.site, Some("Ofsted judgements")).at(&page).described(
+            "Every English council's current Ofsted grade for children's services, with the changes of the last 90 days.",
+        ),
         rows,
         counts,
         ungraded,

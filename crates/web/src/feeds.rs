@@ -54,7 +54,43 @@ struct FeedDocument<'a> {
     title: String,
     page_url: String,
     self_url: String,
-    records: Vec<&'a ArticleRecord>,
+    items: Vec<FeedItem<'a>>,
+}
+
+/// One story in a feed, with the Ofsted grade the index found for it.
+struct FeedItem<'a> {
+    record: &'a ArticleRecord,
+    grade: Option<csfeed_core::Grade>,
+}
+
+impl FeedItem<'_> {
+    /// What the story is tagged with, as readers name it: its councils, its topics and
+    /// its Ofsted grade, each as (the site's page listing that kind of tag, name).
+    fn tags(&self) -> Vec<(&'static str, String)> {
+        let article = &self.record.article;
+        let gazetteer = csfeed_core::Gazetteer::get();
+        let councils = article
+            .local_authorities
+            .iter()
+            .filter_map(|gss| gazetteer.find(gss))
+            .map(|la| ("/la", la.name.clone()));
+        let topics = article
+            .topics
+            .iter()
+            .filter_map(|slug| csfeed_core::Topic::find(slug))
+            .map(|topic| ("/topics", topic.name.to_owned()));
+        let grade = self.grade.map(|grade| ("/ofsted", grade.label().to_owned()));
+        councils.chain(topics).chain(grade).collect()
+    }
+}
+
+/// Where a feed lives when it is not plain `/search.{format}`: a council's feed, whose
+/// page is the council's.
+pub(crate) struct FeedHome {
+    /// The page the feed follows (`/la/st-helens`).
+    pub page_path: String,
+    /// The feed's own path (`/la/st-helens/feed.rss`).
+    pub feed_path: String,
 }
 
 /// `/feed.rss` and `/search.rss?q=…`: RSS 2.0 of the newest stories matching the search.
@@ -63,7 +99,7 @@ pub(crate) async fn rss(
     headers: HeaderMap,
     query: Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    search_feed(state, headers, query, FeedFormat::Rss).await
+    search_feed(state, headers, query, FeedFormat::Rss, None).await
 }
 
 /// `/search.atom?q=…`: the same as Atom 1.0.
@@ -72,7 +108,7 @@ pub(crate) async fn atom(
     headers: HeaderMap,
     query: Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    search_feed(state, headers, query, FeedFormat::Atom).await
+    search_feed(state, headers, query, FeedFormat::Atom, None).await
 }
 
 /// `/search.json?q=…`: the same as JSON Feed 1.1.
@@ -81,15 +117,17 @@ pub(crate) async fn json(
     headers: HeaderMap,
     query: Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    search_feed(state, headers, query, FeedFormat::Json).await
+    search_feed(state, headers, query, FeedFormat::Json, None).await
 }
 
-/// The newest stories matching a search (all stories without `q`), in `format`.
+/// The newest stories matching a search (all stories without `q`), in `format`; `home`
+/// gives its page and address when it is not a plain search feed.
 pub(crate) async fn search_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(raw): Query<HashMap<String, String>>,
     format: FeedFormat,
+    home: Option<FeedHome>,
 ) -> Result<Response, AppError> {
     let mut params = SearchParams::parse(&raw)?;
     params.sort = csfeed_search::SortOrder::Newest;
@@ -98,9 +136,10 @@ pub(crate) async fn search_feed(
     let query_string = params.query_string(None);
     let generation = state.index.generation();
     let key = format!(
-        "search.{}|{}|{query_string}",
+        "search.{}|{}|{query_string}|{}",
         format.extension(),
-        base.as_ref().map_or("", Url::as_str)
+        base.as_ref().map_or("", Url::as_str),
+        home.as_ref().map_or("", |home| home.feed_path.as_str())
     );
     if let Some(feed) = state.feeds.get(generation, &key) {
         return Ok(feed.respond(&headers));
@@ -122,11 +161,28 @@ pub(crate) async fn search_feed(
     } else {
         format!("{} – search: {}", state.site.title, params.query)
     };
+    let (page_url, self_url) = match &home {
+        Some(home) => (
+            absolute(base.as_ref(), &home.page_path),
+            absolute(base.as_ref(), &home.feed_path),
+        ),
+        None => (
+            with_query("/search"),
+            with_query(&format!("/search.{}", format.extension())),
+        ),
+    };
     let document = FeedDocument {
         title,
-        page_url: with_query("/search"),
-        self_url: with_query(&format!("/search.{}", format.extension())),
-        records: results.hits.iter().map(|hit| &hit.record).collect(),
+        page_url,
+        self_url,
+        items: results
+            .hits
+            .iter()
+            .map(|hit| FeedItem {
+                record: &hit.record,
+                grade: hit.grade,
+            })
+            .collect(),
     };
     let feed = Arc::new(render(&state, base.as_ref(), &document, format));
     state.feeds.put(generation, key, Arc::clone(&feed));
@@ -146,12 +202,15 @@ pub(crate) async fn ofsted_changes(
         title: format!("{} – changes in Ofsted grades", state.site.title),
         page_url: absolute(base.as_ref(), "/ofsted"),
         self_url: absolute(base.as_ref(), "/ofsted/changes.rss"),
-        records: alerts.iter().collect(),
+        items: alerts
+            .iter()
+            .map(|record| FeedItem { record, grade: None })
+            .collect(),
     };
     Ok(render(&state, base.as_ref(), &document, FeedFormat::Rss).respond(&headers))
 }
 
-fn absolute(base: Option<&Url>, path: &str) -> String {
+pub(crate) fn absolute(base: Option<&Url>, path: &str) -> String {
     match base.and_then(|base| base.join(path).ok()) {
         Some(url) => url.to_string(),
         None => path.to_owned(),
@@ -172,12 +231,17 @@ fn render(
         FeedFormat::Json => json_body(state, base, document),
     };
     let newest = document
-        .records
+        .items
         .iter()
-        .map(|record| record.changed_at.max(record.display_date()))
+        .map(|item| item.record.changed_at.max(item.record.display_date()))
         .max();
     let last_modified = newest.map(|time| httpdate::fmt_http_date(std::time::SystemTime::from(time)));
     CachedFeed::new(body, format.content_type(), last_modified)
+}
+
+/// The story's original address when it is public, else its page here (`permalink`).
+fn original_or(record: &ArticleRecord, permalink: &str) -> String {
+    crate::views::public_original(record).unwrap_or_else(|| permalink.to_owned())
 }
 
 fn permalink(base: Option<&Url>, record: &ArticleRecord) -> String {
@@ -187,20 +251,27 @@ fn permalink(base: Option<&Url>, record: &ArticleRecord) -> String {
 /// RSS 2.0: permalink guids, RFC 822 dates, `atom:link rel="self"`.
 fn rss_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) -> String {
     let items: Vec<rss::Item> = document
-        .records
+        .items
         .iter()
-        .map(|record| {
+        .map(|item| {
+            let record = item.record;
             let article = &record.article;
             let permalink = permalink(base, record);
+            let categories = item
+                .tags()
+                .into_iter()
+                .map(|(taxonomy, name)| rss::Category {
+                    name,
+                    domain: Some(absolute(base, taxonomy)),
+                })
+                .collect::<Vec<_>>();
             ItemBuilder::default()
+                .categories(categories)
                 .title(Some(article.title.clone()))
-                .link(Some(
-                    article
-                        .url
-                        .as_ref()
-                        .map_or_else(|| permalink.clone(), ToString::to_string),
-                ))
-                .description(Some(article.summary.clone()))
+                .link(Some(original_or(record, &permalink)))
+                // Readers render an RSS description as HTML, and the summary is plain text:
+                // unescaped, a summary that reads `<img onerror=…>` would become markup.
+                .description(Some(csfeed_core::escape_html(&article.summary)))
                 .guid(Some(
                     GuidBuilder::default().value(permalink).permalink(true).build(),
                 ))
@@ -220,9 +291,9 @@ fn rss_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) -
         .generator(Some(concat!("csfeed ", env!("CARGO_PKG_VERSION")).to_owned()))
         .last_build_date(
             document
-                .records
+                .items
                 .first()
-                .map(|record| record.display_date().to_rfc2822()),
+                .map(|item| item.record.display_date().to_rfc2822()),
         )
         .atom_ext(Some(AtomExtension {
             links: vec![Link {
@@ -248,19 +319,13 @@ fn atom_body(base: Option<&Url>, document: &FeedDocument<'_>) -> String {
         ..AtomLink::default()
     };
     let entries: Vec<Entry> = document
-        .records
+        .items
         .iter()
-        .map(|record| {
+        .map(|item| {
+            let record = item.record;
             let article = &record.article;
             let permalink = permalink(base, record);
-            let mut links = vec![link(
-                article
-                    .url
-                    .as_ref()
-                    .map_or_else(|| permalink.clone(), ToString::to_string),
-                "alternate",
-                "text/html",
-            )];
+            let mut links = vec![link(original_or(record, &permalink), "alternate", "text/html")];
             links.push(link(permalink.clone(), "related", "text/html"));
             Entry {
                 id: permalink,
@@ -277,14 +342,23 @@ fn atom_body(base: Option<&Url>, document: &FeedDocument<'_>) -> String {
                     })
                     .collect(),
                 links,
+                categories: item
+                    .tags()
+                    .into_iter()
+                    .map(|(taxonomy, name)| atom_syndication::Category {
+                        term: name.clone(),
+                        scheme: Some(absolute(base, taxonomy)),
+                        label: Some(name),
+                    })
+                    .collect(),
                 ..Entry::default()
             }
         })
         .collect();
     let updated = document
-        .records
+        .items
         .iter()
-        .map(|record| record.changed_at.max(record.display_date()))
+        .map(|item| item.record.changed_at.max(item.record.display_date()))
         .max()
         .unwrap_or_else(chrono::Utc::now);
     Feed {
@@ -305,21 +379,22 @@ fn atom_body(base: Option<&Url>, document: &FeedDocument<'_>) -> String {
 /// JSON Feed 1.1.
 fn json_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) -> String {
     let items: Vec<serde_json::Value> = document
-        .records
+        .items
         .iter()
-        .map(|record| {
+        .map(|item| {
+            let record = item.record;
             let article = &record.article;
             let permalink = permalink(base, record);
             serde_json::json!({
                 "id": permalink,
-                "url": article.url.as_ref().map_or_else(|| permalink.clone(), ToString::to_string),
+                "url": original_or(record, &permalink),
                 "title": article.title,
                 "summary": article.summary,
                 "content_text": article.summary,
                 "date_published": record.display_date().to_rfc3339(),
                 "date_modified": record.changed_at.max(record.display_date()).to_rfc3339(),
                 "authors": article.authors.iter().map(|name| serde_json::json!({ "name": name })).collect::<Vec<_>>(),
-                "tags": article.topics,
+                "tags": item.tags().into_iter().map(|(_, name)| name).collect::<Vec<_>>(),
             })
         })
         .collect();

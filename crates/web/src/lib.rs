@@ -62,7 +62,7 @@ pub fn app(state: AppState) -> Router {
         .route("/la/{slug}/feed.rss", get(councils::council_feed))
         .route("/ofsted", get(councils::national))
         .route("/ofsted/changes.rss", get(feeds::ofsted_changes))
-        .route("/metrics", get(pages::metrics))
+        .route("/metrics", get(admin::metrics))
         .route("/feed.rss", get(feeds::rss))
         .route("/search.rss", get(feeds::rss))
         .route("/search.atom", get(feeds::atom))
@@ -95,6 +95,10 @@ pub fn app(state: AppState) -> Router {
             get(pages::subscribe_page).post(subscriptions::subscribe),
         )
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::error_pages,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -12,7 +12,7 @@ use csfeed_store::ArticleRecord;
 use serde::Serialize;
 
 use crate::params::{PAGE_SIZE, SearchParams};
-use crate::views::{Chrome, FacetGroup, SourceRow, StoryCard, long_date, search_href};
+use crate::views::{Chrome, FacetGroup, PageAddress, SourceRow, StoryCard, long_date, search_href};
 use crate::{AppError, AppState};
 
 /// Stories on the home page (the lead plus the list).
@@ -41,7 +41,7 @@ struct HomePage {
 const SIDEBAR_JUDGEMENTS: usize = 6;
 
 /// `/`: the latest stories, newest first, with a lead story and a sidebar of headlines.
-pub(crate) async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn home(State(state): State<AppState>, page: PageAddress) -> Result<Response, AppError> {
     let (latest, judgements) = state
         .blocking(|state| {
             Ok((
@@ -57,7 +57,7 @@ pub(crate) async fn home(State(state): State<AppState>) -> Result<Response, AppE
     let mut stories = cards.into_iter();
     let lead = stories.next();
     render(HomePage {
-        chrome: Chrome::new(&state.site, None),
+        chrome: Chrome::new(&state.site, None).at(&page),
         lead,
         stories: stories.collect(),
         headlines,
@@ -97,15 +97,17 @@ struct SearchPage {
 /// `/search?q=&source=&from=&to=&sort=&page=`: ranked, highlighted, paginated results.
 pub(crate) async fn search(
     State(state): State<AppState>,
+    page: PageAddress,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let params = SearchParams::parse(&raw)?;
-    search_page(state, params, None).await
+    search_page(state, page, params, None).await
 }
 
 /// `/topics/{slug}`: a topic's stories, newest first, with its feeds and subscribe form.
 pub(crate) async fn topic(
     State(state): State<AppState>,
+    page: PageAddress,
     Path(slug): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -116,7 +118,7 @@ pub(crate) async fn topic(
     raw.entry("sort".to_owned())
         .or_insert_with(|| "newest".to_owned());
     let params = SearchParams::parse(&raw)?;
-    search_page(state, params, Some(topic.name)).await
+    search_page(state, page, params, Some(topic.name)).await
 }
 
 #[derive(Template)]
@@ -128,7 +130,7 @@ struct TopicsPage {
 }
 
 /// `/topics`: every topic of the taxonomy with how many stories it has.
-pub(crate) async fn topics(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn topics(State(state): State<AppState>, page: PageAddress) -> Result<Response, AppError> {
     let results = state
         .blocking(|state| {
             Ok(state.index.search(
@@ -163,7 +165,10 @@ pub(crate) async fn topics(State(state): State<AppState>) -> Result<Response, Ap
         })
         .collect();
     render(TopicsPage {
-        chrome: Chrome::new(&state.site, Some("Topics")),
+        chrome: Chrome::new(&state.site, Some("Topics")).at(&page).described(format!(
+            "The topics {} tags stories with, from kinship care to care leavers, each with its own news, feeds and email digest.",
+            state.site.title
+        )),
         topics,
     })
 }
@@ -175,8 +180,16 @@ struct SubscribePage {
 }
 
 /// `/subscribe`: how to follow the site: feeds, and the email digest of everything.
-pub(crate) async fn subscribe_page(State(state): State<AppState>) -> Result<Response, AppError> {
-    let mut chrome = Chrome::new(&state.site, Some("Subscribe"));
+pub(crate) async fn subscribe_page(
+    State(state): State<AppState>,
+    page: PageAddress,
+) -> Result<Response, AppError> {
+    let mut chrome = Chrome::new(&state.site, Some("Subscribe"))
+        .at(&page)
+        .described(format!(
+            "Follow {} by email or in a feed reader: every story, or a search, council or topic.",
+            state.site.title
+        ));
     if state.subscriptions.is_some() {
         chrome.subscribe = Some(crate::views::SubscribeForm {
             query: String::new(),
@@ -189,6 +202,7 @@ pub(crate) async fn subscribe_page(State(state): State<AppState>) -> Result<Resp
 /// The results page for `params`; `heading` replaces "Results for …" on topic pages.
 async fn search_page(
     state: AppState,
+    page: PageAddress,
     params: SearchParams,
     heading: Option<&'static str>,
 ) -> Result<Response, AppError> {
@@ -225,7 +239,14 @@ async fn search_page(
         None if params.query.is_empty() => "All stories".to_owned(),
         None => format!("Search: {}", params.query),
     };
-    let mut chrome = Chrome::new(&state.site, Some(&title));
+    let description = match heading {
+        Some(topic) => format!("The latest news on {topic} for people who work with children in England."),
+        None if params.query.is_empty() => format!("Every story on {}, newest first.", state.site.title),
+        None => format!("Stories on {} matching “{}”.", state.site.title, params.query),
+    };
+    let mut chrome = Chrome::new(&state.site, Some(&title))
+        .at(&page)
+        .described(description);
     chrome.query = params.query.clone();
     chrome.set_feeds(&params.query_string(None), title.clone());
     if state.subscriptions.is_some() {
@@ -239,7 +260,13 @@ async fn search_page(
         ..params.clone()
     }
     .query_string(None);
-    let facets = FacetGroup::build(&results.facets, &params.query, &rest, &source_names);
+    let facets = FacetGroup::build(
+        &results.facets,
+        &params.query,
+        &rest,
+        &selected_facets(&params),
+        &source_names,
+    );
     let did_you_mean = results
         .did_you_mean
         .clone()
@@ -264,7 +291,15 @@ async fn search_page(
         total: results.total,
         first_shown,
         last_shown,
-        results: results.hits.iter().map(StoryCard::from_hit).collect(),
+        // Straight under the page's h1, so h2: headings go down one level at a time.
+        results: results
+            .hits
+            .iter()
+            .map(|hit| StoryCard {
+                heading_level: 2,
+                ..StoryCard::from_hit(hit)
+            })
+            .collect(),
         warnings: results.warnings.clone(),
         previous_href: (params.page > 1).then(|| page_href(params.page - 1)),
         next_href: (last_shown < results.total).then(|| page_href(params.page + 1)),
@@ -277,13 +312,45 @@ async fn search_page(
     })
 }
 
+/// The link to the search `params` changed by `change` (a filter removed).
+fn search_without(params: &SearchParams, change: &dyn Fn(&mut SearchParams)) -> String {
+    let mut other = params.clone();
+    change(&mut other);
+    format!("/search?{}", other.query_string(None))
+}
+
+/// The facet values the search's parameters filter on, so the sidebar marks them active.
+fn selected_facets(params: &SearchParams) -> Vec<crate::views::SelectedFacet> {
+    use crate::views::SelectedFacet;
+    use csfeed_search::FacetField;
+    let mut selected = Vec::new();
+    if let Some(source) = &params.source {
+        selected.push(SelectedFacet {
+            field: FacetField::Source,
+            value: source.to_string(),
+            remove_href: search_without(params, &|p| p.source = None),
+        });
+    }
+    if let Some(la) = params.local_authority {
+        selected.push(SelectedFacet {
+            field: FacetField::LocalAuthority,
+            value: la.gss_code.clone(),
+            remove_href: search_without(params, &|p| p.local_authority = None),
+        });
+    }
+    if let Some(topic) = params.topic {
+        selected.push(SelectedFacet {
+            field: FacetField::Topic,
+            value: topic.slug.to_owned(),
+            remove_href: search_without(params, &|p| p.topic = None),
+        });
+    }
+    selected
+}
+
 /// The filters a search has, each with the link that removes it.
 fn active_filters(params: &SearchParams, source_name: Option<&str>) -> Vec<(String, String)> {
-    let without = |change: &dyn Fn(&mut SearchParams)| {
-        let mut other = params.clone();
-        change(&mut other);
-        format!("/search?{}", other.query_string(None))
-    };
+    let without = |change: &dyn Fn(&mut SearchParams)| search_without(params, change);
     let mut filters = Vec::new();
     if let Some(source) = &params.source {
         let name = source_name.map_or_else(|| source.to_string(), str::to_owned);
@@ -374,7 +441,8 @@ fn report_links(
             }
             let href = match state.store.article_id_by_guid(&inspection.report_url)? {
                 Some(id) => format!("/articles/{id}"),
-                None => inspection.report_url.clone(),
+                None if crate::views::on_the_web(&inspection.report_url) => inspection.report_url.clone(),
+                None => continue,
             };
             let council = csfeed_core::Gazetteer::get()
                 .find(gss)
@@ -392,6 +460,7 @@ fn report_links(
 /// `/articles/{id}`: the stored story, with a link to the original.
 pub(crate) async fn article(
     State(state): State<AppState>,
+    page: PageAddress,
     Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
     let not_found = || {
@@ -414,8 +483,20 @@ pub(crate) async fn article(
         .await?
         .ok_or_else(not_found)?;
     let article = &record.article;
+    let card = StoryCard::from_record(&record);
+    let mut chrome = Chrome::new(&state.site, Some(&article.title))
+        .at(&page)
+        .described(teaser(&article.summary));
+    chrome.og_type = "article";
+    chrome.canonical = card.original_url.clone();
+    if let (Some(_), Some((slug, name))) = (&state.subscriptions, card.councils.first()) {
+        chrome.subscribe = Some(crate::views::SubscribeForm {
+            query: format!("la:{slug}"),
+            label: name.clone(),
+        });
+    }
     render(ArticlePage {
-        chrome: Chrome::new(&state.site, Some(&article.title)),
+        chrome,
         authors: article.authors.join(", "),
         content_html: article.content_html.clone(),
         updated: article
@@ -423,7 +504,7 @@ pub(crate) async fn article(
             .filter(|updated| Some(*updated) != article.published)
             .map(long_date),
         first_seen: long_date(record.first_seen_at),
-        card: StoryCard::from_record(&record),
+        card,
         about_reports,
         coverage,
         similar: similar.iter().map(StoryCard::from_record).collect(),
@@ -439,11 +520,16 @@ struct SourcesPage {
 }
 
 /// `/sources`: every source with its health.
-pub(crate) async fn sources(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn sources(State(state): State<AppState>, page: PageAddress) -> Result<Response, AppError> {
     let records = state.blocking(|state| Ok(state.store.sources()?)).await?;
     let rows: Vec<SourceRow> = records.iter().map(SourceRow::from_record).collect();
     render(SourcesPage {
-        chrome: Chrome::new(&state.site, Some("Sources")),
+        chrome: Chrome::new(&state.site, Some("Sources"))
+            .at(&page)
+            .described(format!(
+                "Where the stories on {} come from, and whether each source is up to date.",
+                state.site.title
+            )),
         failing: records.iter().filter(|r| r.in_config && r.is_failing()).count(),
         rows,
     })
@@ -472,19 +558,6 @@ pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Health>
             }))
         })
         .await
-}
-
-/// `/metrics`: Prometheus text format.
-pub(crate) async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
-    let handle = state
-        .metrics
-        .as_ref()
-        .ok_or_else(|| AppError::NotFound("metrics are not enabled in this process".to_owned()))?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        handle.render(),
-    )
-        .into_response())
 }
 
 /// `/api/v1/search?q=&la=&topic=&source=&from=&to=&sort=&page=&facets=1`: the site's
@@ -517,9 +590,17 @@ struct SearchHelpPage {
 }
 
 /// `/help/search`: the query syntax.
-pub(crate) async fn search_help(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn search_help(
+    State(state): State<AppState>,
+    page: PageAddress,
+) -> Result<Response, AppError> {
     render(SearchHelpPage {
-        chrome: Chrome::new(&state.site, Some("How to search")),
+        chrome: Chrome::new(&state.site, Some("How to search"))
+            .at(&page)
+            .described(format!(
+                "How to search {}: phrases, councils, topics, Ofsted grades, dates and feeds of any search.",
+                state.site.title
+            )),
     })
 }
 
@@ -589,6 +670,19 @@ pub(crate) async fn static_file(Path(file): Path<String>) -> Result<Response, Ap
         STYLESHEET,
     )
         .into_response())
+}
+
+/// Longest page description, in characters; search results show about this much.
+const DESCRIPTION_CHARS: usize = 200;
+
+/// The start of a story's summary, cut at a word, as its page's description.
+fn teaser(summary: &str) -> String {
+    if summary.chars().count() <= DESCRIPTION_CHARS {
+        return summary.to_owned();
+    }
+    let cut: String = summary.chars().take(DESCRIPTION_CHARS).collect();
+    let words = cut.rsplit_once(' ').map_or(cut.as_str(), |(words, _)| words);
+    format!("{}…", words.trim_end_matches([',', ';', ':', ' ']))
 }
 
 /// Anything else.

@@ -4,13 +4,31 @@ use chrono::{DateTime, Utc};
 use csfeed_search::SearchHit;
 use csfeed_store::{ArticleRecord, SourceRecord};
 
-use crate::SiteSettings;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Uri};
 
-/// What every page's frame needs: titles, the header search box, the feed to advertise.
+use crate::{AppState, SiteSettings};
+
+/// What every page's frame needs: titles, share metadata, the header search box, the feed
+/// to advertise.
 pub(crate) struct Chrome {
     pub site_title: String,
     pub tagline: String,
     pub page_title: String,
+    /// The page's own title, without the site's name, for sharing (`og:title`).
+    pub share_title: String,
+    /// One or two sentences on what the page is, for `<meta name="description">` and
+    /// `og:description`.
+    pub description: String,
+    /// This page's absolute address (`og:url`).
+    pub page_url: String,
+    /// `website`, or `article` for a story.
+    pub og_type: &'static str,
+    /// The original of a story republished from a publisher (`<link rel="canonical">`).
+    pub canonical: Option<String>,
+    /// Whether the page advertises feeds (error pages do not: there is nothing to follow).
+    pub show_feeds: bool,
     pub query: String,
     pub feed_href: String,
     pub feed_title: String,
@@ -26,6 +44,26 @@ pub(crate) struct Chrome {
 pub(crate) struct SubscribeForm {
     pub query: String,
     pub label: String,
+}
+
+/// The absolute address of the page being requested: the site's public root (or the
+/// request's `Host`) joined with the path and query.
+pub(crate) struct PageAddress(pub String);
+
+impl PageAddress {
+    pub(crate) fn of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Self {
+        let path = uri.path_and_query().map_or("/", |path| path.as_str());
+        let base = crate::feeds::site_base(state, headers);
+        Self(crate::feeds::absolute(base.as_ref(), path))
+    }
+}
+
+impl FromRequestParts<AppState> for PageAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(state, &parts.headers, &parts.uri))
+    }
 }
 
 impl Chrome {
@@ -44,19 +82,13 @@ impl Chrome {
         self.feed_title = title;
     }
 
-    /// Chrome for pages rendered without the site's settings at hand (error pages).
-    pub(crate) fn generic(page_title: &str) -> Self {
-        Self::new(
-            &SiteSettings {
-                title: "csfeed".into(),
-                tagline: String::new(),
-                public_url: None,
-            },
-            Some(page_title),
-        )
-    }
-
+    /// The frame of a page titled `page_title` (the home page when `None`), whose share
+    /// address is the site's root until [`Chrome::at`] gives the page's own.
     pub(crate) fn new(site: &SiteSettings, page_title: Option<&str>) -> Self {
+        let root = site
+            .public_url
+            .as_ref()
+            .map_or_else(|| "/".to_owned(), ToString::to_string);
         Self {
             site_title: site.title.clone(),
             tagline: site.tagline.clone(),
@@ -64,6 +96,16 @@ impl Chrome {
                 Some(title) => format!("{title} – {}", site.title),
                 None => site.title.clone(),
             },
+            share_title: page_title.unwrap_or(&site.title).to_owned(),
+            description: if site.tagline.is_empty() {
+                site.title.clone()
+            } else {
+                site.tagline.clone()
+            },
+            page_url: root,
+            og_type: "website",
+            canonical: None,
+            show_feeds: true,
             query: String::new(),
             feed_href: "/feed.rss".to_owned(),
             feed_title: format!("{} – latest stories", site.title),
@@ -72,6 +114,18 @@ impl Chrome {
             subscribe: None,
             stylesheet: crate::pages::stylesheet_path(),
         }
+    }
+
+    /// The same frame, shared as `page`.
+    pub(crate) fn at(mut self, page: &PageAddress) -> Self {
+        self.page_url = page.0.clone();
+        self
+    }
+
+    /// The same frame, described as `description`.
+    pub(crate) fn described(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
     }
 }
 
@@ -97,6 +151,8 @@ pub(crate) struct StoryCard {
     pub also_reported_by: Vec<(String, String)>,
     /// For a report: the page the highlighted passage is on.
     pub page: Option<usize>,
+    /// The level of its headline: 3 under a section's h2, 2 straight under the page's h1.
+    pub heading_level: u8,
 }
 
 impl StoryCard {
@@ -109,7 +165,7 @@ impl StoryCard {
             title_html: None,
             excerpt_html: None,
             excerpt: article.summary.clone(),
-            original_url: article.url.as_ref().map(ToString::to_string),
+            original_url: public_original(record),
             source_name: record.source_name.clone(),
             source_id: article.source.to_string(),
             date_display: long_date(date),
@@ -132,13 +188,14 @@ impl StoryCard {
                 .filter_map(|report| {
                     let href = match (&report.article_id, &report.url) {
                         (Some(id), _) => format!("/articles/{id}"),
-                        (None, Some(url)) => url.to_string(),
-                        (None, None) => return None,
+                        (None, Some(url)) if on_the_web(url.as_str()) => url.to_string(),
+                        (None, _) => return None,
                     };
                     Some((report.source_name.clone(), href))
                 })
                 .collect(),
             page: None,
+            heading_level: 3,
         }
     }
 
@@ -158,6 +215,8 @@ pub(crate) struct FacetGroup {
     pub links: Vec<FacetLink>,
     /// Values not shown (beyond the first few).
     pub more: usize,
+    /// Where all of the facet's values are listed, for "and N more".
+    pub more_href: Option<&'static str>,
 }
 
 /// One value of a facet: a link that refines (or, when active, un-refines) the search.
@@ -173,11 +232,14 @@ const FACET_VALUES_SHOWN: usize = 8;
 
 impl FacetGroup {
     /// The sidebar's facets for a search `query` (the `q` parameter) whose other
-    /// parameters are `rest` (a query string without `q`).
+    /// parameters are `rest` (a query string without `q`). `selected` are the values a
+    /// parameter already filters on (a topic page's topic), each with the link that drops
+    /// it: they show as active, like operators in the query.
     pub(crate) fn build(
         counts: &[csfeed_search::FacetCounts],
         query: &str,
         rest: &str,
+        selected: &[SelectedFacet],
         source_names: &std::collections::HashMap<String, String>,
     ) -> Vec<FacetGroup> {
         let tokens: Vec<&str> = query.split_whitespace().collect();
@@ -191,6 +253,17 @@ impl FacetGroup {
                     .take(FACET_VALUES_SHOWN)
                     .filter_map(|value| {
                         let (label, operand) = facet_value(facet.field, &value.value, source_names)?;
+                        if let Some(chosen) = selected
+                            .iter()
+                            .find(|chosen| chosen.field == facet.field && chosen.value == value.value)
+                        {
+                            return Some(FacetLink {
+                                label,
+                                count: value.count,
+                                href: chosen.remove_href.clone(),
+                                active: true,
+                            });
+                        }
                         let operator = format!("{}:{operand}", facet.field.operator());
                         let active = tokens.contains(&operator.as_str());
                         let refined = if active {
@@ -217,9 +290,30 @@ impl FacetGroup {
                     label: facet.field.label(),
                     links,
                     more: facet.values.len().saturating_sub(FACET_VALUES_SHOWN),
+                    more_href: all_values_href(facet.field),
                 }
             })
             .collect()
+    }
+}
+
+/// A facet value that a search parameter (not the query) filters on.
+pub(crate) struct SelectedFacet {
+    pub field: csfeed_search::FacetField,
+    /// The value as the facet counts give it (a GSS code, a topic slug, a source id).
+    pub value: String,
+    /// The same search without it.
+    pub remove_href: String,
+}
+
+/// The page that lists every value of a facet, where there is one.
+fn all_values_href(field: csfeed_search::FacetField) -> Option<&'static str> {
+    use csfeed_search::FacetField;
+    match field {
+        FacetField::Topic => Some("/topics"),
+        FacetField::LocalAuthority | FacetField::Region => Some("/la"),
+        FacetField::Source => Some("/sources"),
+        FacetField::Kind | FacetField::Grade | FacetField::Year => None,
     }
 }
 
@@ -265,30 +359,22 @@ pub fn facet_value(
     }
 }
 
-/// A source's health, as a row on `/sources`.
+/// A source as readers see it on `/sources`: what it is, where its site is, whether it is
+/// current. Fetch addresses, counters and error details are for the operator
+/// (`/admin/sources.json`, `csfeed sources list`).
 pub(crate) struct SourceRow {
     pub id: String,
     pub name: String,
-    pub url: String,
-    pub kind: &'static str,
+    /// The publisher's home page; `None` for local files.
+    pub home_page: Option<String>,
     pub status: &'static str,
     pub status_class: &'static str,
-    pub last_success: String,
-    pub last_error: String,
-    pub failures: u32,
-    pub last_status: String,
+    pub last_updated: String,
     pub articles: u64,
-    pub next_due: String,
-    pub fetches: u64,
-    pub not_modified: u64,
-    pub bytes_saved: String,
-    pub moved_to: Option<String>,
-    pub redirect_pending: Option<String>,
 }
 
 impl SourceRow {
     pub(crate) fn from_record(record: &SourceRecord) -> Self {
-        let state = &record.state;
         let status = record.status();
         let status_class = match status {
             "ok" => "status-good",
@@ -298,35 +384,36 @@ impl SourceRow {
         Self {
             id: record.source.id.to_string(),
             name: record.source.name.clone(),
-            url: record.source.display_url(),
-            kind: record.source.kind.as_str(),
+            home_page: home_page(&record.source.url),
             status,
             status_class,
-            last_success: state
+            last_updated: record
+                .state
                 .last_success_at
                 .map(short_time)
                 .unwrap_or_else(|| "never".into()),
-            last_error: state.last_error.clone().unwrap_or_default(),
-            failures: state.consecutive_failures,
-            last_status: state.last_status.map(|s| s.to_string()).unwrap_or_default(),
             articles: record.article_count,
-            next_due: if record.is_scheduled() {
-                state.next_due_at.map(short_time).unwrap_or_else(|| "now".into())
-            } else {
-                "not scheduled".into()
-            },
-            fetches: state.fetches,
-            not_modified: state.not_modified,
-            bytes_saved: human_bytes(state.bytes_saved),
-            moved_to: record.moved_to.as_ref().map(ToString::to_string),
-            redirect_pending: state.redirect_to.as_ref().map(|target| {
-                format!(
-                    "redirected permanently to {target} ({} of 3 fetches)",
-                    state.redirect_seen
-                )
-            }),
         }
     }
+}
+
+/// The story's original address, when it is on the web: a `file:` address (a report read
+/// from the server's disk) is a server path, not something to link to or share.
+pub(crate) fn public_original(record: &ArticleRecord) -> Option<String> {
+    let url = record.article.url.as_ref()?;
+    on_the_web(url.as_str()).then(|| url.to_string())
+}
+
+/// Whether `address` is an `http` or `https` URL, which a visitor can follow (a `file:`
+/// address is a path on the server).
+pub(crate) fn on_the_web(address: &str) -> bool {
+    url::Url::parse(address).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
+}
+
+/// The home page of the site a source is fetched from: its origin, which is public and
+/// stable, unlike the feed address (a file path, a URL template with `{urn}`, a query).
+pub(crate) fn home_page(url: &url::Url) -> Option<String> {
+    on_the_web(url.as_str()).then(|| url.origin().ascii_serialization() + "/")
 }
 
 /// "12 July 2024", as UK publications write dates.

@@ -34,6 +34,7 @@ const ROUTES: &[&str] = &[
     "/help/search",
     "/opensearch.xml",
     "/healthz",
+    "/metrics",
     "/subscribe",
     "/subscriptions/confirm",
     "/subscriptions/manage",
