@@ -164,6 +164,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE subscribers ADD COLUMN last_refused_period TEXT;
     ALTER TABLE subscribers ADD COLUMN suspended_at INTEGER;
     "#,
+    // 11 (csfeed "current" branch; renumber freely on merge): undated articles sort below
+    // every dated one (`UNDATED_SORT_SHIFT` seconds below their first-seen time), so an
+    // undated explainer is never the newest story.
+    r#"
+    UPDATE articles SET sort_at = first_seen_at - 7884000000
+    WHERE published_at IS NULL AND updated_at IS NULL;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.
