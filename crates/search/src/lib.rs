@@ -624,6 +624,30 @@ mod tests {
             .map(|hit| hit.record.article.id.clone())
             .collect();
         assert_eq!(pages, ids);
+        // Facet counts count stories too, as the searches they refine to do.
+        let faceted = search(
+            &fixture,
+            SearchRequest {
+                facets: true,
+                ..query("St Helens")
+            },
+        );
+        for counts in &faceted.facets {
+            for value in &counts.values {
+                let refined = format!("St Helens {}:{}", counts.field.operator(), value.value);
+                assert_eq!(
+                    search(&fixture, query(&refined)).total as u64,
+                    value.count,
+                    "{refined}"
+                );
+            }
+        }
+        let councils = faceted
+            .facets
+            .iter()
+            .find(|f| f.field == FacetField::LocalAuthority)
+            .unwrap();
+        assert_eq!(councils.values[0].count, 1, "the letter, once: {councils:?}");
         // A rebuild from the store folds the same way.
         fixture.index.rebuild(&fixture.store).unwrap();
         assert_eq!(search(&fixture, query("St Helens letter")).total, 1);
