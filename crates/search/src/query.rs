@@ -69,6 +69,9 @@ pub fn recency_boost(age_days: Option<f32>) -> f32 {
     }
 }
 
+/// Hits in rank order, as (score, address); the score is 0 when sorted by date.
+type Ranked = Vec<(f32, DocAddress)>;
+
 /// Hits ranked beyond a page (at least), so that folding story groups still fills it.
 const FOLD_MARGIN: usize = 10;
 
@@ -309,7 +312,7 @@ impl SearchIndex {
         by_date: bool,
         depth: usize,
         also: C,
-    ) -> Result<(Vec<(f32, DocAddress)>, C::Fruit), SearchError> {
+    ) -> Result<(Ranked, C::Fruit), SearchError> {
         if by_date {
             let top =
                 TopDocs::with_limit(depth).order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);

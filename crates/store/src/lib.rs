@@ -531,7 +531,7 @@ mod tests {
         let old_news = article("one", "old", "Dated long ago");
         let mut explainer = article("two", "plo", "Explainer: the Public Law Outline");
         explainer.published = None;
-        store.upsert_articles(&[old_news.clone()], at(0)).unwrap();
+        store.upsert_articles(&[old_news], at(0)).unwrap();
         store
             .upsert_articles(&[explainer.clone()], at(86_400 * 400))
             .unwrap();
