@@ -192,6 +192,11 @@ async fn an_undated_story_is_labelled_never_leads_and_gets_no_invented_date_in_f
         .unwrap();
     assert!(undated.get("date_published").is_none(), "{undated}");
     assert!(items[0].get("date_published").is_some());
+
+    let csv = get(&state, "/search.csv?q=St+Helens").await;
+    let row = csv.lines().find(|line| line.contains("Explainer")).unwrap();
+    assert!(row.starts_with(",Explainer"), "no date in the date column: {row}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("2024-05-"), "{csv}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
