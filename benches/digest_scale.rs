@@ -89,12 +89,13 @@ async fn main() {
             last = Some(
                 store
                     .subscribe(&email, "daily", &query, &query, confirmed_at)
-                    .expect("subscribe"),
+                    .expect("subscribe")
+                    .subscriber,
             );
         }
         if let Some(subscriber) = last {
             store
-                .confirm_subscriber(subscriber.id, confirmed_at)
+                .confirm_subscriber(subscriber.id, confirmed_at, confirmed_at)
                 .expect("confirm");
         }
     }

@@ -123,6 +123,10 @@ pub struct DigestArgs {
     /// Send to at most this many subscribers this run (the rest get theirs next run).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// The site's public address for the links in the emails (default: server.public_url;
+    /// one of them is required to send).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<url::Url>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

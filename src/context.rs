@@ -116,6 +116,24 @@ impl Context {
             None => url::Url::parse(&format!("http://{}/", listening.unwrap_or(settings.server.bind)))
                 .context("cannot make a site address from server.bind; set server.public_url")?,
         };
+        self.links_to(site)
+    }
+
+    /// Links for email sent from the command line, which cannot know where the site is
+    /// served (a proxy, another port): `public_url` if given, else `server.public_url`,
+    /// else an error that says how to set it.
+    pub fn public_links(&self, public_url: Option<url::Url>) -> anyhow::Result<csfeed_digest::Links> {
+        let site = public_url
+            .or_else(|| self.loaded.settings.server.public_url.clone())
+            .context(
+                "emails need the site's public address for their links, and server.bind is not it; \
+                 set server.public_url in the config (or CSFEED__SERVER__PUBLIC_URL), or pass --public-url https://…",
+            )?;
+        self.links_to(site)
+    }
+
+    fn links_to(&self, site: url::Url) -> anyhow::Result<csfeed_digest::Links> {
+        let settings = &self.loaded.settings;
         let key = match &settings.email.secret {
             Some(secret) if !secret.0.is_empty() => secret.0.as_bytes().to_vec(),
             _ => self.stored_secret()?,

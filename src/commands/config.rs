@@ -24,7 +24,7 @@ fn check(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         |path| path.display().to_string(),
     );
     let enabled = sources.iter().filter(|source| source.enabled).count();
-    println!("config {origin} is valid");
+    println!("config {origin}");
     println!("  data directory: {}", context.data_dir.display());
     println!(
         "  server: {} (public URL: {})",
@@ -53,7 +53,49 @@ fn check(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if settings.server.public_url.is_none() {
-        println!("  note: set server.public_url so feeds and emails carry the public address");
+        println!(
+            "  note: set server.public_url so feeds and emails carry the public address (`csfeed digest` needs it)"
+        );
     }
-    Ok(ExitCode::SUCCESS)
+    let mut problems: Vec<String> = sources.iter().filter_map(missing_file).collect();
+    if mailer.sender_is_local() {
+        let advice = format!(
+            "email.from <{}> is an address on this machine: mail servers reject it and nobody can reply; set email.from (or CSFEED__EMAIL__FROM) to an address at your own domain",
+            mailer.from().email
+        );
+        if mailer.delivers() {
+            problems.push(advice);
+        } else {
+            println!("  note: {advice} before configuring [email.smtp]");
+        }
+    }
+    if problems.is_empty() {
+        println!("config {origin} is valid");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &problems {
+        eprintln!("error: {problem}");
+    }
+    eprintln!(
+        "config {origin} has {} problem(s); fix them and run `csfeed config check` again",
+        problems.len()
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+/// A `file:` source whose file (or, for a `{urn}` template, folder) does not exist.
+fn missing_file(source: &csfeed_core::Source) -> Option<String> {
+    if source.url.scheme() != "file" {
+        return None;
+    }
+    let path = source.url.to_file_path().ok()?;
+    let templated = path.to_string_lossy().contains("{urn}");
+    let wanted = if templated { path.parent()? } else { path.as_path() };
+    (!wanted.exists()).then(|| {
+        format!(
+            "source {}: {} does not exist (file: paths without slashes are relative to the config file's folder)",
+            source.id,
+            wanted.display()
+        )
+    })
 }

@@ -12,12 +12,16 @@ use crate::context::Context;
 
 pub async fn run(global: &GlobalArgs, args: DigestArgs) -> anyhow::Result<ExitCode> {
     let context = Context::load(global)?;
+    // A dry run sends nothing, so it may run before the public address is set.
+    let links = match (&args.public_url, args.dry_run) {
+        (None, true) => context.links(None)?,
+        (public_url, _) => context.public_links(public_url.clone())?,
+    };
     let store = context.open_store()?;
     let index = context
         .open_index(OpenMode::ReadOnly)
         .context("the digest reads the search index")?;
     let mailer = context.mailer()?;
-    let links = context.links(None)?;
     let options = DigestOptions {
         frequency: frequency(args.frequency),
         dry_run: args.dry_run,

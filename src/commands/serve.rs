@@ -21,6 +21,12 @@ use crate::pipeline::Pipeline;
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let context = Context::load(global)?;
     let settings = context.loaded.settings.clone();
+    // Listen before anything else starts: a busy port is one clear line, not a scheduler
+    // that starts fetching and is then torn down mid-cycle.
+    let bind = args.bind.unwrap_or(settings.server.bind);
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| {
+        format!("cannot listen on {bind}: is another server using it? choose another address with --bind")
+    })?;
     let metrics = install_metrics()?;
     let store = context.open_store_synced()?;
     let index = context.open_index(OpenMode::ReadWrite)?;
@@ -37,10 +43,6 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         metrics.clone(),
     ));
 
-    let bind = args.bind.unwrap_or(settings.server.bind);
-    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| {
-        format!("cannot listen on {bind}: is another server using it? choose another address with --bind")
-    })?;
     let address = listener
         .local_addr()
         .context("cannot read the listening address")?;

@@ -47,29 +47,32 @@ pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Re
         } => {
             let email = SubscriberEmail::parse(&email).map_err(|error| anyhow::anyhow!("{error}"))?;
             let frequency = super::digest::frequency(frequency).as_str();
+            let follows = follows
+                .iter()
+                .map(|query| csfeed_search::check_follow(query))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|error| anyhow::anyhow!("{error}; see `csfeed help search` for the filters"))?;
             let now = chrono::Utc::now();
             let mut subscriber = None;
-            for query in &follows {
-                subscriber = Some(store.subscribe(
-                    email.as_str(),
-                    frequency,
-                    query,
-                    &csfeed_digest::follow_label(query),
-                    now,
-                )?);
+            for followed in &follows {
+                subscriber = Some(
+                    store
+                        .subscribe(email.as_str(), frequency, &followed.query, &followed.label, now)?
+                        .subscriber,
+                );
             }
             let subscriber = subscriber.context("--follow is required")?;
             if confirmed {
-                store.confirm_subscriber(subscriber.id, now)?;
+                store.confirm_subscriber(subscriber.id, now, now)?;
                 println!("subscribed {email} ({frequency}), confirmed by the operator");
             } else {
                 let mailer = context.mailer()?;
-                let links = context.links(None)?;
-                let label = follows
-                    .iter()
-                    .map(|query| csfeed_digest::follow_label(query))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let links = context.public_links(None)?;
+                let labels: Vec<String> = store
+                    .pending_follows(subscriber.id, now)?
+                    .into_iter()
+                    .map(|follow| follow.label)
+                    .collect();
                 let message = csfeed_digest::confirmation_email(
                     &links,
                     &context.loaded.settings.site.title,
@@ -77,7 +80,7 @@ pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Re
                     Confirmation {
                         to: email.as_str(),
                         subscriber: subscriber.id,
-                        label: &label,
+                        labels: &labels,
                         frequency,
                     },
                     now,
@@ -89,7 +92,7 @@ pub async fn run(global: &GlobalArgs, command: SubscribersCommand) -> anyhow::Re
                     )
                     .await?;
                 println!(
-                    "subscribed {email} ({frequency}); a confirmation email went via {}, nothing is sent until they confirm",
+                    "asked {email} to confirm ({frequency}); a confirmation email went via {}, nothing is sent or changed until they confirm",
                     mailer.describe()
                 );
             }

@@ -246,3 +246,78 @@ async fn admin_endpoints_need_the_token() {
     );
     assert!(site.stop().await.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_check_and_digest_refuse_settings_that_would_mislead() {
+    let workspace = demo_workspace();
+    let fetched = workspace.run(&["fetch"]).await;
+    assert!(fetched.status.success(), "{fetched:?}");
+    // Without a public address the digest's links would point at server.bind.
+    let digest = workspace.run(&["digest", "--frequency", "daily"]).await;
+    assert!(
+        !digest.status.success() && digest.stderr.contains("server.public_url"),
+        "{digest:?}"
+    );
+    let dry_run = workspace
+        .run(&["digest", "--frequency", "daily", "--dry-run"])
+        .await;
+    assert!(dry_run.status.success(), "a dry run sends nothing: {dry_run:?}");
+    let given = workspace
+        .run(&[
+            "digest",
+            "--frequency",
+            "daily",
+            "--public-url",
+            "https://news.example.org/",
+        ])
+        .await;
+    assert!(given.status.success(), "{given:?}");
+
+    // A file: source that does not exist, and a local From address with SMTP configured.
+    let mut config = std::fs::read_to_string(workspace.config()).unwrap();
+    config.push_str(
+        "\n[[sources]]\nid = \"gone\"\nname = \"Gone\"\nurl = \"file:///nonexistent/csfeed/feed.rss\"\n",
+    );
+    std::fs::write(workspace.config(), &config).unwrap();
+    let check = workspace.run(&["config", "check"]).await;
+    assert!(
+        !check.status.success()
+            && check.stderr.contains("source gone")
+            && check.stderr.contains("does not exist"),
+        "{check:?}"
+    );
+    assert!(
+        check.stdout.contains("email.from"),
+        "a local From is noted: {check:?}"
+    );
+    config.push_str("\n[email]\nfrom = \"digest@localhost\"\n\n[email.smtp]\nhost = \"127.0.0.1\"\nport = 2525\ntls = \"none\"\n");
+    std::fs::write(workspace.config(), &config).unwrap();
+    let check = workspace.run(&["config", "check"]).await;
+    assert!(
+        !check.status.success() && check.stderr.contains("email.from <digest@localhost>"),
+        "{check:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_on_a_busy_port_exits_with_one_clear_line_and_touches_nothing() {
+    let workspace = demo_workspace();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = busy.local_addr().unwrap().to_string();
+    let served = workspace.run(&["serve", "--bind", &address]).await;
+    assert!(!served.status.success(), "{served:?}");
+    let lines: Vec<&str> = served
+        .stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "one line, no cascade: {served:?}");
+    assert!(
+        lines[0].contains("cannot listen on") && lines[0].contains("--bind"),
+        "{served:?}"
+    );
+    assert!(
+        !workspace.dir.path().join("data").exists(),
+        "nothing was opened or fetched before the port was known to be free"
+    );
+}

@@ -245,7 +245,7 @@ pub(crate) fn digest_email(
 #[template(path = "confirm.html")]
 struct ConfirmHtml<'a> {
     site_title: &'a str,
-    label: &'a str,
+    labels: &'a [String],
     frequency: &'a str,
     confirm_href: &'a str,
 }
@@ -254,7 +254,7 @@ struct ConfirmHtml<'a> {
 #[template(path = "confirm.txt")]
 struct ConfirmText<'a> {
     site_title: &'a str,
-    label: &'a str,
+    labels: &'a [String],
     frequency: &'a str,
     confirm_href: &'a str,
 }
@@ -266,13 +266,15 @@ pub struct Confirmation<'a> {
     pub to: &'a str,
     /// Its subscriber row.
     pub subscriber: SubscriberId,
-    /// What they asked to follow, in words.
-    pub label: &'a str,
+    /// What the link starts: the searches asked for, in words (none when it only
+    /// confirms a change of frequency).
+    pub labels: &'a [String],
     /// `daily` or `weekly`.
     pub frequency: &'a str,
 }
 
-/// The double opt-in email: one link that confirms the subscription.
+/// The double opt-in email: one link to a page whose button confirms what was asked for
+/// (a new subscription, or searches and a frequency added to an existing one).
 pub fn confirmation_email(
     links: &Links,
     site_title: &str,
@@ -283,14 +285,14 @@ pub fn confirmation_email(
     let Confirmation {
         to,
         subscriber,
-        label,
+        labels,
         frequency,
     } = confirmation;
     let confirm_href = links.signed("/subscriptions/confirm", Purpose::Confirm, subscriber, now);
     let render_error = |error: askama::Error| DigestError::Message(format!("template failed: {error}"));
     let html = ConfirmHtml {
         site_title,
-        label,
+        labels,
         frequency,
         confirm_href: &confirm_href,
     }
@@ -298,7 +300,7 @@ pub fn confirmation_email(
     .map_err(render_error)?;
     let text = ConfirmText {
         site_title,
-        label,
+        labels,
         frequency,
         confirm_href: &confirm_href,
     }

@@ -25,14 +25,3 @@ pub use frequency::Frequency;
 pub use mailer::{Mailer, Secret, SmtpSettings, TlsMode};
 pub use run::{DigestOptions, SUSPEND_AFTER_REFUSALS, Summary, run_digest};
 pub use token::{Purpose, Signer, TokenError};
-
-/// How a followed search is named in emails and on the manage page when nothing better is
-/// known: "All stories" for the empty search, else "Search: …".
-pub fn follow_label(query: &str) -> String {
-    let query = query.trim();
-    if query.is_empty() {
-        "All stories".to_owned()
-    } else {
-        format!("Search: {query}")
-    }
-}

@@ -147,6 +147,31 @@ impl Mailer {
         &self.from
     }
 
+    /// True when messages leave this machine (SMTP), false for the outbox folder.
+    pub fn delivers(&self) -> bool {
+        matches!(self.transport, Transport::Smtp(_))
+    }
+
+    /// True when the sender's domain exists only on this machine (`localhost`,
+    /// `*.localdomain`, `*.local`, a loopback or unspecified address, a name without a dot):
+    /// mail servers reject such a sender and nobody can reply to it.
+    pub fn sender_is_local(&self) -> bool {
+        let domain = self
+            .from
+            .email
+            .domain()
+            .trim_matches(['[', ']'])
+            .to_ascii_lowercase();
+        if let Ok(ip) = domain.parse::<std::net::IpAddr>() {
+            return ip.is_loopback() || ip.is_unspecified();
+        }
+        !domain.contains('.')
+            || domain == "localhost"
+            || [".localhost", ".localdomain", ".local"]
+                .iter()
+                .any(|suffix| domain.ends_with(suffix))
+    }
+
     /// Where messages go, in words (for the run summary).
     pub fn describe(&self) -> String {
         match &self.transport {
@@ -209,4 +234,31 @@ fn parse_from(from: &str) -> Result<Mailbox, DigestError> {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn senders_that_exist_only_on_this_machine_are_recognised() {
+        let outbox = tempfile::tempdir().unwrap();
+        let local = |from: &str| {
+            Mailer::outbox(from, outbox.path().to_path_buf())
+                .unwrap()
+                .sender_is_local()
+        };
+        for from in [
+            "csfeed digest <digest@localhost.localdomain>",
+            "digest@localhost",
+            "digest@csfeed.localhost",
+            "digest@box.local",
+            "digest@intranet",
+        ] {
+            assert!(local(from), "{from}");
+        }
+        for from in ["Digest <digest@news.example.org>", "digest@council.gov.uk"] {
+            assert!(!local(from), "{from}");
+        }
+    }
 }

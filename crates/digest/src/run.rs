@@ -340,6 +340,15 @@ fn collect(
     let mut alerts = Vec::new();
     let mut sections = Vec::new();
     for follow in follows {
+        // A follow stored before follows were checked may have a filter that names nothing;
+        // searching it would send every story.
+        let followed = match csfeed_search::check_follow(&follow.query) {
+            Ok(followed) => followed,
+            Err(error) => {
+                tracing::warn!(follow = follow.id, %error, "followed search skipped");
+                continue;
+            }
+        };
         let found = found_items(store, index, links, &follow.query, window, cache)?;
         let mut items = Vec::new();
         for found in &found.items {
@@ -360,7 +369,7 @@ fn collect(
         if !items.is_empty() {
             sections.push(DigestSection::new(
                 links,
-                &follow.label,
+                &followed.label,
                 &follow.query,
                 items,
                 more,

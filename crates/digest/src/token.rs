@@ -33,7 +33,8 @@ impl Purpose {
     /// How long a link of this purpose works.
     pub fn lifetime(self) -> Duration {
         match self {
-            Purpose::Confirm => Duration::days(7),
+            // A pending follow waits exactly as long as the link that can start it.
+            Purpose::Confirm => csfeed_store::PENDING_FOLLOW_LIFETIME,
             Purpose::Manage | Purpose::Unsubscribe => Duration::days(400),
         }
     }
@@ -83,6 +84,18 @@ impl Signer {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<SubscriberId, TokenError> {
+        self.verify_issued(purpose, token, now)
+            .map(|(subscriber, _)| subscriber)
+    }
+
+    /// Like [`Signer::verify`], also saying when the token was issued (a confirmation link
+    /// confirms only what had been asked for by then).
+    pub fn verify_issued(
+        &self,
+        purpose: Purpose,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(SubscriberId, DateTime<Utc>), TokenError> {
         let (body, signature) = token.trim().rsplit_once('.').ok_or(TokenError::Invalid)?;
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
@@ -104,7 +117,10 @@ impl Signer {
         if now.timestamp() > expires {
             return Err(TokenError::Expired);
         }
-        Ok(subscriber)
+        let issued = DateTime::from_timestamp(expires, 0)
+            .and_then(|expires| expires.checked_sub_signed(purpose.lifetime()))
+            .ok_or(TokenError::Invalid)?;
+        Ok((subscriber, issued))
     }
 
     fn hmac(&self) -> Hmac<Sha256> {
@@ -132,6 +148,10 @@ mod tests {
         let now = Utc::now();
         let token = signer.sign(Purpose::Confirm, 42, now);
         assert_eq!(signer.verify(Purpose::Confirm, &token, now), Ok(42));
+        assert_eq!(
+            signer.verify_issued(Purpose::Confirm, &token, now + Duration::days(1)),
+            Ok((42, DateTime::from_timestamp(now.timestamp(), 0).unwrap()))
+        );
         assert_eq!(
             signer.verify(Purpose::Unsubscribe, &token, now),
             Err(TokenError::Invalid)

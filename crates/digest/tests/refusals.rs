@@ -113,8 +113,9 @@ fn setup(addresses: &[&str]) -> Setup {
         let id = store
             .subscribe(address, "daily", "fostering", "Fostering", day(-1))
             .unwrap()
+            .subscriber
             .id;
-        store.confirm_subscriber(id, day(-1)).unwrap();
+        store.confirm_subscriber(id, day(-1), day(-1)).unwrap();
     }
     let (port, mailbox) = smtp_server();
     Setup {

@@ -218,8 +218,9 @@ async fn a_first_digest_carries_the_windows_news_once_and_no_history() {
             hours_ago(2),
         )
         .unwrap()
+        .subscriber
         .id;
-    store.confirm_subscriber(id, hours_ago(2)).unwrap();
+    store.confirm_subscriber(id, hours_ago(2), hours_ago(2)).unwrap();
 
     let recorder = Recorder::default();
     let messages = Arc::clone(&recorder.messages);
@@ -311,8 +312,9 @@ async fn a_grade_change_in_the_window_is_shown_with_the_councils_current_grade()
             hours_ago(2),
         )
         .unwrap()
+        .subscriber
         .id;
-    store.confirm_subscriber(id, hours_ago(2)).unwrap();
+    store.confirm_subscriber(id, hours_ago(2), hours_ago(2)).unwrap();
     let summary = csfeed_digest::run_digest(
         &store,
         &Arc::new(index),

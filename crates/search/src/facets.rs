@@ -65,6 +65,26 @@ impl FacetField {
         }
     }
 
+    /// How the site names one of this facet's indexed values ("St Helens" for a GSS code,
+    /// "Kinship care" for a topic slug); `None` when it names nothing. Source ids are
+    /// returned as they are (their names live in the configuration).
+    pub fn value_name(self, value: &str) -> Option<String> {
+        let gazetteer = csfeed_core::Gazetteer::get();
+        Some(match self {
+            FacetField::LocalAuthority => gazetteer.find(value)?.name.clone(),
+            FacetField::Region => gazetteer
+                .authorities()
+                .iter()
+                .find(|la| csfeed_core::gazetteer::slugify(&la.region) == value)?
+                .region
+                .clone(),
+            FacetField::Topic => csfeed_core::Topic::find(value)?.name.to_owned(),
+            FacetField::Kind => crate::ArticleKind::parse(value)?.label().to_owned(),
+            FacetField::Grade => csfeed_core::Grade::parse(value)?.label().to_owned(),
+            FacetField::Source | FacetField::Year => value.to_owned(),
+        })
+    }
+
     /// The index field that holds it.
     pub(crate) fn index_field(self) -> &'static str {
         match self {

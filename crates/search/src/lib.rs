@@ -12,6 +12,7 @@
 mod error;
 mod facets;
 mod facts;
+mod follow;
 mod groups;
 mod index;
 mod phrases;
@@ -23,6 +24,7 @@ mod syntax;
 pub use error::SearchError;
 pub use facets::{FacetCount, FacetCounts, FacetField};
 pub use facts::{ArticleKind, grade_slug};
+pub use follow::{FollowedSearch, UnfollowableSearch, check_follow};
 pub use index::{CatchUp, OpenMode, SearchIndex};
 pub use query::{
     MAX_PAGE_SIZE, PAGE_BREAK, SearchHit, SearchRequest, SearchResults, SortOrder, recency_boost,

@@ -66,8 +66,8 @@ impl ArticleRecord {
 /// years): a first ingest stores undated items with `first_seen = now`, and by that alone
 /// an explainer would lead every newest-first list as today's news. Shifted, undated items
 /// sort after every dated one (dates before 1900 are dropped as placeholders), keep their
-/// first-seen order among themselves, and stay inside the index's date range. Migration 11
-/// writes the same shift into stored rows.
+/// first-seen order among themselves, and stay inside the index's date range. A migration
+/// ("undated articles sort below…") writes the same shift into stored rows.
 pub const UNDATED_SORT_SHIFT: i64 = 7_884_000_000;
 
 /// What an upsert did.

@@ -22,7 +22,9 @@ mod time;
 pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UNDATED_SORT_SHIFT, UpsertCounts};
 pub use error::StoreError;
 pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceChange, SourceRecord};
-pub use subscriptions::{Delivery, Follow, Subscriber, SubscriberId};
+pub use subscriptions::{
+    Confirmed, Delivery, Follow, MAX_FOLLOWS, PENDING_FOLLOW_LIFETIME, SignUp, Subscriber, SubscriberId,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -561,6 +563,7 @@ mod tests {
         let id = store
             .subscribe("alice@example.org", "daily", "neglect", "neglect", at(0))
             .unwrap()
+            .subscriber
             .id;
         let claim = |now: i64| store.claim_confirmation(id, at(now), at(now - 600)).unwrap();
         assert!(claim(0));

@@ -164,7 +164,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE subscribers ADD COLUMN last_refused_period TEXT;
     ALTER TABLE subscribers ADD COLUMN suspended_at INTEGER;
     "#,
-    // 11 (csfeed "current" branch; renumber freely on merge): undated articles sort below
+    // 11: a change to a subscription takes effect only through a link sent to its owner:
+    // follows asked for on the site wait (confirmed_at NULL) until the owner confirms, and
+    // so does a new frequency asked for an existing subscription.
+    r#"
+    ALTER TABLE follows ADD COLUMN confirmed_at INTEGER;
+    UPDATE follows SET confirmed_at = created_at
+        WHERE subscriber_id IN (SELECT id FROM subscribers WHERE confirmed_at IS NOT NULL);
+    ALTER TABLE subscribers ADD COLUMN requested_frequency TEXT;
+    "#,
+    // 12 (csfeed "current" branch; renumber freely on merge): undated articles sort below
     // every dated one (`UNDATED_SORT_SHIFT` seconds below their first-seen time), so an
     // undated explainer is never the newest story.
     r#"

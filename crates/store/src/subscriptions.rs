@@ -35,6 +35,8 @@ pub struct Subscriber {
     pub suspended_at: Option<DateTime<Utc>>,
     /// Periods in a row whose digest the mail server refused.
     pub refused_periods: u32,
+    /// A frequency asked for on the site, waiting for the owner's confirmation.
+    pub requested_frequency: Option<String>,
 }
 
 impl std::fmt::Debug for Subscriber {
@@ -68,6 +70,33 @@ pub struct Follow {
     pub label: String,
 }
 
+/// The most searches one subscriber may follow, confirmed and waiting together (a digest
+/// of more is unreadable, and the cap bounds what anyone can pile onto an address).
+pub const MAX_FOLLOWS: usize = 25;
+
+/// How long a follow asked for on the site waits for its owner's confirmation (as long as
+/// the confirmation link works).
+pub const PENDING_FOLLOW_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// What [`Store::subscribe`] recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignUp {
+    /// The subscriber (new, or as it was).
+    pub subscriber: Subscriber,
+    /// Something waits for the owner's confirmation (a new address, or a search not yet
+    /// followed); false when the search is already followed or the cap is reached.
+    pub awaiting: bool,
+}
+
+/// What [`Store::confirm_subscriber`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirmed {
+    /// Follows that started with this confirmation.
+    pub started: usize,
+    /// Follows asked for that did not start because the subscriber follows [`MAX_FOLLOWS`].
+    pub over_limit: usize,
+}
+
 /// Where a subscriber's delivery for a period stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -91,8 +120,7 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
-const SUBSCRIBER_COLUMNS: &str =
-    "id, email, frequency, created_at, confirmed_at, unsubscribed_at, suspended_at, refused_periods";
+const SUBSCRIBER_COLUMNS: &str = "id, email, frequency, created_at, confirmed_at, unsubscribed_at, suspended_at, refused_periods, requested_frequency";
 const DELIVERY_COLUMNS: &str = "id, subscriber_id, period, status, window_start, window_end, items, error,
     NOT EXISTS (SELECT 1 FROM deliveries earlier WHERE earlier.subscriber_id = deliveries.subscriber_id
         AND earlier.id != deliveries.id AND earlier.status IN ('sent', 'empty')
@@ -118,10 +146,12 @@ impl Delivery {
 }
 
 impl Store {
-    /// Records a sign-up for `email` following `query`: a new, unconfirmed subscriber, or
-    /// another follow (and the new frequency) for a known one. A subscriber who had
-    /// unsubscribed, or whose address was suspended, starts again unconfirmed. Returns the
-    /// subscriber.
+    /// Records a sign-up for `email` following `query`, which takes effect only when the
+    /// address's owner confirms (see [`Store::confirm_subscriber`]): a new subscriber is
+    /// unconfirmed, and for a known one the search waits as a pending follow and a new
+    /// frequency waits as a request. Nothing an anonymous sign-up does changes what a
+    /// confirmed subscriber receives. Pending follows older than
+    /// [`PENDING_FOLLOW_LIFETIME`] are forgotten; none is added past [`MAX_FOLLOWS`].
     pub fn subscribe(
         &self,
         email: &str,
@@ -129,15 +159,12 @@ impl Store {
         query: &str,
         label: &str,
         now: DateTime<Utc>,
-    ) -> Result<Subscriber, StoreError> {
+    ) -> Result<SignUp, StoreError> {
         self.connections.write(|connection| {
             let transaction = connection.transaction()?;
             transaction.execute(
                 "INSERT INTO subscribers (email, frequency, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(email) DO UPDATE SET frequency = excluded.frequency,
-                     confirmed_at = CASE WHEN unsubscribed_at IS NULL AND suspended_at IS NULL
-                         THEN confirmed_at END,
-                     unsubscribed_at = NULL, suspended_at = NULL",
+                 ON CONFLICT(email) DO UPDATE SET requested_frequency = excluded.frequency",
                 params![email, frequency, to_db(now)],
             )?;
             let subscriber = subscriber_by_email(&transaction, email)?.ok_or(StoreError::Corrupt {
@@ -145,12 +172,37 @@ impl Store {
                 value: "missing after insert".into(),
             })?;
             transaction.execute(
-                "INSERT INTO follows (subscriber_id, query, label, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(subscriber_id, query) DO UPDATE SET label = excluded.label",
-                params![subscriber.id, query, label, to_db(now)],
+                "DELETE FROM follows WHERE subscriber_id = ?1 AND confirmed_at IS NULL AND created_at < ?2",
+                params![subscriber.id, to_db(now - PENDING_FOLLOW_LIFETIME)],
             )?;
+            let existing: Option<Option<i64>> = transaction
+                .query_row(
+                    "SELECT confirmed_at FROM follows WHERE subscriber_id = ?1 AND query = ?2",
+                    params![subscriber.id, query],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let followed = count(
+                &transaction,
+                "SELECT COUNT(*) FROM follows WHERE subscriber_id = ?1",
+                params![subscriber.id],
+            )?;
+            let awaiting = match existing {
+                Some(confirmed_at) => confirmed_at.is_none(),
+                None if followed >= MAX_FOLLOWS => false,
+                None => {
+                    transaction.execute(
+                        "INSERT INTO follows (subscriber_id, query, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![subscriber.id, query, label, to_db(now)],
+                    )?;
+                    true
+                }
+            };
             transaction.commit()?;
-            Ok(subscriber)
+            Ok(SignUp {
+                awaiting: awaiting || !subscriber.is_active() || subscriber.frequency != frequency,
+                subscriber,
+            })
         })
     }
 
@@ -189,17 +241,50 @@ impl Store {
         })
     }
 
-    /// Marks the subscriber confirmed (idempotent); a confirmed address is a working one, so
-    /// any suspension for refused mail ends. False when there is no such subscriber.
-    pub fn confirm_subscriber(&self, id: SubscriberId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// The owner's confirmation, from a link issued at `asked_by`: the subscriber is
+    /// confirmed (ending any unsubscription or suspension for refused mail), a requested
+    /// frequency takes effect, and the follows asked for up to `asked_by` start, oldest
+    /// first, up to [`MAX_FOLLOWS`] in all. Idempotent. `None` when there is no such
+    /// subscriber.
+    pub fn confirm_subscriber(
+        &self,
+        id: SubscriberId,
+        asked_by: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Confirmed>, StoreError> {
         self.connections.write(|connection| {
-            let changed = connection.execute(
+            let transaction = connection.transaction()?;
+            let changed = transaction.execute(
                 "UPDATE subscribers SET confirmed_at = COALESCE(confirmed_at, ?2), unsubscribed_at = NULL,
-                     suspended_at = NULL, refused_periods = 0, last_refused_period = NULL
+                     suspended_at = NULL, refused_periods = 0, last_refused_period = NULL,
+                     frequency = COALESCE(requested_frequency, frequency), requested_frequency = NULL
                  WHERE id = ?1",
                 params![id, to_db(now)],
             )?;
-            Ok(changed > 0)
+            if changed == 0 {
+                return Ok(None);
+            }
+            let followed = count(
+                &transaction,
+                "SELECT COUNT(*) FROM follows WHERE subscriber_id = ?1 AND confirmed_at IS NOT NULL",
+                params![id],
+            )?;
+            let started = transaction.execute(
+                "UPDATE follows SET confirmed_at = ?2 WHERE id IN (
+                     SELECT id FROM follows WHERE subscriber_id = ?1 AND confirmed_at IS NULL AND created_at <= ?3
+                     ORDER BY id LIMIT ?4)",
+                params![id, to_db(now), to_db(asked_by), MAX_FOLLOWS.saturating_sub(followed) as i64],
+            )?;
+            let waiting = count(
+                &transaction,
+                "SELECT COUNT(*) FROM follows WHERE subscriber_id = ?1 AND confirmed_at IS NULL AND created_at <= ?2",
+                params![id, to_db(asked_by)],
+            )?;
+            transaction.commit()?;
+            Ok(Some(Confirmed {
+                started,
+                over_limit: waiting,
+            }))
         })
     }
 
@@ -319,14 +404,16 @@ impl Store {
         })
     }
 
-    /// Every subscriber (by id) with the searches they follow: two statements however many
+    /// Every subscriber (by id) with the searches they follow (confirmed): two statements however many
     /// there are (the operator's listings and exports).
     pub fn subscribers_with_follows(&self) -> Result<Vec<(Subscriber, Vec<Follow>)>, StoreError> {
         let subscribers = self.subscribers()?;
         let mut follows: std::collections::HashMap<SubscriberId, Vec<Follow>> =
             self.connections.read(|connection| {
                 let mut statement = connection
-                    .prepare_cached("SELECT subscriber_id, id, query, label FROM follows ORDER BY id")?;
+                    .prepare_cached(
+                    "SELECT subscriber_id, id, query, label FROM follows WHERE confirmed_at IS NOT NULL ORDER BY id",
+                )?;
                 let rows = statement.query_map([], |row| {
                     Ok((
                         row.get::<_, SubscriberId>(0)?,
@@ -368,11 +455,35 @@ impl Store {
         })
     }
 
-    /// The searches a subscriber follows, oldest first.
+    /// The searches asked for `id` up to `asked_by` that wait for the owner's confirmation,
+    /// oldest first (what a confirmation link would start).
+    pub fn pending_follows(
+        &self,
+        id: SubscriberId,
+        asked_by: DateTime<Utc>,
+    ) -> Result<Vec<Follow>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT id, query, label FROM follows
+                 WHERE subscriber_id = ?1 AND confirmed_at IS NULL AND created_at <= ?2 ORDER BY id",
+            )?;
+            let rows = statement.query_map(params![id, to_db(asked_by)], |row| {
+                Ok(Follow {
+                    id: row.get(0)?,
+                    query: row.get(1)?,
+                    label: row.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// The searches a subscriber follows (confirmed by the owner), oldest first.
     pub fn follows(&self, id: SubscriberId) -> Result<Vec<Follow>, StoreError> {
         self.connections.read(|connection| {
             let mut statement = connection.prepare_cached(
-                "SELECT id, query, label FROM follows WHERE subscriber_id = ?1 ORDER BY id",
+                "SELECT id, query, label FROM follows WHERE subscriber_id = ?1 AND confirmed_at IS NOT NULL
+                 ORDER BY id",
             )?;
             let rows = statement.query_map([id], |row| {
                 Ok(Follow {
@@ -513,6 +624,12 @@ fn has_earlier_delivery(connection: &Connection, subscriber: SubscriberId) -> Re
     )?)
 }
 
+/// The one number a `SELECT COUNT(*)` answers.
+fn count(connection: &Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<usize, StoreError> {
+    let count: i64 = connection.query_row(sql, params, |row| row.get(0))?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
 fn subscriber_by_email(connection: &Connection, email: &str) -> Result<Option<Subscriber>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE email = ?1"
@@ -543,6 +660,7 @@ fn subscriber_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Subscriber, Sto
     let unsubscribed: Option<i64> = row.get(5)?;
     let suspended: Option<i64> = row.get(6)?;
     let refused_periods: i64 = row.get(7)?;
+    let requested_frequency = row.get(8)?;
     let id = row.get(0)?;
     let email = row.get(1)?;
     let frequency = row.get(2)?;
@@ -556,6 +674,7 @@ fn subscriber_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Subscriber, Sto
             unsubscribed_at: from_db_opt(unsubscribed)?,
             suspended_at: from_db_opt(suspended)?,
             refused_periods: u32::try_from(refused_periods.max(0)).unwrap_or(u32::MAX),
+            requested_frequency,
         })
     })())
 }
@@ -602,8 +721,9 @@ mod tests {
         let id = store
             .subscribe("gone@example.org", "daily", "fostering", "Fostering", at(0))
             .unwrap()
+            .subscriber
             .id;
-        store.confirm_subscriber(id, at(0)).unwrap();
+        store.confirm_subscriber(id, at(0), at(0)).unwrap();
         let refused = |period: &str| store.record_refusal(id, period, 3, at(5)).unwrap();
         assert!(!refused("2026-11-25"));
         assert!(!refused("2026-11-25"), "a rerun in the same period counts once");
@@ -623,16 +743,13 @@ mod tests {
         assert!(!suspended.is_active());
         assert!(store.active_subscribers("daily").unwrap().is_empty());
 
-        // Signing up again means confirming again; the confirmation ends the suspension.
+        // Signing up again is not enough: only the owner's confirmation ends the suspension.
         store
             .subscribe("gone@example.org", "daily", "adoption", "Adoption", at(6))
             .unwrap();
         let again = store.subscriber(id).unwrap().unwrap();
-        assert!(
-            again.suspended_at.is_none() && again.confirmed_at.is_none(),
-            "{again:?}"
-        );
-        store.confirm_subscriber(id, at(7)).unwrap();
+        assert!(again.suspended_at.is_some() && !again.is_active(), "{again:?}");
+        store.confirm_subscriber(id, at(6), at(7)).unwrap();
         let again = store.subscriber(id).unwrap().unwrap();
         assert!(again.is_active() && again.refused_periods == 0, "{again:?}");
     }
@@ -643,7 +760,8 @@ mod tests {
         let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
         let subscriber = store
             .subscribe("a@example.org", "daily", "la:st-helens", "St Helens", at(1))
-            .unwrap();
+            .unwrap()
+            .subscriber;
         store
             .subscribe(
                 "a@example.org",
@@ -653,15 +771,20 @@ mod tests {
                 at(1),
             )
             .unwrap();
-        assert_eq!(store.follows(subscriber.id).unwrap().len(), 2);
-        let listed = store.subscribers_with_follows().unwrap();
-        assert_eq!(listed.len(), 1);
-        assert_eq!(listed[0].1, store.follows(subscriber.id).unwrap());
+        assert!(
+            store.follows(subscriber.id).unwrap().is_empty(),
+            "nothing starts unconfirmed"
+        );
+        assert_eq!(store.pending_follows(subscriber.id, at(1)).unwrap().len(), 2);
         assert!(
             store.active_subscribers("daily").unwrap().is_empty(),
             "unconfirmed"
         );
-        store.confirm_subscriber(subscriber.id, at(2)).unwrap();
+        store.confirm_subscriber(subscriber.id, at(1), at(2)).unwrap();
+        assert_eq!(store.follows(subscriber.id).unwrap().len(), 2);
+        let listed = store.subscribers_with_follows().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].1, store.follows(subscriber.id).unwrap());
         let subscriber = store.subscriber(subscriber.id).unwrap().unwrap();
         assert!(subscriber.is_active());
         assert!(
@@ -741,13 +864,91 @@ mod tests {
         assert!(store.active_subscribers("daily").unwrap().is_empty());
         let again = store
             .subscribe("a@example.org", "weekly", "la:st-helens", "St Helens", at(34))
-            .unwrap();
+            .unwrap()
+            .subscriber;
         assert_eq!(again.id, subscriber.id);
         assert!(
-            again.confirmed_at.is_none(),
+            !again.is_active() && store.active_subscribers("weekly").unwrap().is_empty(),
             "coming back after unsubscribing needs a new confirmation"
         );
         assert!(store.delete_subscriber(again.id).unwrap());
         assert!(store.subscribers().unwrap().is_empty());
+    }
+    #[test]
+    fn a_sign_up_changes_a_confirmed_subscription_only_through_its_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let id = store
+            .subscribe("owner@example.org", "daily", "la:st-helens", "St Helens", at(0))
+            .unwrap()
+            .subscriber
+            .id;
+        store.confirm_subscriber(id, at(0), at(1)).unwrap();
+        assert_eq!(store.follows(id).unwrap().len(), 1);
+
+        // A stranger posts the form with the owner's address, again and again.
+        for n in 0..45 {
+            let sign_up = store
+                .subscribe("owner@example.org", "daily", &format!("stranger {n}"), "x", at(2))
+                .unwrap();
+            assert_eq!(sign_up.awaiting, n < MAX_FOLLOWS - 1, "post {n}");
+        }
+        let weekly = store
+            .subscribe("owner@example.org", "weekly", "la:st-helens", "St Helens", at(2))
+            .unwrap();
+        assert!(weekly.awaiting, "a new frequency waits for the owner too");
+        let owner = store.subscriber(id).unwrap().unwrap();
+        assert_eq!(owner.frequency, "daily", "the frequency waits for the owner");
+        assert_eq!(
+            store.follows(id).unwrap().len(),
+            1,
+            "no follow starts unconfirmed"
+        );
+        assert_eq!(
+            store.pending_follows(id, at(2)).unwrap().len(),
+            MAX_FOLLOWS - 1,
+            "at most {MAX_FOLLOWS} follows in all"
+        );
+
+        // A link issued before those posts starts none of them.
+        assert_eq!(
+            store.confirm_subscriber(id, at(1), at(3)).unwrap(),
+            Some(Confirmed {
+                started: 0,
+                over_limit: 0
+            })
+        );
+        assert_eq!(store.follows(id).unwrap().len(), 1);
+        // A link issued after them (the owner read what it lists) starts them.
+        assert_eq!(
+            store.confirm_subscriber(id, at(2), at(3)).unwrap(),
+            Some(Confirmed {
+                started: MAX_FOLLOWS - 1,
+                over_limit: 0
+            })
+        );
+        assert_eq!(store.follows(id).unwrap().len(), MAX_FOLLOWS);
+        assert_eq!(store.subscriber(id).unwrap().unwrap().frequency, "weekly");
+
+        // Waiting follows are forgotten once no link could start them.
+        store.remove_follow(id, store.follows(id).unwrap()[1].id).unwrap();
+        store
+            .subscribe("owner@example.org", "daily", "late", "Late", at(4))
+            .unwrap();
+        store
+            .subscribe(
+                "owner@example.org",
+                "daily",
+                "later",
+                "Later",
+                at(4) + PENDING_FOLLOW_LIFETIME + chrono::Duration::hours(1),
+            )
+            .unwrap();
+        let waiting = store.pending_follows(id, at(400)).unwrap();
+        assert_eq!(
+            waiting.iter().map(|f| f.query.as_str()).collect::<Vec<_>>(),
+            ["later"]
+        );
+        assert_eq!(store.confirm_subscriber(999, at(0), at(0)).unwrap(), None);
     }
 }

@@ -67,7 +67,10 @@ pub fn app(state: AppState) -> Router {
         .route("/search.atom", get(feeds::atom))
         .route("/search.json", get(feeds::json))
         .route("/search.csv", get(spreadsheet::search))
-        .route("/subscriptions/confirm", get(subscriptions::confirm))
+        .route(
+            "/subscriptions/confirm",
+            get(subscriptions::confirm_page).post(subscriptions::confirm),
+        )
         .route(
             "/subscriptions/manage",
             get(subscriptions::manage).post(subscriptions::change),

@@ -142,12 +142,8 @@ impl SearchParams {
 
     /// How a subscription to this search is named.
     pub(crate) fn label(&self) -> String {
-        match (self.query.is_empty(), self.local_authority, self.topic) {
-            (true, Some(la), None) => la.name.clone(),
-            (true, None, Some(topic)) => topic.name.to_owned(),
-            (true, None, None) if self.source.is_none() => csfeed_digest::follow_label(""),
-            _ => csfeed_digest::follow_label(&self.to_query()),
-        }
+        csfeed_search::check_follow(&self.to_query())
+            .map_or_else(|_| "this search".to_owned(), |followed| followed.label)
     }
 
     /// The query string that reproduces this search (without the page unless asked).

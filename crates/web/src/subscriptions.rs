@@ -50,6 +50,17 @@ struct ManagePage {
 }
 
 #[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    token: String,
+    email: String,
+    frequency: String,
+    labels: Vec<String>,
+    new_subscriber: bool,
+}
+
+#[derive(Template)]
 #[template(path = "unsubscribe.html")]
 struct UnsubscribePage {
     chrome: Chrome,
@@ -90,8 +101,10 @@ fn message(
     })
 }
 
-/// `POST /subscribe` (email, q, frequency): records an unconfirmed subscription and sends
-/// the confirmation email.
+/// `POST /subscribe` (email, q, frequency): records the request and emails the address a
+/// link to confirm it. Nothing changes for a confirmed subscriber until its owner uses that
+/// link, and the page says the same words whatever the address, so the form reveals
+/// nothing about who subscribes.
 pub(crate) async fn subscribe(
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
@@ -108,71 +121,70 @@ pub(crate) async fn subscribe(
             "that search is too long to follow".to_owned(),
         ));
     }
-    let label = fields
-        .get("label")
-        .map(|label| label.trim().chars().take(200).collect::<String>())
-        .filter(|label| !label.is_empty())
-        .unwrap_or_else(|| csfeed_digest::follow_label(&query));
+    let followed = csfeed_search::check_follow(&query)
+        .map_err(|error| AppError::BadRequest(format!("{error}; change the search and try again")))?;
     let now = Utc::now();
-    let (address, label_for_store, query_for_store) =
-        (email.as_str().to_owned(), label.clone(), query.clone());
-    let subscriber = state
+    let address = email.as_str().to_owned();
+    let sign_up = state
         .blocking(move |state| {
             Ok(state.store.subscribe(
                 &address,
                 frequency.as_str(),
-                &query_for_store,
-                &label_for_store,
+                &followed.query,
+                &followed.label,
                 now,
             )?)
         })
         .await?;
-    if subscriber.is_active() {
-        tracing::info!(subscriber = subscriber.id, to = %email, "follow added to a confirmed subscription");
-        return message(
-            &state,
-            "Added to your digest",
-            vec![format!(
-                "“{label}” is now in your {} digest. Every digest has a link to change what you follow.",
-                frequency.as_str()
-            )],
-            Some(("Back to the latest news", "/".to_owned())),
-        );
+    let subscriber = sign_up.subscriber.id;
+    if sign_up.awaiting {
+        send_confirmation(&state, &subscriptions, &email, subscriber, frequency, now).await?;
+    } else {
+        tracing::info!(subscriber, "nothing new to confirm; no email sent");
     }
-    // One confirmation link per address per interval, however often the form is posted:
-    // the link confirms every search the address has asked to follow.
-    let claimed = state
+    message(
+        &state,
+        "Check your inbox",
+        vec![
+            format!("If {email} can receive our email, a link to confirm is on its way (or was sent in the last ten minutes)."),
+            "Nothing starts or changes until the link is opened and confirmed. The link works for seven days; if nothing arrives, look in your spam folder.".to_owned(),
+        ],
+        Some(("Back to the latest news", "/".to_owned())),
+    )
+}
+
+/// Emails `subscriber` a link that confirms what it has asked for, at most once per
+/// [`CONFIRMATION_RESEND_INTERVAL`] however often the form is posted.
+async fn send_confirmation(
+    state: &AppState,
+    subscriptions: &Subscriptions,
+    email: &SubscriberEmail,
+    subscriber: i64,
+    frequency: Frequency,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let (claimed, pending) = state
         .blocking(move |state| {
-            Ok(state
-                .store
-                .claim_confirmation(subscriber.id, now, now - CONFIRMATION_RESEND_INTERVAL)?)
+            let claimed =
+                state
+                    .store
+                    .claim_confirmation(subscriber, now, now - CONFIRMATION_RESEND_INTERVAL)?;
+            Ok((claimed, state.store.pending_follows(subscriber, now)?))
         })
         .await?;
     if !claimed {
-        tracing::info!(
-            subscriber = subscriber.id,
-            "confirmation recently sent; not sending another"
-        );
-        return message(
-            &state,
-            "Check your inbox",
-            vec![
-                format!(
-                    "We sent a confirmation link to {email} a few minutes ago; it confirms this search too."
-                ),
-                "If it has not arrived, look in your spam folder, or ask again in ten minutes.".to_owned(),
-            ],
-            Some(("Back to the latest news", "/".to_owned())),
-        );
+        tracing::info!(subscriber, "confirmation recently sent; not sending another");
+        return Ok(());
     }
+    let labels: Vec<String> = pending.into_iter().map(|follow| follow.label).collect();
     let confirmation = csfeed_digest::confirmation_email(
         &subscriptions.links,
         &state.site.title,
         subscriptions.mailer.from(),
         Confirmation {
             to: email.as_str(),
-            subscriber: subscriber.id,
-            label: &label,
+            subscriber,
+            labels: &labels,
             frequency: frequency.as_str(),
         },
         now,
@@ -182,60 +194,103 @@ pub(crate) async fn subscribe(
         .mailer
         .send(
             &confirmation,
-            &format!("confirm-{}-{}", subscriber.id, now.timestamp()),
+            &format!("confirm-{subscriber}-{}", now.timestamp()),
         )
         .await
     {
-        tracing::warn!(subscriber = subscriber.id, to = %email, %error, "confirmation email not sent");
-        let id = subscriber.id;
+        tracing::warn!(subscriber, to = %email, %error, "confirmation email not sent");
         state
-            .blocking(move |state| Ok(state.store.release_confirmation(id, now)?))
+            .blocking(move |state| Ok(state.store.release_confirmation(subscriber, now)?))
             .await?;
         return Err(AppError::Unavailable(
             "we could not send the confirmation email just now; please try again in a few minutes".to_owned(),
         ));
     }
-    tracing::info!(subscriber = subscriber.id, to = %email, "confirmation email sent");
-    message(
-        &state,
-        "Check your inbox",
-        vec![
-            format!("We have sent a confirmation link to {email}."),
-            format!(
-                "Your {} digest of “{label}” starts once you follow it. The link works for seven days.",
-                frequency.as_str()
-            ),
-        ],
-        Some(("Back to the latest news", "/".to_owned())),
-    )
+    tracing::info!(subscriber, to = %email, "confirmation email sent");
+    Ok(())
 }
 
-/// `GET /subscriptions/confirm?token=…`: the double opt-in.
-pub(crate) async fn confirm(
+/// `GET /subscriptions/confirm?token=…`: what the link would confirm, and a button. Mail
+/// scanners open every link in an email, so only the button's POST changes anything.
+pub(crate) async fn confirm_page(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let subscriptions = enabled(&state)?;
-    let now = Utc::now();
-    let id = verify(&subscriptions, Purpose::Confirm, &params)?;
-    let confirmed = state
-        .blocking(move |state| Ok(state.store.confirm_subscriber(id, now)?))
+    let (id, issued) = verify_issued(&subscriptions, Purpose::Confirm, &params)?;
+    let (subscriber, pending) = state
+        .blocking(move |state| {
+            Ok((
+                state.store.subscriber(id)?,
+                state.store.pending_follows(id, issued)?,
+            ))
+        })
         .await?;
-    if !confirmed {
-        return Err(AppError::NotFound(
-            "that subscription no longer exists; subscribe again".to_owned(),
-        ));
+    let subscriber = subscriber.ok_or_else(|| {
+        AppError::NotFound("that subscription no longer exists; subscribe again".to_owned())
+    })?;
+    let frequency = subscriber
+        .requested_frequency
+        .clone()
+        .unwrap_or_else(|| subscriber.frequency.clone());
+    if subscriber.is_active() && pending.is_empty() && subscriber.requested_frequency.is_none() {
+        let manage = subscriptions
+            .links
+            .signed("/subscriptions/manage", Purpose::Manage, id, Utc::now());
+        return message(
+            &state,
+            "Nothing to confirm",
+            vec!["Everything this link asked for is already in your digest.".to_owned()],
+            Some(("Manage your subscription", manage)),
+        );
     }
+    render(ConfirmPage {
+        chrome: Chrome::new(&state.site, Some("Confirm your digest")),
+        token: params.get("token").cloned().unwrap_or_default(),
+        email: csfeed_digest::mask(&subscriber.email),
+        frequency,
+        labels: pending.into_iter().map(|follow| follow.label).collect(),
+        new_subscriber: !subscriber.is_active(),
+    })
+}
+
+/// `POST /subscriptions/confirm` (token): the owner's confirmation. Starts the searches
+/// asked for up to when the link was sent, and a requested frequency.
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let subscriptions = enabled(&state)?;
+    let fields = form(body)?;
+    let (id, issued) = verify_issued(&subscriptions, Purpose::Confirm, &fields)?;
+    let now = Utc::now();
+    let confirmed = state
+        .blocking(move |state| Ok(state.store.confirm_subscriber(id, issued, now)?))
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound("that subscription no longer exists; subscribe again".to_owned())
+        })?;
+    tracing::info!(
+        subscriber = id,
+        started = confirmed.started,
+        "subscription confirmed"
+    );
     let manage = subscriptions
         .links
         .signed("/subscriptions/manage", Purpose::Manage, id, now);
+    let mut paragraphs =
+        vec!["Your next digest includes it. Every digest has links to change or stop it.".to_owned()];
+    if confirmed.over_limit > 0 {
+        paragraphs.push(format!(
+            "{} of the searches asked for were not added: a digest follows at most {} searches. Remove one on the manage page, then subscribe to it again.",
+            confirmed.over_limit,
+            csfeed_store::MAX_FOLLOWS
+        ));
+    }
     message(
         &state,
         "You are subscribed",
-        vec![
-            "Your first digest comes with the next run. Every digest has links to change or stop it."
-                .to_owned(),
-        ],
+        paragraphs,
         Some(("Manage your subscription", manage)),
     )
 }
@@ -277,7 +332,17 @@ async fn manage_page(
         email: csfeed_digest::mask(&subscriber.email),
         frequency: subscriber.frequency.clone(),
         active: subscriber.is_active(),
-        follows,
+        // Named afresh: follows stored before labels were made from the search itself
+        // carry query syntax.
+        follows: follows
+            .into_iter()
+            .map(|mut follow| {
+                if let Ok(followed) = csfeed_search::check_follow(&follow.query) {
+                    follow.label = followed.label;
+                }
+                follow
+            })
+            .collect(),
         notice,
     })
 }
@@ -379,12 +444,21 @@ fn verify(
     purpose: Purpose,
     fields: &HashMap<String, String>,
 ) -> Result<i64, AppError> {
+    verify_issued(subscriptions, purpose, fields).map(|(id, _)| id)
+}
+
+/// The subscriber a form's or link's token names, and when the token was issued.
+fn verify_issued(
+    subscriptions: &Subscriptions,
+    purpose: Purpose,
+    fields: &HashMap<String, String>,
+) -> Result<(i64, chrono::DateTime<Utc>), AppError> {
     let token = fields.get("token").ok_or_else(|| {
         AppError::BadRequest("this link is missing its token; use the link from your email".to_owned())
     })?;
     subscriptions
         .links
         .signer
-        .verify(purpose, token, Utc::now())
+        .verify_issued(purpose, token, Utc::now())
         .map_err(|error| AppError::BadRequest(error.to_string()))
 }
