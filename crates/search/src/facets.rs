@@ -162,7 +162,12 @@ impl Collector for FacetCollector {
             columns,
             ords,
             counts,
-            groups: segment.fast_fields().u64(crate::groups::GROUP_FIELD).ok(),
+            // Read only in segments that hold grouped reports.
+            groups: segment
+                .fast_fields()
+                .u64(crate::groups::GROUP_FIELD)
+                .ok()
+                .filter(|groups| groups.max_value() > 0),
             grouped: HashSet::new(),
         })
     }

@@ -51,8 +51,14 @@ impl Collector for StoryCount {
     type Child = SegmentStoryCount;
 
     fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
+        // Most segments hold no grouped report at all: then every match counts, unread.
+        let groups = segment
+            .fast_fields()
+            .u64(GROUP_FIELD)
+            .ok()
+            .filter(|groups| groups.max_value() > 0);
         Ok(SegmentStoryCount {
-            groups: segment.fast_fields().u64(GROUP_FIELD).ok(),
+            groups,
             alone: 0,
             seen: HashSet::new(),
         })
