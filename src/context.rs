@@ -40,6 +40,18 @@ impl Context {
         Store::open(&path).with_context(|| format!("cannot open the database {}", path.display()))
     }
 
+    /// Opens the store only if there is one: for commands that read and must leave an empty
+    /// or missing data directory as it was. `None` when there is no database yet.
+    pub fn open_existing_store(&self) -> anyhow::Result<Option<Store>> {
+        let path = self.data_dir.join(DATABASE_FILE);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        Store::open(&path)
+            .map(Some)
+            .with_context(|| format!("cannot open the database {}", path.display()))
+    }
+
     /// Opens the store and brings its sources in line with the config.
     pub fn open_store_synced(&self) -> anyhow::Result<Store> {
         let sources = self.loaded.sources()?;

@@ -1,12 +1,13 @@
 //! `csfeed search`: the site's search, in the terminal.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
 use csfeed_core::SourceId;
-use csfeed_search::{OpenMode, SearchRequest, SortOrder};
+use csfeed_search::{FacetField, OpenMode, SearchRequest, SortOrder};
 use serde_json::json;
 
 use crate::cli::{GlobalArgs, SearchArgs, SortArg};
@@ -14,8 +15,18 @@ use crate::context::Context;
 
 pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let context = Context::load(global)?;
-    let store = context.open_store()?;
+    let Some(store) = context.open_existing_store()? else {
+        anyhow::bail!(
+            "nothing is indexed yet in {}: run `csfeed fetch` to fetch and index the configured sources (or `csfeed serve`, which also fetches), then search again",
+            context.data_dir.display()
+        );
+    };
     let index = context.open_index(OpenMode::ReadOnly)?;
+    let source_names: HashMap<String, String> = store
+        .sources()?
+        .into_iter()
+        .map(|record| (record.source.id.to_string(), record.source.name))
+        .collect();
     let request = SearchRequest {
         query: args.query.join(" "),
         source: args
@@ -73,7 +84,7 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
             .values
             .iter()
             .take(12)
-            .map(|value| format!("{}:{} ({})", facet.field.operator(), value.value, value.count))
+            .map(|value| facet_text(facet.field, &value.value, value.count, &source_names))
             .collect();
         if !values.is_empty() {
             writeln!(out, "{}: {}", facet.field.label(), values.join(", "))?;
@@ -104,6 +115,15 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One facet value for people: "St. Helens (8, la:st-helens)" rather than the indexed
+/// "la:E08000013 (8)", with the operator that narrows a search to it.
+fn facet_text(field: FacetField, value: &str, count: u64, source_names: &HashMap<String, String>) -> String {
+    match csfeed_web::facet_value(field, value, source_names) {
+        Some((label, operand)) => format!("{label} ({count}, {}:{operand})", field.operator()),
+        None => format!("{}:{value} ({count})", field.operator()),
+    }
 }
 
 fn start_of_day(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {

@@ -155,6 +155,27 @@ async fn fetched_stories_are_searchable_subscribable_and_survive_restarts() {
             .contains("<mark>")
     );
 
+    // However the council's name is written, the same stories are found; the CLI's facets
+    // name councils, not GSS codes.
+    let total_for = |output: &crate::helpers::Output| -> u64 {
+        let results: serde_json::Value = serde_json::from_str(&output.stdout).expect("JSON");
+        results["total"].as_u64().unwrap_or_default()
+    };
+    let plain = total_for(&workspace.run(&["search", "St Helens", "--json"]).await);
+    assert!(plain >= 1, "{plain}");
+    for written in ["St Helen's", "St Helen\u{2019}s", "St. Helens"] {
+        let found = total_for(&workspace.run(&["search", written, "--json"]).await);
+        assert_eq!(found, plain, "{written}");
+    }
+    let facets = workspace.run(&["search", "St Helens", "--facets"]).await;
+    assert!(facets.status.success(), "{facets:?}");
+    assert!(
+        facets.stdout.contains("Council: St Helens (") && facets.stdout.contains("la:st-helens"),
+        "{}",
+        facets.stdout
+    );
+    assert!(!facets.stdout.contains("E08000013"), "{}", facets.stdout);
+
     // Date filters bound the results, inclusively.
     let dated = workspace
         .run(&[

@@ -268,3 +268,31 @@ async fn every_search_downloads_as_a_spreadsheet() {
     assert_eq!(status, 400, "{page}");
     assert!(server.stop().await.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn searching_before_anything_is_fetched_says_what_to_run_and_creates_nothing() {
+    let workspace = crate::helpers::Workspace::new(&[]);
+    let missing = workspace.dir.path().join("data");
+    let empty = workspace.dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let empty_arg = empty.display().to_string();
+    for args in [
+        vec!["search", "kinship"],
+        vec!["search", "kinship", "--facets", "--json"],
+        vec!["search", "kinship", "--data-dir", &empty_arg],
+    ] {
+        let output = workspace.run(&args).await;
+        assert!(!output.status.success(), "{args:?}: {output:?}");
+        assert!(
+            output.stderr.contains("nothing is indexed yet") && output.stderr.contains("csfeed fetch"),
+            "{args:?}: {}",
+            output.stderr
+        );
+    }
+    assert!(!missing.exists(), "a missing data directory stays missing");
+    assert_eq!(
+        std::fs::read_dir(&empty).unwrap().count(),
+        0,
+        "an empty one stays empty"
+    );
+}

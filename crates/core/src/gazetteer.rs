@@ -284,6 +284,45 @@ impl Gazetteer {
         })
     }
 
+    /// The authority a person or a link means by `key`, however it is written: a slug, GSS
+    /// code, Ofsted URN or DfE LA code, or a name in any case and spelling ("St Helen's",
+    /// "St. Helens", "ST-HELENS", "Brighton & Hove", "Hull").
+    pub fn lookup(&self, key: &str) -> Option<&LocalAuthority> {
+        let key = key.trim();
+        if key.is_empty() {
+            return None;
+        }
+        let wanted = slugify(key);
+        self.find(key)
+            .or_else(|| {
+                self.authorities
+                    .iter()
+                    .find(|la| la.urn == key || la.dfe_code == key)
+            })
+            .or_else(|| {
+                self.authorities.iter().find(|la| {
+                    la.slug == wanted || slugify(&la.name) == wanted || slugify(&la.ons_name) == wanted
+                })
+            })
+            .or_else(|| self.named(&wanted))
+    }
+
+    /// The authority whose name or other name ("Hull") has exactly the words of `slug`.
+    fn named(&self, slug: &str) -> Option<&LocalAuthority> {
+        let words: Vec<&str> = slug.split('-').collect();
+        self.by_first_token
+            .get(*words.first()?)?
+            .iter()
+            .find_map(|phrase| match phrase.meaning {
+                Meaning::Authority { index, .. }
+                    if phrase.tokens.iter().map(String::as_str).eq(words.iter().copied()) =>
+                {
+                    self.authorities.get(index)
+                }
+                _ => None,
+            })
+    }
+
     /// The authority with this Ofsted provider URN.
     pub fn find_by_urn(&self, urn: &str) -> Option<&LocalAuthority> {
         self.authorities.iter().find(|la| la.urn == urn.trim())
@@ -561,6 +600,46 @@ mod tests {
             .into_iter()
             .map(|la| la.gss_code.clone())
             .collect()
+    }
+
+    #[test]
+    fn lookup_takes_every_code_and_spelling_of_a_council() {
+        let gazetteer = Gazetteer::get();
+        for key in [
+            "st-helens",
+            "St-Helens",
+            "E08000013",
+            "e08000013",
+            "80560",
+            "342",
+            "St Helens",
+            "St. Helens",
+            "St Helen's",
+            "St Helen’s",
+            " ST HELENS ",
+        ] {
+            assert_eq!(
+                gazetteer.lookup(key).map(|la| la.slug.as_str()),
+                Some("st-helens"),
+                "{key}"
+            );
+        }
+        for (key, slug) in [
+            ("Brighton & Hove", "brighton-and-hove"),
+            ("brighton and hove", "brighton-and-hove"),
+            ("Hull", "kingston-upon-hull"),
+            ("Bristol, City of", "bristol"),
+        ] {
+            let found = gazetteer.lookup(key).map(|la| la.slug.as_str());
+            assert_eq!(
+                found,
+                Some(gazetteer.find(slug).map_or("?", |la| la.slug.as_str())),
+                "{key}"
+            );
+        }
+        for nothing in ["", "Atlantis", "99999", "Kent State"] {
+            assert!(gazetteer.lookup(nothing).is_none(), "{nothing}");
+        }
     }
 
     #[test]

@@ -1,12 +1,14 @@
-//! The headline findings: the report's opening summary paragraph.
+//! The report's own summary, as one line.
 //!
 //! ILACS reports open with it straight after the judgement table (some under a
 //! "Headline findings" or "Overall effectiveness" heading); focused and monitoring visit
-//! letters give it under "Headline findings" (older letters have an "Overview" instead,
-//! which is not a headline). SIF reports have none in that place.
+//! letters give it under "Headline findings" (2018–2020 letters under "Overview"); SIF
+//! reports under "Executive summary" or "Summary of findings" (after the contents page,
+//! which lists the same headings with page numbers).
 
 use crate::ReportKind;
-use crate::layout::Layout;
+use crate::findings::heading_key;
+use crate::layout::{Layout, join_lines};
 
 /// Headings that may stand between the judgement table and the headline paragraph.
 const HEADINGS: &[&str] = &[
@@ -16,28 +18,62 @@ const HEADINGS: &[&str] = &[
     "summary of findings",
 ];
 
-/// The first paragraph of the headline findings, as one line. `table_end` is where the
+/// Headings of a letter's summary, best first.
+const LETTER_HEADINGS: &[&str] = &["headline findings", "overview", "summary of findings"];
+
+/// Headings of a SIF report's summary, best first.
+const SIF_HEADINGS: &[&str] = &["executive summary", "summary of findings"];
+
+/// The first paragraph of the report's summary, as one line. `table_end` is where the
 /// judgement table ends, if the report has one.
 pub(crate) fn find(layout: &Layout, kind: ReportKind, table_end: Option<usize>) -> Option<String> {
     let start = match kind {
-        ReportKind::Sif => None,
-        kind if kind.is_letter() => heading(layout, "headline findings"),
-        _ => table_end.or_else(|| heading(layout, "headline findings")),
+        ReportKind::Sif => first_heading(layout, SIF_HEADINGS),
+        kind if kind.is_letter() => first_heading(layout, LETTER_HEADINGS),
+        _ => table_end.or_else(|| first_heading(layout, &["headline findings"])),
     }?;
-    layout
-        .paragraphs_from(start)
-        .find(|paragraph| {
-            !(paragraph.lines.len() == 1
-                && HEADINGS.contains(&paragraph.lines[0].text.to_lowercase().as_str()))
-        })
-        .map(|paragraph| paragraph.text())
+    let mut paragraphs = layout.paragraphs_from(start).filter(|paragraph| {
+        !(paragraph.lines.len() == 1 && HEADINGS.contains(&heading_key(&paragraph.lines[0].text).as_str()))
+    });
+    let first = paragraphs.next()?.text();
+    // "Children's services in X require improvement because:" leads into a list: keep its
+    // first item with it.
+    if first.ends_with(':')
+        && let Some(next) = paragraphs.find(|paragraph| !is_sub_heading(&paragraph.text()))
+    {
+        let item = join_lines(next.lines.iter().map(|line| line.text.as_str()));
+        let item = item.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '"');
+        return Some(format!("{first} {}", item.trim()));
+    }
+    Some(first)
 }
 
-/// Index of the line after a heading line.
-fn heading(layout: &Layout, title: &str) -> Option<usize> {
-    layout
-        .find_line(|line| line.eq_ignore_ascii_case(title))
-        .map(|index| index + 1)
+/// Index of the line after the first of `titles` (in their order of preference) that
+/// heads a section: a contents-page entry, followed by its page number, does not.
+fn first_heading(layout: &Layout, titles: &[&str]) -> Option<usize> {
+    titles.iter().find_map(|title| {
+        let lines = layout.lines();
+        lines.iter().enumerate().find_map(|(index, line)| {
+            let is_title = heading_key(&line.text) == *title && !ends_with_page_number(&line.text);
+            let next = lines[index + 1..].iter().find(|line| !line.text.is_empty());
+            let contents_entry = next.is_some_and(|next| {
+                next.text.chars().all(|c| c.is_ascii_digit()) || ends_with_page_number(&next.text)
+            });
+            (is_title && !contents_entry).then_some(index + 1)
+        })
+    })
+}
+
+/// "Help and protection": a short line that names what follows.
+fn is_sub_heading(text: &str) -> bool {
+    text.split_whitespace().count() <= 8 && !text.ends_with(['.', ':'])
+}
+
+/// "Summary of findings  3": a contents-page line.
+fn ends_with_page_number(line: &str) -> bool {
+    line.trim_end()
+        .rsplit_once(' ')
+        .is_some_and(|(_, last)| !last.is_empty() && last.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -67,8 +103,16 @@ mod tests {
             )
         );
         let old_letter =
-            "Dear Professor O'Brien\n\nOverview\n\nThe Ofsted single inspection in 2014 found...\n";
-        assert_eq!(headline(old_letter, ReportKind::FocusedVisit, None), None);
+            "Dear Professor O'Brien\n\nOverview\n\nThe Ofsted single inspection in 2014 found decline.\n";
+        assert_eq!(
+            headline(old_letter, ReportKind::FocusedVisit, None).as_deref(),
+            Some("The Ofsted single inspection in 2014 found decline.")
+        );
+        let dotted = "Dear Ms Doe\n\nHeadline Findings.\n\nChildren are safe.\n";
+        assert_eq!(
+            headline(dotted, ReportKind::FocusedVisit, None).as_deref(),
+            Some("Children are safe.")
+        );
     }
 
     #[test]
@@ -79,5 +123,18 @@ mod tests {
             Some("Children are safe.")
         );
         assert_eq!(headline(report, ReportKind::Sif, Some(1)), None);
+    }
+
+    #[test]
+    fn sif_reports_use_their_summary_not_the_contents_page() {
+        let report = "Contents\n\nSummary of findings\n\n3\n\nAreas for improvement 5\n\n\
+            The local authority\n\nSummary of findings\n\nChildren's services in X require improvement because:\n\nHelp and protection\n\n\
+            \u{f0b7} Early help does not start soon enough.\n\n\u{f0b7} Plans drift.\n";
+        assert_eq!(
+            headline(report, ReportKind::Sif, None).as_deref(),
+            Some(
+                "Children's services in X require improvement because: Early help does not start soon enough."
+            )
+        );
     }
 }

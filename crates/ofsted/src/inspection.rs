@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::layout::Layout;
-use crate::{Grade, ReportKind, ReportText, authority, dates, headline, inspectors, judgements, kind};
+use crate::{
+    Grade, ReportKind, ReportText, authority, dates, findings, headline, inspectors, judgements, kind,
+};
 
 /// The facts of an Ofsted children's services report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,6 +39,12 @@ pub struct Inspection {
     /// curly quotes made straight); `None` where the report has none (SIF reports, letters
     /// without a "Headline findings" section).
     pub headline: Option<String>,
+    /// The "Areas for priority action" (and SIF reports' "Priority and immediate action"),
+    /// one string per item; empty where the report has none.
+    pub priority_actions: Vec<String>,
+    /// What the council must improve ("What needs to improve…", "Areas for improvement",
+    /// "Areas for development", "Recommendations"), one string per item.
+    pub improvements: Vec<String>,
 }
 
 impl Inspection {
@@ -62,6 +70,7 @@ pub fn read_facts(text: &ReportText) -> Inspection {
     let inspectors = inspectors::find(&layout, kind.is_letter());
     let judgements = judgements::find(&layout, kind);
     let headline = headline::find(&layout, kind, judgements.table_end);
+    let findings = findings::find(&layout);
     Inspection {
         kind,
         local_authority: authority.map(|la| la.name.clone()),
@@ -74,6 +83,8 @@ pub fn read_facts(text: &ReportText) -> Inspection {
         lead_inspector: inspectors.lead,
         judgements: judgements.grades,
         headline,
+        priority_actions: findings.priority_actions,
+        improvements: findings.improvements,
     }
 }
 

@@ -24,6 +24,7 @@
 mod authority;
 mod dates;
 mod error;
+mod findings;
 mod headline;
 mod inspection;
 mod inspectors;

@@ -64,6 +64,29 @@ fn every_field_of_every_fixture() {
             (Value::String(start), Value::String(headline)) => headline.starts_with(start.as_str()),
             _ => false,
         };
+        for (list, starts) in [
+            ("priority_actions", "priority_actions_start"),
+            ("improvements", "improvements_start"),
+        ] {
+            let got_items: Vec<&str> = got[list]
+                .as_array()
+                .map(|items| items.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let want_starts: Vec<&str> = want[starts]
+                .as_array()
+                .map(|items| items.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let list_ok = got_items.len() == want_starts.len()
+                && got_items
+                    .iter()
+                    .zip(&want_starts)
+                    .all(|(item, start)| item.starts_with(start));
+            if !list_ok {
+                mismatches.push(format!(
+                    "{file}: {list}: expected items starting {want_starts:?}, got {got_items:?}"
+                ));
+            }
+        }
         if headline_ok {
             right[FIELDS.len()] += 1;
         } else {
@@ -103,6 +126,8 @@ fn json_has_the_cli_shape() {
         "lead_inspector",
         "judgements",
         "headline",
+        "priority_actions",
+        "improvements",
     ];
     let positions: Vec<Option<usize>> = keys.iter().map(|key| json.find(&format!("\"{key}\":"))).collect();
     assert!(positions.iter().all(Option::is_some), "{json}");

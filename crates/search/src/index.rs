@@ -89,6 +89,7 @@ impl SearchIndex {
             (OpenMode::ReadOnly, true) => Index::open_in_dir(directory)?,
             (OpenMode::ReadWrite, _) => open_or_recreate(directory, schema)?,
         };
+        crate::analysis::register(index.tokenizers());
         let writer = match mode {
             OpenMode::ReadWrite => Some(Mutex::new(
                 index

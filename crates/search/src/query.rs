@@ -19,6 +19,8 @@ use tantivy::{
     DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument, Term,
 };
 
+use tracing::debug;
+
 use crate::facets::{FacetCollector, FacetCounts, FacetField, into_counts};
 use crate::facts::ArticleKind;
 use crate::groups::StoryCount;
@@ -228,14 +230,17 @@ impl SearchIndex {
                 error @ (tantivy::TantivyError::SchemaError(_)
                 | tantivy::TantivyError::InvalidArgument(_)
                 | tantivy::TantivyError::FieldNotFound(_)),
-            )) => Ok(SearchResults {
-                total: 0,
-                hits: Vec::new(),
-                warnings: vec![format!("this search cannot be run ({error}); simplify it")],
-                facets: Vec::new(),
-                did_you_mean: None,
-                synonyms: Vec::new(),
-            }),
+            )) => {
+                debug!(%error, "search cannot be run");
+                Ok(SearchResults {
+                    total: 0,
+                    hits: Vec::new(),
+                    warnings: vec!["this search cannot be run: try fewer signs and operators".to_owned()],
+                    facets: Vec::new(),
+                    did_you_mean: None,
+                    synonyms: Vec::new(),
+                })
+            }
             other => other,
         }
     }
@@ -243,8 +248,7 @@ impl SearchIndex {
     fn run_search(&self, store: &Store, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
         let operators = crate::syntax::extract_filters(&request.query);
-        let expanded = crate::synonyms::expand(&operators.text);
-        let (text_query, mut warnings) = self.parse_text(&expanded.text);
+        let (text_query, expanded, mut warnings) = self.understand_text(&operators.text);
         warnings.extend(
             operators
                 .warnings
@@ -380,8 +384,8 @@ impl SearchIndex {
         let mut analyzer = self
             .index
             .tokenizers()
-            .get("en_stem")
-            .ok_or_else(|| SearchError::Internal("the en_stem analyzer is missing".into()))?;
+            .get(crate::analysis::ENGLISH)
+            .ok_or_else(|| SearchError::Internal("the English analyzer is missing".into()))?;
         let mut stream = analyzer.token_stream(word);
         let mut known = true;
         while let Some(token) = stream.next() {
@@ -478,9 +482,34 @@ impl SearchIndex {
         Ok(records)
     }
 
-    fn parse_text(&self, raw: &str) -> (Box<dyn Query>, Vec<String>) {
+    /// The text part of a query, mended for the parser (see `lenient`), its sector names
+    /// expanded, and parsed; with notes for the user. The parser's own messages are never
+    /// shown: when it still objects, the words alone are searched.
+    fn understand_text(&self, text: &str) -> (Box<dyn Query>, crate::synonyms::Expanded, Vec<String>) {
+        let mut cleaned = crate::lenient::clean(text);
+        let mut expanded = crate::synonyms::expand(&cleaned.text);
+        let (mut query, mut warnings, mut objections) = self.parse_text(&expanded.text);
+        if !objections.is_empty() {
+            debug!(
+                ?objections,
+                "query parser objected after mending; searching the words"
+            );
+            cleaned = cleaned.words_only();
+            expanded = crate::synonyms::expand(&cleaned.text);
+            (query, warnings, objections) = self.parse_text(&expanded.text);
+            if !objections.is_empty() {
+                debug!(?objections, "query parser objected to the words alone");
+            }
+        }
+        warnings.extend(cleaned.note());
+        (query, expanded, warnings)
+    }
+
+    /// Parses mended text: the query, notes for the user, and the parser's objections
+    /// (for logs, never for users).
+    fn parse_text(&self, raw: &str) -> (Box<dyn Query>, Vec<String>, Vec<tantivy::query::QueryParserError>) {
         if raw.trim().is_empty() {
-            return (Box::new(AllQuery), Vec::new());
+            return (Box::new(AllQuery), Vec::new(), Vec::new());
         }
         let fields = self.fields;
         let mut parser = QueryParser::for_index(&self.index, vec![fields.title, fields.summary, fields.body]);
@@ -502,14 +531,15 @@ impl SearchIndex {
         } else {
             raw.to_owned()
         };
-        let (query, errors) = parser.parse_query_lenient(&raw);
-        for error in errors {
-            let warning = format!("ignored part of the query: {error}");
-            if !warnings.contains(&warning) {
-                warnings.push(warning);
-            }
+        let (query, mut objections) = parser.parse_query_lenient(&raw);
+        if objections == [tantivy::query::QueryParserError::AllButQueryForbidden] {
+            // Only exclusions ("-fostering"): everything except them, not (as the parser
+            // would have it) the excluded words themselves.
+            let (everything_but, still) = parser.parse_query_lenient(&format!("* {raw}"));
+            return (everything_but, warnings, still);
         }
-        (query, warnings)
+        objections.dedup();
+        (query, warnings, objections)
     }
 
     fn with_filters(&self, text_query: Box<dyn Query>, request: &SearchRequest) -> Box<dyn Query> {
@@ -648,7 +678,7 @@ impl SearchIndex {
             .map(|record| {
                 let (score, kind, grade) = found_for(&record);
                 let title = &record.article.title;
-                let title_html = highlighted(&title_snippets, title, sector_names)
+                let title_html = highlighted_whole(&title_snippets, title, sector_names)
                     .or_else(|| crate::phrases::marked(title, &[], sector_names))
                     .unwrap_or_else(|| csfeed_core::escape_html(title));
                 let text = &record.article.content_text;
@@ -806,9 +836,21 @@ fn grouping_depth(raw: &str) -> usize {
     deepest
 }
 
-/// The highlighted passage of `text`, or `None` when no query term occurs in it.
-fn highlighted(generator: &SnippetGenerator, text: &str, names: &[SectorName]) -> Option<String> {
-    highlighted_at(generator, text, names).map(|(html, _)| html)
+/// `text` whole (a headline), escaped, with the query terms and sector `names` in it
+/// marked; `None` when no query term occurs in it. A snippet's fragment runs from its first
+/// word to its last, so it would cut a headline's closing bracket or opening quote.
+fn highlighted_whole(generator: &SnippetGenerator, text: &str, names: &[SectorName]) -> Option<String> {
+    let snippet = generator.snippet(text);
+    if snippet.highlighted().is_empty() {
+        return None;
+    }
+    let start = snippet.fragment_range().start;
+    let terms: Vec<std::ops::Range<usize>> = snippet
+        .highlighted()
+        .iter()
+        .map(|range| range.start + start..range.end + start)
+        .collect();
+    crate::phrases::marked(text, &terms, names)
 }
 
 /// Bytes of body text before and after the first match that the snippet generator reads:
@@ -900,8 +942,28 @@ fn highlighted_at(generator: &SnippetGenerator, text: &str, names: &[SectorName]
     if snippet.is_empty() || snippet.highlighted().is_empty() {
         return None;
     }
-    let html = crate::phrases::marked(snippet.fragment(), snippet.highlighted(), names)?;
-    Some((html, snippet.fragment_range().start))
+    let fragment = snippet.fragment_range();
+    let passage = with_enclosing_marks(text, fragment.clone());
+    let shift = fragment.start - passage.start;
+    let terms: Vec<std::ops::Range<usize>> = snippet
+        .highlighted()
+        .iter()
+        .map(|range| range.start + shift..range.end + shift)
+        .collect();
+    let html = crate::phrases::marked(&text[passage.clone()], &terms, names)?;
+    Some((html, passage.start))
+}
+
+/// `range` of `text` widened over the brackets and quotes just outside it: a snippet's
+/// fragment runs from its first word to its last, and "(was inadequate" reads wrong.
+fn with_enclosing_marks(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    const OPENING: &[char] = &['(', '[', '"', '\'', '\u{201c}', '\u{2018}'];
+    const CLOSING: &[char] = &[')', ']', '"', '\'', '\u{201d}', '\u{2019}'];
+    let before = text.get(..range.start).unwrap_or_default();
+    let after = text.get(range.end..).unwrap_or_default();
+    let start = range.start - (before.len() - before.trim_end_matches(OPENING).len());
+    let end = range.end + (after.len() - after.trim_start_matches(CLOSING).len());
+    start..end
 }
 
 /// The page an offset of a paginated text falls on (pages are separated by form feeds, as

@@ -7,15 +7,11 @@ use tantivy::schema::{
 };
 use tantivy::{DateTime, TantivyDocument};
 
+use crate::analysis::{ENGLISH, PLAIN};
 use crate::facts::ArticleFacts;
 
 /// Bumped whenever the schema or analysis changes; an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: u32 = 5;
-
-/// Tantivy's built-in English analyzer: simple tokenizer, lower-casing, Porter stemming.
-const ENGLISH: &str = "en_stem";
-/// Tantivy's built-in plain analyzer: simple tokenizer and lower-casing, no stemming.
-const PLAIN: &str = "default";
+pub(crate) const SCHEMA_VERSION: u32 = 6;
 
 /// Handles to the fields of [`build_schema`].
 #[derive(Debug, Clone, Copy)]

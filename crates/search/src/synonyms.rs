@@ -58,9 +58,11 @@ pub(crate) fn expand(text: &str) -> Expanded {
 /// exclusion, a prefix or part of a group.
 fn is_plain_word(token: &str) -> bool {
     !matches!(token, "OR" | "AND" | "NOT")
-        && token
-            .chars()
-            .all(|character| character.is_alphanumeric() || matches!(character, '-' | '\'' | '.'))
+        && token.chars().all(|character| {
+            character.is_alphanumeric()
+                || matches!(character, '-' | '.')
+                || crate::analysis::is_apostrophe(character)
+        })
         && !token.starts_with('-')
 }
 
@@ -79,9 +81,12 @@ fn topic_named(phrase: &str) -> Option<&'static Topic> {
     })
 }
 
+/// Lower case, hyphens as spaces, apostrophes dropped (as the analyzer drops them:
+/// "childrens homes" names the same thing as "children's homes").
 fn normalise(phrase: &str) -> String {
     phrase
         .to_lowercase()
+        .replace(crate::analysis::is_apostrophe, "")
         .replace('-', " ")
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -134,6 +139,9 @@ mod tests {
         assert!(expanded.text.ends_with(") housing"), "{}", expanded.text);
         assert_eq!(expand("CLA").expansions[0].1.slug, "children-in-care");
         assert_eq!(expand("Looked-After Children").expansions.len(), 1);
+        for written in ["children's homes", "childrens homes", "children’s homes"] {
+            assert_eq!(expand(written).expansions.len(), 1, "{written}");
+        }
     }
 
     #[test]

@@ -189,8 +189,7 @@ fn slug(text: &str) -> String {
 fn council(value: &str) -> Option<String> {
     let gazetteer = Gazetteer::get();
     gazetteer
-        .find(value)
-        .or_else(|| gazetteer.find(&slug(value)))
+        .lookup(value)
         .or_else(|| gazetteer.find_in(value).into_iter().next())
         .map(|la| la.gss_code.clone())
 }

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
+use csfeed_core::gazetteer::slugify;
 use csfeed_core::{Gazetteer, Grade, InspectionRecord, LocalAuthority, judgement_label};
 use csfeed_search::{SearchRequest, SortOrder};
 
@@ -149,17 +150,35 @@ struct CouncilPage {
     predecessor_note: Option<String>,
 }
 
+/// Where `/la/{key}` leads.
+enum CouncilAddress {
+    /// `key` is the council's slug: this is its page.
+    Here(&'static LocalAuthority),
+    /// Another way of naming a council: its one address.
+    Moved(String),
+}
+
+/// Links and people write a council by name in any spelling, GSS code, Ofsted URN or DfE
+/// code; each is sent, permanently, to the one address (`/la/st-helens{tail}`).
+fn council_at(key: &str, tail: &str) -> Result<CouncilAddress, AppError> {
+    match Gazetteer::get().lookup(key) {
+        Some(la) if la.slug == key => Ok(CouncilAddress::Here(la)),
+        Some(la) => Ok(CouncilAddress::Moved(format!("/la/{}{tail}", la.slug))),
+        None => Err(AppError::NotFound(format!(
+            "there is no council at /la/{key}; see /la for the list"
+        ))),
+    }
+}
+
 /// `/la/{slug}`: a council's Ofsted record and its news.
 pub(crate) async fn council(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let la = Gazetteer::get()
-        .find(&slug)
-        .filter(|la| la.slug == slug)
-        .ok_or_else(|| {
-            AppError::NotFound(format!("there is no council at /la/{slug}; see /la for the list"))
-        })?;
+    let la = match council_at(&slug, "")? {
+        CouncilAddress::Here(la) => la,
+        CouncilAddress::Moved(to) => return Ok(Redirect::permanent(&to).into_response()),
+    };
     let gss = la.gss_code.clone();
     let request = SearchRequest {
         local_authority: Some(gss.clone()),
@@ -212,8 +231,8 @@ pub(crate) async fn council_feed(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    if Gazetteer::get().find(&slug).is_none_or(|la| la.slug != slug) {
-        return Err(AppError::NotFound(format!("there is no council at /la/{slug}")));
+    if let CouncilAddress::Moved(to) = council_at(&slug, "/feed.rss")? {
+        return Ok(Redirect::permanent(&to).into_response());
     }
     let raw = HashMap::from([("la".to_owned(), slug)]);
     crate::feeds::rss(state, headers, Query(raw)).await
@@ -323,7 +342,9 @@ struct NationalPage {
     rows: Vec<CouncilRow>,
     counts: Vec<(GradeChip, usize)>,
     ungraded: usize,
-    regions: Vec<String>,
+    /// (slug, name) of each region.
+    regions: Vec<(String, String)>,
+    /// The chosen region's slug.
     region: String,
     grade: String,
     grades: Vec<GradeChip>,
@@ -335,7 +356,8 @@ pub(crate) async fn national(
     State(state): State<AppState>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let region = raw.get("region").map(|r| r.trim().to_owned()).unwrap_or_default();
+    // The slug (`north-west`, as in `region:north-west`) or the name ("North West").
+    let region_asked = raw.get("region").map(|r| r.trim()).unwrap_or_default();
     let grade_filter = match raw.get("grade").map(|g| g.trim()).filter(|g| !g.is_empty()) {
         None => None,
         Some(key) => Some(Grade::parse(key).ok_or_else(|| {
@@ -344,14 +366,20 @@ pub(crate) async fn national(
             ))
         })?),
     };
-    let mut regions: Vec<String> = current_councils().map(|la| la.region.clone()).collect();
+    let mut regions: Vec<(String, String)> = current_councils()
+        .map(|la| (slugify(&la.region), la.region.clone()))
+        .collect();
     regions.sort();
     regions.dedup();
-    if !region.is_empty() && !regions.contains(&region) {
-        return Err(AppError::BadRequest(format!(
-            "region={region:?} is not an English region: pick one from the list on /ofsted"
-        )));
-    }
+    let region = match regions.iter().find(|(slug, _)| *slug == slugify(region_asked)) {
+        _ if region_asked.is_empty() => String::new(),
+        Some((slug, _)) => slug.clone(),
+        None => {
+            return Err(AppError::BadRequest(format!(
+                "region={region_asked:?} is not an English region: use a slug such as region=north-west, or pick one from the list on /ofsted"
+            )));
+        }
+    };
     let inspections = inspections_by_council(&state).await?;
     let empty = Vec::new();
     let all: Vec<(&LocalAuthority, CouncilRow)> = current_councils()
@@ -359,7 +387,7 @@ pub(crate) async fn national(
         .collect();
     let in_region: Vec<&CouncilRow> = all
         .iter()
-        .filter(|(la, _)| region.is_empty() || la.region == region)
+        .filter(|(la, _)| region.is_empty() || slugify(&la.region) == region)
         .map(|(_, row)| row)
         .collect();
     let counts = Grade::ALL
@@ -378,7 +406,7 @@ pub(crate) async fn national(
     let mut rows: Vec<CouncilRow> = all
         .iter()
         .filter(|(la, row)| {
-            (region.is_empty() || la.region == region)
+            (region.is_empty() || slugify(&la.region) == region)
                 && grade_filter.is_none_or(|grade| row.grade.as_ref().is_some_and(|g| g.key == grade.key()))
         })
         .map(|(la, _)| row(la, inspections.get(&la.gss_code).unwrap_or(&empty)))

@@ -27,6 +27,7 @@ pub use feed_cache::FeedCache;
 pub use json::{SearchHitJson, SearchResultsJson, search_hit_json, search_results_json};
 pub use opml::sources_opml;
 pub use state::{AdminToken, AppState, SiteSettings, Subscriptions};
+pub use views::facet_value;
 
 use std::time::Duration;
 

@@ -64,7 +64,7 @@ impl SearchParams {
         };
         let local_authority = non_empty(raw, "la")
             .map(|key| {
-                csfeed_core::Gazetteer::get().find(key).ok_or_else(|| {
+                csfeed_core::Gazetteer::get().lookup(key).ok_or_else(|| {
                     AppError::BadRequest(format!(
                         "la={key:?} is not an English local authority: use a council's slug (e.g. la=st-helens), name or GSS code"
                     ))

@@ -247,44 +247,30 @@ pub(crate) fn search_href(query: &str, rest: &str) -> String {
     href.trim_end_matches('?').to_owned()
 }
 
-/// A facet value's label and the operand that selects it (`st-helens` for a GSS code).
-fn facet_value(
+/// A facet value's label and the operand that selects it: ("St. Helens", "st-helens") for
+/// the council facet's "E08000013"; `source_names` maps source ids to names. `None` for a
+/// value that names nothing.
+pub fn facet_value(
     field: csfeed_search::FacetField,
     value: &str,
     source_names: &std::collections::HashMap<String, String>,
 ) -> Option<(String, String)> {
     use csfeed_search::FacetField;
-    let gazetteer = csfeed_core::Gazetteer::get();
-    Some(match field {
+    match field {
+        // A council is refined by its slug, not the GSS code it is indexed by.
         FacetField::LocalAuthority => {
-            let la = gazetteer.find(value)?;
-            (la.name.clone(), la.slug.clone())
+            let la = csfeed_core::Gazetteer::get().find(value)?;
+            Some((la.name.clone(), la.slug.clone()))
         }
-        FacetField::Region => {
-            let la = gazetteer
-                .authorities()
-                .iter()
-                .find(|la| csfeed_core::gazetteer::slugify(&la.region) == value)?;
-            (la.region.clone(), value.to_owned())
-        }
-        FacetField::Topic => (csfeed_core::Topic::find(value)?.name.to_owned(), value.to_owned()),
-        FacetField::Kind => (
-            csfeed_search::ArticleKind::parse(value)?.label().to_owned(),
-            value.to_owned(),
-        ),
-        FacetField::Grade => (
-            csfeed_core::Grade::parse(value)?.label().to_owned(),
-            value.to_owned(),
-        ),
-        FacetField::Source => (
+        FacetField::Source => Some((
             source_names
                 .get(value)
                 .cloned()
                 .unwrap_or_else(|| value.to_owned()),
             value.to_owned(),
-        ),
-        FacetField::Year => (value.to_owned(), value.to_owned()),
-    })
+        )),
+        field => Some((field.value_name(value)?, value.to_owned())),
+    }
 }
 
 /// A source's health, as a row on `/sources`.

@@ -1,20 +1,14 @@
 //! Any request, however odd, gets an answer below 500: random paths, query strings, form
 //! bodies and tokens against every route of the real router, over a real store and index.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, header};
-use chrono::{TimeZone, Utc};
-use csfeed_core::{Article, ArticleId, Source, SourceId, SourceKind};
-use csfeed_search::{OpenMode, SearchIndex};
-use csfeed_store::Store;
-use csfeed_web::{AdminToken, AppState, SiteSettings, Subscriptions};
+use common::state;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use tower::ServiceExt as _;
-use url::Url;
 
 /// Route templates; `{}` is filled with a random segment.
 const ROUTES: &[&str] = &[
@@ -181,87 +175,6 @@ fn request(input: &Input) -> Request<Body> {
         Body::empty()
     };
     builder.body(body).unwrap()
-}
-
-fn article(source: &SourceId, guid: &str, title: &str, body: &str, day: u32, councils: &[&str]) -> Article {
-    Article {
-        id: ArticleId::derive(source, guid),
-        source: source.clone(),
-        guid: guid.into(),
-        url: Some(Url::parse(&format!("https://news.example/{guid}")).unwrap()),
-        title: title.into(),
-        published: Some(Utc.with_ymd_and_hms(2025, 3, day, 9, 0, 0).unwrap()),
-        updated: None,
-        authors: vec!["A Writer".into()],
-        summary: body.chars().take(80).collect(),
-        content_html: format!("<p>{body}</p>"),
-        content_text: body.into(),
-        local_authorities: councils.iter().map(|council| (*council).to_owned()).collect(),
-        topics: vec!["kinship-care".into()],
-    }
-}
-
-fn state(dir: &std::path::Path) -> AppState {
-    let store = Store::open(&dir.join("db.sqlite3")).unwrap();
-    let source = Source {
-        id: SourceId::parse("news").unwrap(),
-        name: "Sector News".into(),
-        url: Url::parse("https://news.example/feed").unwrap(),
-        kind: SourceKind::Feed,
-        interval: Duration::from_secs(1800),
-        enabled: true,
-        options: Default::default(),
-    };
-    store.sync_sources(std::slice::from_ref(&source)).unwrap();
-    let articles = [
-        article(
-            &source.id,
-            "a",
-            "St Helens focused visit",
-            "Inspectors visited St Helens children's services.",
-            3,
-            &["E08000013"],
-        ),
-        article(
-            &source.id,
-            "b",
-            "Kinship carers in Kent",
-            "Kinship carers say support is patchy.",
-            4,
-            &["E10000016"],
-        ),
-        article(
-            &source.id,
-            "c",
-            "Looked after children numbers",
-            "The number of children in care rose.",
-            5,
-            &[],
-        ),
-    ];
-    store.upsert_articles(&articles, Utc::now()).unwrap();
-    let index = SearchIndex::open(&dir.join("index"), OpenMode::ReadWrite).unwrap();
-    index.catch_up(&store).unwrap();
-    let mailer = csfeed_digest::Mailer::outbox("csfeed <digest@csfeed.test>", dir.join("outbox")).unwrap();
-    AppState {
-        store,
-        index: Arc::new(index),
-        site: Arc::new(SiteSettings {
-            title: "Test".into(),
-            tagline: "Any request".into(),
-            public_url: None,
-        }),
-        metrics: None,
-        feeds: Arc::default(),
-        subscriptions: Some(Arc::new(Subscriptions {
-            mailer,
-            links: csfeed_digest::Links {
-                site: Url::parse("http://csfeed.test/").unwrap(),
-                signer: csfeed_digest::Signer::new(b"test key"),
-            },
-        })),
-        admin_token: Some(Arc::new(AdminToken("test-admin-token".into()))),
-    }
 }
 
 #[test]
