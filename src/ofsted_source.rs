@@ -32,6 +32,9 @@ enum PageRead {
     NotModified { bytes_saved: u64 },
 }
 
+/// The topic every report and grade-change alert carries.
+const OFSTED_TOPIC: &str = "ofsted-inspections";
+
 impl Pipeline {
     /// Reads every followed council's provider page (conditionally) and records the reports
     /// each lists in the ledger; then reads every report of the ledger that is due (never
@@ -415,8 +418,8 @@ fn report_article(
     if !article.local_authorities.contains(&la.gss_code) {
         article.local_authorities.insert(0, la.gss_code.clone());
     }
-    if !article.topics.iter().any(|topic| topic == "ofsted-inspections") {
-        article.topics.insert(0, "ofsted-inspections".to_owned());
+    if !article.topics.iter().any(|topic| topic == OFSTED_TOPIC) {
+        article.topics.insert(0, OFSTED_TOPIC.to_owned());
     }
     article
 }
@@ -468,10 +471,52 @@ fn alert_article(
         content_text: summary,
     }
     .finish();
+    // Set, not guessed from the words: a follow of the council or of Ofsted inspections
+    // must find every grade change, however it is worded.
     if let Some(gss) = &report.gss_code
         && !article.local_authorities.contains(gss)
     {
         article.local_authorities.insert(0, gss.clone());
     }
+    if !article.topics.iter().any(|topic| topic == OFSTED_TOPIC) {
+        article.topics.insert(0, OFSTED_TOPIC.to_owned());
+    }
     article
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grade_change_alerts_always_carry_their_council_and_the_ofsted_topic() {
+        let source = SourceId::parse("ofsted").unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        for (now, before) in [(Grade::Good, Grade::Inadequate), (Grade::Inadequate, Grade::Good)] {
+            let report = InspectionRecord {
+                report_url: "https://reports.ofsted.example/st-helens.pdf".into(),
+                urn: "80001".into(),
+                gss_code: Some("E08000013".into()),
+                kind: "ilacs_standard".into(),
+                visit_start: None,
+                visit_end: None,
+                published: day(2023, 3, 2),
+                lead_inspector: None,
+                inspectors: vec![],
+                judgements: [("overall_effectiveness".to_owned(), now)].into_iter().collect(),
+                headline: None,
+                origin: "report".into(),
+            };
+            let alert = alert_article(&source, &report, now, before, day(2019, 11, 4));
+            assert_eq!(
+                alert.local_authorities.first().map(String::as_str),
+                Some("E08000013")
+            );
+            assert!(
+                alert.topics.iter().any(|topic| topic == OFSTED_TOPIC),
+                "{now:?}: {:?}",
+                alert.topics
+            );
+        }
+    }
 }

@@ -94,16 +94,25 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCo
         let record = &hit.record;
         writeln!(out)?;
         writeln!(out, "{}. {}", position + 1, terminal_text(&hit.title_html, bold))?;
-        let mut meta = format!(
-            "{} · {}",
-            record.source_name,
-            record.display_date().format("%-d %B %Y")
-        );
+        let date = record.display_date().format("%-d %B %Y");
+        let mut meta = if record.is_dated() {
+            format!("{} · {date}", record.source_name)
+        } else {
+            format!("{} · Undated · first seen {date}", record.source_name)
+        };
         if let Some(url) = &record.article.url {
             meta.push_str(&format!(" · {url}"));
         }
         writeln!(out, "   {meta}")?;
         writeln!(out, "   {}", terminal_text(&hit.snippet_html, bold))?;
+        let others: Vec<&str> = record
+            .also_reported_by
+            .iter()
+            .map(|report| report.source_name.as_str())
+            .collect();
+        if !others.is_empty() {
+            writeln!(out, "   Also reported by {}", others.join(", "))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,8 +9,61 @@ use std::time::Duration;
 use mailin_embedded::response::{INTERNAL_ERROR, NO_MAILBOX, OK};
 use mailin_embedded::{Handler, Response};
 
-use crate::helpers::{COMMAND_TIMEOUT, DEMO_ITEMS};
-use crate::web::demo_workspace;
+use crate::helpers::{COMMAND_TIMEOUT, DEMO_ITEMS, Workspace, repo_path};
+
+/// Stories in today's feed ([`todays_feed`]).
+const TODAYS_ITEMS: usize = 3;
+
+/// An RSS feed of today's news (dated two hours ago): the demo's stories are weeks old,
+/// and a digest carries news, not history first seen today.
+fn todays_feed(dir: &std::path::Path) -> std::path::PathBuf {
+    let date = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc2822();
+    let item = |guid: &str, title: &str, text: &str| {
+        format!(
+            "<item><guid>https://today.example/{guid}</guid><link>https://today.example/{guid}</link><title>{title}</title><description>{text}</description><pubDate>{date}</pubDate></item>"
+        )
+    };
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Today</title><link>https://today.example/</link><description>Today's news</description>{}{}{}</channel></rss>",
+        item(
+            "st-helens",
+            "Ofsted focused visit finds St Helens consistent today",
+            "Inspectors found St Helens children's services consistent in a focused visit."
+        ),
+        item(
+            "kinship",
+            "Kinship carers win a new allowance",
+            "Kinship carers will get a weekly allowance, the government said."
+        ),
+        item(
+            "fostering",
+            "Fostering households rise for the first time in years",
+            "The number of fostering households rose this year."
+        ),
+    );
+    let path = dir.join("today.rss");
+    std::fs::write(&path, feed).unwrap();
+    path
+}
+
+/// The demo's sources and today's feed.
+fn news_workspace(feeds: &std::path::Path) -> Workspace {
+    let mut sources: Vec<(&str, String)> = [
+        ("practice-news", "practice-news.rss"),
+        ("ofsted-news", "ofsted-news.atom"),
+        ("research-digest", "research-digest.json"),
+    ]
+    .into_iter()
+    .map(|(id, file)| {
+        (
+            id,
+            format!("file://{}", repo_path(&format!("demo/feeds/{file}")).display()),
+        )
+    })
+    .collect();
+    sources.push(("today-news", format!("file://{}", todays_feed(feeds).display())));
+    Workspace::new(&sources)
+}
 
 /// One message as the SMTP server received it.
 #[derive(Debug, Clone)]
@@ -143,7 +196,8 @@ fn link(raw: &[u8], path: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn digests_are_confirmed_sent_once_resumed_after_a_crash_and_stopped_by_unsubscribe() {
     let (port, mailbox) = start_smtp();
-    let workspace = demo_workspace();
+    let feeds = tempfile::tempdir().unwrap();
+    let workspace = news_workspace(feeds.path());
     let mut config = std::fs::read_to_string(workspace.config()).unwrap();
     config.push_str(&format!(
         "\n[server]\npublic_url = \"http://csfeed.test/\"\n\n[email]\nfrom = \"Test Digest <digest@csfeed.test>\"\n\n[email.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nmax_per_second = 0\ntimeout = \"60s\"\n"
@@ -153,7 +207,9 @@ async fn digests_are_confirmed_sent_once_resumed_after_a_crash_and_stopped_by_un
     // Sign up on the site: a confirmation email, and nothing else until it is followed.
     let server = workspace.serve().await;
     server
-        .wait_for("the demo to be indexed", |health| health["indexed"] == DEMO_ITEMS)
+        .wait_for("the demo to be indexed", |health| {
+            health["indexed"] == DEMO_ITEMS + TODAYS_ITEMS
+        })
         .await;
     let (status, page) = server.get_text("/search?la=st-helens").await;
     assert_eq!(status, 200);
@@ -386,8 +442,15 @@ async fn digests_are_confirmed_sent_once_resumed_after_a_crash_and_stopped_by_un
         "List-Unsubscribe=One-Click"
     );
     let text = message.body_text(0).unwrap();
-    assert!(text.contains("Ofsted focused visit finds St Helens"), "{text}");
+    assert!(
+        text.contains("Ofsted focused visit finds St Helens consistent today"),
+        "{text}"
+    );
     assert!(!text.contains("Kent"), "only St Helens stories: {text}");
+    assert!(
+        !text.contains("2025") && !text.contains("November 2026"),
+        "the demo's stories, first seen today but weeks old, are not news: {text}"
+    );
     let html = message.body_html(0).unwrap();
     assert!(
         !html.contains("<img") && !html.contains("<link"),

@@ -87,6 +87,12 @@ async fn the_demo_site_is_scraped_with_its_selectors() {
         serde_json::Value::Null,
         "no date is invented"
     );
+    let listed = workspace.run(&["search", "Public Law Outline explainer"]).await;
+    assert!(
+        listed.stdout.contains("Undated · first seen"),
+        "the terminal says so too: {}",
+        listed.stdout
+    );
 
     let page = search_json(&workspace, &["kinship", "hub", "Durham"]).await;
     let summary = page["results"][0]["summary"].as_str().unwrap();
@@ -185,6 +191,17 @@ async fn one_event_from_two_outlets_is_shown_once() {
     assert!(server.stop().await.success());
     // Fetching everything again keeps the groups as they were.
     assert!(workspace.run(&["fetch", "--all"]).await.status.success());
+    let listed = workspace
+        .run(&["search", "St Helens protection plans"])
+        .await
+        .stdout;
+    let entries = listed.matches("Ofsted focused visit finds St Helens").count()
+        + listed.matches("St Helens keeps up strong practice").count();
+    assert_eq!(
+        entries, 1,
+        "one entry for the story in the terminal too: {listed}"
+    );
+    assert!(listed.contains("Also reported by"), "{listed}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -78,7 +78,13 @@ async fn text_that_shows_markup_stays_text_in_every_feed_and_page() {
 async fn text_that_shows_markup_stays_text_in_the_digest_email() {
     let dir = tempfile::tempdir().unwrap();
     let feed = dir.path().join("markup.rss");
-    std::fs::write(&feed, ESCAPED_MARKUP_FEED).unwrap();
+    // A digest carries news of its window only: date the story today.
+    let today = chrono::Utc::now().to_rfc2822();
+    std::fs::write(
+        &feed,
+        ESCAPED_MARKUP_FEED.replace("Mon, 10 Mar 2025 09:00:00 GMT", &today),
+    )
+    .unwrap();
     let workspace = Workspace::new(&[("markup", format!("file://{}", feed.display()))]);
     let mut config = std::fs::read_to_string(workspace.config()).unwrap();
     config.push_str("\n[server]\npublic_url = \"http://csfeed.test/\"\n");

@@ -58,6 +58,10 @@ pub(crate) struct DigestItem {
     pub summary: String,
     /// For Ofsted reports: the council, to group them by.
     pub council: Option<String>,
+    /// Other outlets' reports of the same story as (outlet, absolute link).
+    pub also: Vec<(String, String)>,
+    /// A line of context (for alerts: the council's current grade).
+    pub note: Option<String>,
 }
 
 impl DigestItem {
@@ -68,13 +72,34 @@ impl DigestItem {
             title: article.title.clone(),
             href: links.page(&format!("/articles/{}", article.id)),
             source_name: record.source_name.clone(),
-            date: record.display_date().format("%-d %B %Y").to_string(),
+            date: if record.is_dated() {
+                record.display_date().format("%-d %B %Y").to_string()
+            } else {
+                // A first-seen time is not a publication date: say which it is.
+                format!(
+                    "Undated · first seen {}",
+                    record.first_seen_at.format("%-d %B %Y")
+                )
+            },
             summary: if article.summary.chars().count() > 280 {
                 format!("{}…", summary.trim_end())
             } else {
                 summary
             },
             council,
+            also: record
+                .also_reported_by
+                .iter()
+                .filter_map(|report| {
+                    let href = match (&report.article_id, &report.url) {
+                        (Some(id), _) => links.page(&format!("/articles/{id}")),
+                        (None, Some(url)) => url.to_string(),
+                        (None, None) => return None,
+                    };
+                    Some((report.source_name.clone(), href))
+                })
+                .collect(),
+            note: None,
         }
     }
 }

@@ -29,7 +29,8 @@ impl Frequency {
         }
     }
 
-    /// How far back a subscriber's first digest reaches before they confirmed: one period.
+    /// One period: how far back a first digest reaches, and how late (after a window) an
+    /// item dated before it may reach csfeed and still be news in the next digest.
     pub fn lookback(self) -> chrono::Duration {
         match self {
             Frequency::Daily => chrono::Duration::days(1),

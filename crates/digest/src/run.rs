@@ -195,7 +195,8 @@ struct FoundItems {
 }
 
 struct Found {
-    id: csfeed_core::ArticleId,
+    /// The story group: another search's report of the same story is not shown again.
+    story: csfeed_core::ArticleId,
     item: DigestItem,
     kind: FoundKind,
 }
@@ -245,7 +246,11 @@ async fn deliver(
         let links = links.clone();
         let cache = Arc::clone(cache);
         let subscriber_id = subscriber.id;
-        let window = (delivery.window_start, delivery.window_end);
+        let window = Window {
+            news_from: delivery.news_from(options.frequency.lookback()),
+            start: delivery.window_start,
+            end: delivery.window_end,
+        };
         tokio::task::spawn_blocking(move || {
             let follows = store.follows(subscriber_id)?;
             collect(&store, &index, &links, &follows, window, &cache)
@@ -311,14 +316,24 @@ async fn finish(
     .await
 }
 
-/// The alerts and the sections of one digest: each followed search's new items, each item
-/// once (in the first search that found it), grade-change alerts pulled out to the top.
+/// What one digest covers: items first seen in `start..end` that are news, that is dated
+/// at or after `news_from` (or undated).
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    news_from: DateTime<Utc>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+/// The alerts and the sections of one digest: each followed search's new items, each story
+/// once (in the first search that found one of its reports), grade-change alerts pulled
+/// out to the top.
 fn collect(
     store: &Store,
     index: &SearchIndex,
     links: &Links,
     follows: &[Follow],
-    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    window: Window,
     cache: &Cache,
 ) -> Result<(Vec<DigestItem>, Vec<DigestSection>), DigestError> {
     let mut shown = HashSet::new();
@@ -334,10 +349,10 @@ fn collect(
                 continue;
             }
         };
-        let found = found_items(store, index, links, &follow.query, start, end, cache)?;
+        let found = found_items(store, index, links, &follow.query, window, cache)?;
         let mut items = Vec::new();
         for found in &found.items {
-            if !shown.insert(found.id.clone()) {
+            if !shown.insert(found.story.clone()) {
                 continue;
             }
             match &found.kind {
@@ -369,11 +384,20 @@ fn found_items(
     index: &SearchIndex,
     links: &Links,
     query: &str,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    window: Window,
     cache: &Cache,
 ) -> Result<Arc<FoundItems>, DigestError> {
-    let key = format!("{}|{}|{query}", start.timestamp(), end.timestamp());
+    let Window {
+        news_from,
+        start,
+        end,
+    } = window;
+    let key = format!(
+        "{}|{}|{}|{query}",
+        news_from.timestamp(),
+        start.timestamp(),
+        end.timestamp()
+    );
     if let Some(found) = cache
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -385,6 +409,7 @@ fn found_items(
         query: query.to_owned(),
         sort: SortOrder::Newest,
         limit: ITEMS_PER_SEARCH,
+        fresh_from: Some(news_from),
         seen_from: Some(start),
         seen_to: Some(end),
         skip_highlights: true,
@@ -395,7 +420,9 @@ fn found_items(
     let mut items = Vec::with_capacity(results.hits.len());
     for hit in &results.hits {
         let article = &hit.record.article;
+        let mut item = DigestItem::new(links, &hit.record, None);
         let kind = if article.guid.starts_with(ALERT_PREFIX) {
+            item.note = current_grade_note(store, article)?;
             FoundKind::Alert
         } else if store.has_read_report(&article.guid)? {
             let council = article
@@ -408,8 +435,8 @@ fn found_items(
             FoundKind::News
         };
         items.push(Found {
-            id: article.id.clone(),
-            item: DigestItem::new(links, &hit.record, None),
+            story: hit.record.story_id.clone().unwrap_or_else(|| article.id.clone()),
+            item,
             kind,
         });
     }
@@ -422,6 +449,27 @@ fn found_items(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .insert(key, Arc::clone(&found));
     Ok(found)
+}
+
+/// "Current overall grade: Good (report published 3 March 2023)" for an alert's council:
+/// a grade change is history the moment a later inspection grades the council again.
+fn current_grade_note(store: &Store, alert: &csfeed_core::Article) -> Result<Option<String>, DigestError> {
+    let Some(gss) = alert.local_authorities.first() else {
+        return Ok(None);
+    };
+    // Newest first: the first graded one is the council's grade now.
+    let inspections = store.inspections_for(gss)?;
+    Ok(inspections
+        .iter()
+        .find(|inspection| inspection.overall().is_some())
+        .and_then(|latest| {
+            let grade = latest.overall()?;
+            let published = latest
+                .published
+                .map(|day| format!(" (report published {})", day.format("%-d %B %Y")))
+                .unwrap_or_default();
+            Some(format!("Current overall grade: {}{published}", grade.label()))
+        }))
 }
 
 async fn blocking<T, F>(store: &Store, work: F) -> Result<T, DigestError>

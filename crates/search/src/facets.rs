@@ -1,7 +1,8 @@
-//! Facet counts: for each faceted field, how many of the matching articles carry each
-//! value. Counted in one pass over the matches with the fields' columnar (fast) values.
+//! Facet counts: for each faceted field, how many of the matching stories carry each
+//! value. Counted in one pass over the matches with the fields' columnar (fast) values;
+//! reports of one story (see `groups`) count once per value, as the refined search counts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
@@ -122,6 +123,10 @@ pub(crate) struct FacetSegmentCollector {
     /// (source, kind, year), else through the column index.
     ords: Vec<Option<Ords>>,
     counts: Vec<Vec<u32>>,
+    /// Story groups (see `groups`), to count grouped reports once.
+    groups: Option<tantivy::columnar::Column<u64>>,
+    /// (field, term ordinal, group) of matching grouped reports: few, so a set is cheap.
+    grouped: HashSet<(usize, u64, u64)>,
 }
 
 enum Ords {
@@ -129,7 +134,9 @@ enum Ords {
     Many(tantivy::columnar::Column<u64>),
 }
 
-type Fruit = Vec<HashMap<String, u64>>;
+/// Per field: matching ungrouped articles by value, and the (value, group) pairs of the
+/// grouped ones.
+type Fruit = Vec<(HashMap<String, u64>, HashSet<(String, u64)>)>;
 
 impl Collector for FacetCollector {
     type Fruit = Fruit;
@@ -155,6 +162,13 @@ impl Collector for FacetCollector {
             columns,
             ords,
             counts,
+            // Read only in segments that hold grouped reports.
+            groups: segment
+                .fast_fields()
+                .u64(crate::groups::GROUP_FIELD)
+                .ok()
+                .filter(|groups| groups.max_value() > 0),
+            grouped: HashSet::new(),
         })
     }
 
@@ -163,12 +177,13 @@ impl Collector for FacetCollector {
     }
 
     fn merge_fruits(&self, segment_fruits: Vec<Fruit>) -> tantivy::Result<Fruit> {
-        let mut merged: Fruit = vec![HashMap::new(); self.fields.len()];
+        let mut merged: Fruit = vec![Default::default(); self.fields.len()];
         for fruit in segment_fruits {
-            for (into, from) in merged.iter_mut().zip(fruit) {
+            for ((into, into_grouped), (from, from_grouped)) in merged.iter_mut().zip(fruit) {
                 for (value, count) in from {
                     *into.entry(value).or_default() += count;
                 }
+                into_grouped.extend(from_grouped);
             }
         }
         Ok(merged)
@@ -179,6 +194,15 @@ impl SegmentCollector for FacetSegmentCollector {
     type Fruit = Fruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
+        let group = self
+            .groups
+            .as_ref()
+            .and_then(|groups| groups.first(doc))
+            .unwrap_or(0);
+        if group != 0 {
+            self.collect_grouped(doc, group);
+            return;
+        }
         for (ords, counts) in self.ords.iter().zip(self.counts.iter_mut()) {
             match ords {
                 Some(Ords::One(values)) => {
@@ -200,8 +224,9 @@ impl SegmentCollector for FacetSegmentCollector {
 
     fn harvest(self) -> Fruit {
         let mut fruit = Vec::with_capacity(self.columns.len());
-        for (column, counts) in self.columns.iter().zip(self.counts) {
+        for (field, (column, counts)) in self.columns.iter().zip(self.counts).enumerate() {
             let mut map = HashMap::new();
+            let mut grouped = HashSet::new();
             if let Some(column) = column {
                 // One sorted pass over the dictionary, not a lookup per value.
                 let ords: Vec<u64> = (0..counts.len() as u64)
@@ -213,10 +238,35 @@ impl SegmentCollector for FacetSegmentCollector {
                         map.insert(value.to_owned(), u64::from(counts[*ord as usize]));
                     }
                 });
+                for (_, ord, group) in self.grouped.iter().filter(|(of, _, _)| *of == field) {
+                    let mut value = String::new();
+                    if column.ord_to_str(*ord, &mut value).unwrap_or(false) {
+                        grouped.insert((value, *group));
+                    }
+                }
             }
-            fruit.push(map);
+            fruit.push((map, grouped));
         }
         fruit
+    }
+}
+
+impl FacetSegmentCollector {
+    /// Notes a grouped report's values with its group, so its story counts once per value.
+    fn collect_grouped(&mut self, doc: DocId, group: u64) {
+        for (field, ords) in self.ords.iter().enumerate() {
+            match ords {
+                Some(Ords::One(values)) => {
+                    self.grouped.insert((field, values.get_val(doc), group));
+                }
+                Some(Ords::Many(column)) => {
+                    for ord in column.values_for_doc(doc) {
+                        self.grouped.insert((field, ord, group));
+                    }
+                }
+                None => {}
+            }
+        }
     }
 }
 
@@ -225,7 +275,10 @@ pub(crate) fn into_counts(fields: &[FacetField], fruit: Fruit) -> Vec<FacetCount
     fields
         .iter()
         .zip(fruit)
-        .map(|(field, map)| {
+        .map(|(field, (mut map, grouped))| {
+            for (value, _) in grouped {
+                *map.entry(value).or_default() += 1;
+            }
             let mut values: Vec<FacetCount> = map
                 .into_iter()
                 .map(|(value, count)| FacetCount { value, count })

@@ -14,6 +14,7 @@ mod error;
 mod facets;
 mod facts;
 mod follow;
+mod groups;
 mod index;
 mod lenient;
 mod phrases;
@@ -708,6 +709,173 @@ mod tests {
                 .iter()
                 .map(|record| &record.article.title)
                 .collect::<Vec<_>>()
+        );
+    }
+
+    /// The fixture plus two outlets' reports of one St Helens letter (one story group).
+    fn grouped_fixture() -> (Fixture, ArticleId, ArticleId) {
+        let fixture = fixture();
+        let letter = "Ofsted inspectors found St Helens gives a consistent and effective service to children in need and those on protection plans, in a focused visit letter.";
+        let mut first = article(
+            "news",
+            "sth-letter",
+            "Ofsted letter praises St Helens",
+            letter,
+            day(60),
+        );
+        first.local_authorities = vec!["E08000013".into()];
+        let mut second = article(
+            "ofsted",
+            "sth-letter-2",
+            "St Helens keeps up strong practice, Ofsted letter says",
+            letter,
+            day(61),
+        );
+        second.local_authorities = vec!["E08000013".into()];
+        fixture
+            .store
+            .upsert_articles(std::slice::from_ref(&first), day(60))
+            .unwrap();
+        fixture.index.catch_up(&fixture.store).unwrap();
+        fixture
+            .store
+            .upsert_articles(std::slice::from_ref(&second), day(61))
+            .unwrap();
+        fixture.index.catch_up(&fixture.store).unwrap();
+        (fixture, first.id, second.id)
+    }
+
+    #[test]
+    fn reports_of_one_story_are_listed_and_counted_once() {
+        let (fixture, _, second) = grouped_fixture();
+        for sort in [SortOrder::Relevance, SortOrder::Newest] {
+            let results = search(
+                &fixture,
+                SearchRequest {
+                    sort,
+                    ..query("St Helens letter")
+                },
+            );
+            assert_eq!(results.total, 1, "{sort:?}: one story");
+            assert_eq!(results.hits.len(), 1, "{sort:?}");
+            let hit = &results.hits[0];
+            assert_eq!(
+                hit.record.also_reported_by.len(),
+                1,
+                "the other outlet rides along"
+            );
+        }
+        let everything = search(
+            &fixture,
+            SearchRequest {
+                sort: SortOrder::Newest,
+                ..query("")
+            },
+        );
+        assert_eq!(everything.total, 5, "four stories and the letter, once");
+        assert_eq!(
+            everything.hits[0].record.article.id, second,
+            "the newest report stands for the story"
+        );
+        // Pages fold the same way: page two does not repeat the story page one showed.
+        let pages: Vec<ArticleId> = (0..5)
+            .flat_map(|offset| {
+                search(
+                    &fixture,
+                    SearchRequest {
+                        offset,
+                        limit: 1,
+                        sort: SortOrder::Newest,
+                        ..query("")
+                    },
+                )
+                .hits
+                .iter()
+                .map(|hit| hit.record.article.id.clone())
+                .collect::<Vec<_>>()
+            })
+            .collect();
+        let ids: Vec<ArticleId> = everything
+            .hits
+            .iter()
+            .map(|hit| hit.record.article.id.clone())
+            .collect();
+        assert_eq!(pages, ids);
+        // Facet counts count stories too, as the searches they refine to do.
+        let faceted = search(
+            &fixture,
+            SearchRequest {
+                facets: true,
+                ..query("St Helens")
+            },
+        );
+        for counts in &faceted.facets {
+            for value in &counts.values {
+                let refined = format!("St Helens {}:{}", counts.field.operator(), value.value);
+                assert_eq!(
+                    search(&fixture, query(&refined)).total as u64,
+                    value.count,
+                    "{refined}"
+                );
+            }
+        }
+        let councils = faceted
+            .facets
+            .iter()
+            .find(|f| f.field == FacetField::LocalAuthority)
+            .unwrap();
+        assert_eq!(councils.values[0].count, 1, "the letter, once: {councils:?}");
+        // A rebuild from the store folds the same way.
+        fixture.index.rebuild(&fixture.store).unwrap();
+        assert_eq!(search(&fixture, query("St Helens letter")).total, 1);
+    }
+
+    #[test]
+    fn undated_articles_sort_last_and_fresh_windows_leave_out_history() {
+        let fixture = fixture();
+        let mut explainer = article(
+            "news",
+            "plo",
+            "Explainer: what the Public Law Outline means",
+            "The PLO explained.",
+            day(0),
+        );
+        explainer.published = None;
+        fixture.store.upsert_articles(&[explainer], day(70)).unwrap();
+        fixture.index.catch_up(&fixture.store).unwrap();
+        let newest = search(
+            &fixture,
+            SearchRequest {
+                sort: SortOrder::Newest,
+                ..query("")
+            },
+        );
+        assert_eq!(
+            titles(&newest).last().map(String::as_str),
+            Some("Explainer: what the Public Law Outline means"),
+            "first seen last, but undated: after every dated story"
+        );
+        assert_eq!(
+            search(&fixture, query("year:2024")).total,
+            4,
+            "no year is invented for it"
+        );
+        // A digest window: everything was first seen in it, but only the undated explainer
+        // and what is dated since `fresh_from` is news.
+        let window = SearchRequest {
+            seen_from: Some(day(0)),
+            seen_to: Some(day(80)),
+            fresh_from: Some(day(25)),
+            sort: SortOrder::Newest,
+            ..query("")
+        };
+        assert_eq!(
+            titles(&search(&fixture, window)),
+            [
+                "Fostering statistics published",
+                "Council judged inadequate",
+                "Explainer: what the Public Law Outline means"
+            ]
         );
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use csfeed_core::{ArticleId, Grade, SourceId};
 use csfeed_store::{ArticleRecord, Store};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::columnar::StrColumn;
 use tantivy::query::{
     AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
@@ -23,6 +23,7 @@ use tracing::debug;
 
 use crate::facets::{FacetCollector, FacetCounts, FacetField, into_counts};
 use crate::facts::ArticleKind;
+use crate::groups::StoryCount;
 use crate::phrases::SectorName;
 use crate::{SearchError, SearchIndex};
 
@@ -62,13 +63,19 @@ const STOP_WORDS: &[&str] = &[
 /// year old 1.06× and a five-year-old report about 1.0×. The boost is gentle on purpose: it
 /// breaks near-ties in favour of the newer story and never lets an old story that matches
 /// well lose to a new one that barely matches (a title match is worth 3×). Future dates
-/// count as today; undated items use the date csfeed first saw them.
+/// count as today; undated items get no boost (they sort as if very old).
 pub fn recency_boost(age_days: Option<f32>) -> f32 {
     match age_days {
         Some(age) => 1.0 + RECENCY_WEIGHT * (-age.max(0.0) / RECENCY_HALF_LIFE_DAYS).exp2(),
         None => 1.0,
     }
 }
+
+/// Hits in rank order, as (score, address); the score is 0 when sorted by date.
+type Ranked = Vec<(f32, DocAddress)>;
+
+/// Hits ranked beyond a page (at least), so that folding story groups still fills it.
+const FOLD_MARGIN: usize = 10;
 
 /// Searches remembered per index generation.
 const CACHED_RESULTS: usize = 256;
@@ -135,6 +142,9 @@ pub struct SearchRequest {
     pub from: Option<DateTime<Utc>>,
     /// Only articles dated before this.
     pub to: Option<DateTime<Utc>>,
+    /// Only articles dated at or after this, or undated (for digests, whose window the
+    /// `seen_*` bounds give: history first seen now is not news).
+    pub fresh_from: Option<DateTime<Utc>>,
     /// Result order.
     pub sort: SortOrder,
     /// Results to skip (for pagination).
@@ -175,7 +185,8 @@ pub struct SearchHit {
 /// A page of results.
 #[derive(Debug, Clone)]
 pub struct SearchResults {
-    /// How many articles match in all.
+    /// How many stories match in all (reports of one story from several outlets count
+    /// once, and are listed once: the best-ranked stands for the rest).
     pub total: usize,
     /// This page of them.
     pub hits: Vec<SearchHit>,
@@ -252,31 +263,20 @@ impl SearchIndex {
         let facets = request.facets.then(|| FacetCollector {
             fields: facet_fields.clone(),
         });
-        let (total, addresses, facet_fruit) = if by_date {
-            let top = TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
-            let (top, total, facets) = searcher.search(&query, &(top, Count, facets))?;
-            let addresses = top.into_iter().map(|(_, address)| (0.0, address)).collect();
-            (total, addresses, facets)
-        } else {
-            let now = Utc::now().timestamp();
-            let top =
-                TopDocs::with_limit(limit)
-                    .and_offset(offset)
-                    .tweak_score(move |segment: &SegmentReader| {
-                        let dates = segment.fast_fields().date("date").ok();
-                        move |doc: DocId, score: Score| {
-                            let age_days = dates
-                                .as_ref()
-                                .and_then(|dates| dates.first(doc))
-                                .map(|date| (now - date.into_timestamp_secs()) as f32 / 86_400.0);
-                            score * recency_boost(age_days)
-                        }
-                    });
-            let (top, total, facets) = searcher.search(&query, &(top, Count, facets))?;
-            (total, top, facets)
-        };
+        // Hits are folded to one per story group, so rank a few more than the page needs
+        // (from the top, so that every page folds the same way) and rank again, deeper,
+        // in the rare case that folding left the page short.
+        let wanted = offset + limit;
+        let mut depth = wanted + limit.max(FOLD_MARGIN);
+        let (mut ranked, (total, facet_fruit)) =
+            self.ranked(&searcher, query.as_ref(), by_date, depth, (StoryCount, facets))?;
+        let mut folded = crate::groups::fold_stories(&searcher, ranked.clone());
+        while folded.len() < wanted && ranked.len() == depth && depth < wanted * 8 {
+            depth *= 2;
+            (ranked, _) = self.ranked(&searcher, query.as_ref(), by_date, depth, None::<StoryCount>)?;
+            folded = crate::groups::fold_stories(&searcher, ranked.clone());
+        }
+        let addresses: Vec<(f32, DocAddress)> = folded.into_iter().skip(offset).take(limit).collect();
         let sector_names = crate::phrases::names_of(expanded.expansions.iter().map(|(_, topic)| *topic));
         let hits = self.hydrate(
             store,
@@ -305,6 +305,39 @@ impl SearchIndex {
                 .map(|(written, topic)| (written, topic.name.to_owned()))
                 .collect(),
         })
+    }
+
+    /// The best `depth` matches of `query` (by date, else by relevance with the recency
+    /// boost) as (score, address), and what `also` collects over all matches.
+    fn ranked<C: tantivy::collector::Collector>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        by_date: bool,
+        depth: usize,
+        also: C,
+    ) -> Result<(Ranked, C::Fruit), SearchError> {
+        if by_date {
+            let top =
+                TopDocs::with_limit(depth).order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
+            let (top, fruit) = searcher.search(query, &(top, also))?;
+            return Ok((
+                top.into_iter().map(|(_, address)| (0.0, address)).collect(),
+                fruit,
+            ));
+        }
+        let now = Utc::now().timestamp();
+        let top = TopDocs::with_limit(depth).tweak_score(move |segment: &SegmentReader| {
+            let dates = segment.fast_fields().date("date").ok();
+            move |doc: DocId, score: Score| {
+                let age_days = dates
+                    .as_ref()
+                    .and_then(|dates| dates.first(doc))
+                    .map(|date| (now - date.into_timestamp_secs()) as f32 / 86_400.0);
+                score * recency_boost(age_days)
+            }
+        });
+        Ok(searcher.search(query, &(top, also))?)
     }
 
     /// A respelling of `text` that finds something: each word that occurs in no indexed
@@ -526,6 +559,11 @@ impl SearchIndex {
             date_range(self.fields.seen, request.seen_from, request.seen_to),
         ];
         clauses.extend(ranges.into_iter().flatten().map(|range| (Occur::Must, range)));
+        if let Some(range) = date_range(self.fields.date, request.fresh_from, None) {
+            let undated = exact_term(self.fields.undated, "1");
+            let fresh = BooleanQuery::new(vec![(Occur::Should, range), (Occur::Should, undated)]);
+            clauses.push((Occur::Must, Box::new(fresh)));
+        }
         all_of(clauses)
     }
 

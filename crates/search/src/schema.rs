@@ -2,8 +2,8 @@
 
 use csfeed_store::ArticleRecord;
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions,
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{DateTime, TantivyDocument};
 
@@ -11,7 +11,7 @@ use crate::analysis::{ENGLISH, PLAIN};
 use crate::facts::ArticleFacts;
 
 /// Bumped whenever the schema or analysis changes; an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: u32 = 5;
+pub(crate) const SCHEMA_VERSION: u32 = 6;
 
 /// Handles to the fields of [`build_schema`].
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +21,13 @@ pub(crate) struct Fields {
     pub title: Field,
     pub summary: Field,
     pub body: Field,
+    /// The date newest-first order uses ([`ArticleRecord::sort_date`]: undated articles
+    /// sort below dated ones).
     pub date: Field,
+    /// `1` on articles the source gave no date (matched by first-seen time instead).
+    pub undated: Field,
+    /// The story group (see `groups`): 0 when alone.
+    pub group: Field,
     /// When csfeed first saw the article (what "new since the last digest" means).
     pub seen: Field,
     /// GSS codes of the councils an article is about.
@@ -71,6 +77,8 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
                 .set_fast()
                 .set_precision(DateTimePrecision::Seconds),
         ),
+        undated: builder.add_text_field("undated", STRING),
+        group: builder.add_u64_field(crate::groups::GROUP_FIELD, NumericOptions::default().set_fast()),
         seen: builder.add_date_field(
             "seen",
             DateOptions::from(INDEXED)
@@ -115,9 +123,14 @@ pub(crate) fn to_document(fields: &Fields, record: &ArticleRecord, facts: &Artic
     for inspector in &facts.inspectors {
         document.add_text(fields.inspector, inspector);
     }
-    let date = record.display_date();
-    document.add_text(fields.year, chrono::Datelike::year(&date).to_string());
-    document.add_date(fields.date, index_date(date));
+    if record.is_dated() {
+        let year = chrono::Datelike::year(&record.display_date());
+        document.add_text(fields.year, year.to_string());
+    } else {
+        document.add_text(fields.undated, "1");
+    }
+    document.add_date(fields.date, index_date(record.sort_date()));
+    document.add_u64(fields.group, crate::groups::group_number(record));
     document.add_date(fields.seen, index_date(record.first_seen_at));
     document
 }

@@ -41,14 +41,34 @@ pub struct ArticleRecord {
 }
 
 impl ArticleRecord {
-    /// The date to show and sort by: published, else updated, else first seen.
+    /// The date to show: published, else updated, else first seen (say which with
+    /// [`ArticleRecord::is_dated`]: a first-seen time is not a publication date).
     pub fn display_date(&self) -> DateTime<Utc> {
         self.article
             .published
             .or(self.article.updated)
             .unwrap_or(self.first_seen_at)
     }
+
+    /// Whether the source gave a date (published or updated).
+    pub fn is_dated(&self) -> bool {
+        self.article.published.or(self.article.updated).is_some()
+    }
+
+    /// The date newest-first lists order by: the source's date, or for an undated article
+    /// its first-seen time shifted below every dated article (see [`UNDATED_SORT_SHIFT`]).
+    pub fn sort_date(&self) -> DateTime<Utc> {
+        from_db(sort_time(&self.article, to_db(self.first_seen_at))).unwrap_or(self.first_seen_at)
+    }
 }
+
+/// How far below its first-seen time an undated article sorts, in seconds (about 250
+/// years): a first ingest stores undated items with `first_seen = now`, and by that alone
+/// an explainer would lead every newest-first list as today's news. Shifted, undated items
+/// sort after every dated one (dates before 1900 are dropped as placeholders), keep their
+/// first-seen order among themselves, and stay inside the index's date range. A migration
+/// ("undated articles sort below…") writes the same shift into stored rows.
+pub const UNDATED_SORT_SHIFT: i64 = 7_884_000_000;
 
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -179,7 +199,8 @@ impl Store {
     }
 
     /// Up to `limit` articles that changed after position `after_seq` in the change
-    /// sequence, oldest change first. The index catches up by walking this.
+    /// sequence, oldest change first, with their other reports. The index catches up by
+    /// walking this; an article is listed again when another report joins its story.
     pub fn articles_changed_after(
         &self,
         after_seq: i64,
@@ -192,7 +213,10 @@ impl Store {
             );
             let mut statement = connection.prepare_cached(&sql)?;
             let rows = statement.query_map(params![after_seq, limit as i64], article_from_row)?;
-            rows.map(|row| row?).collect()
+            let mut records: Vec<ArticleRecord> = rows.map(|row| row?).collect::<Result<_, _>>()?;
+            // The index records which articles share a story, to show and count it once.
+            attach_reports(connection, &mut records)?;
+            Ok(records)
         })
     }
 
@@ -257,7 +281,13 @@ pub(crate) fn upsert_articles_in(
                 }
                 counts.new += 1;
                 let sort_at = sort_time(article, seen_at);
-                (seen_at, Some(story_for(transaction, article, sort_at)?))
+                let story = story_for(transaction, article, sort_at)?;
+                if story != article.id.as_str() {
+                    // The group's other reports now have company: re-list them in the
+                    // change sequence so the index learns they are grouped.
+                    next_seq = relist_story(transaction, &story, next_seq)?;
+                }
+                (seen_at, Some(story))
             }
         };
         write_article(
@@ -274,13 +304,29 @@ pub(crate) fn upsert_articles_in(
     Ok(counts)
 }
 
-/// Date used for ordering: published, else updated, else first seen.
+/// Date used for ordering: published, else updated, else first seen less
+/// [`UNDATED_SORT_SHIFT`].
 fn sort_time(article: &Article, first_seen_at: i64) -> i64 {
     article
         .published
         .or(article.updated)
         .map(to_db)
-        .unwrap_or(first_seen_at)
+        .unwrap_or(first_seen_at - UNDATED_SORT_SHIFT)
+}
+
+/// Moves every article of `story` to the end of the change sequence (from `next_seq` on);
+/// returns the next free position.
+fn relist_story(connection: &Connection, story: &str, mut next_seq: i64) -> Result<i64, StoreError> {
+    let members: Vec<String> = connection
+        .prepare_cached("SELECT id FROM articles WHERE story_id = ?1 ORDER BY change_seq")?
+        .query_map([story], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut update = connection.prepare_cached("UPDATE articles SET change_seq = ?2 WHERE id = ?1")?;
+    for member in members {
+        update.execute(params![member, next_seq])?;
+        next_seq += 1;
+    }
+    Ok(next_seq)
 }
 
 /// An article from another source stored under the same canonical URL.

@@ -20,7 +20,7 @@ mod sources;
 mod subscriptions;
 mod time;
 
-pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UpsertCounts};
+pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UNDATED_SORT_SHIFT, UpsertCounts};
 pub use error::StoreError;
 pub use publications::{ListedPublication, PageValidators, PublicationRecord, PublicationStatus, Settlement};
 pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceChange, SourceRecord};
@@ -492,6 +492,74 @@ mod tests {
     }
 
     #[test]
+    fn a_report_joining_a_story_lists_the_story_again_for_the_index() {
+        let (_dir, store) = open_temp();
+        let first = report(
+            "one",
+            "a",
+            "https://one.example/a",
+            "Ofsted focused visit finds St Helens consistent",
+            VISIT,
+            0,
+        );
+        store
+            .upsert_articles(std::slice::from_ref(&first), at(0))
+            .unwrap();
+        let before = store.last_change_seq().unwrap();
+        let rewrite = report(
+            "two",
+            "b",
+            "https://two.example/b",
+            "St Helens keeps up strong practice, Ofsted letter says",
+            VISIT,
+            1,
+        );
+        store
+            .upsert_articles(std::slice::from_ref(&rewrite), at(1))
+            .unwrap();
+        let changed = store.articles_changed_after(before, 10).unwrap();
+        let listed: Vec<(&ArticleId, usize)> = changed
+            .iter()
+            .map(|record| (&record.article.id, record.also_reported_by.len()))
+            .collect();
+        assert_eq!(
+            listed,
+            [(&first.id, 1), (&rewrite.id, 1)],
+            "the earlier report is re-listed, each with the other as its company"
+        );
+    }
+
+    #[test]
+    fn undated_articles_sort_below_dated_ones_however_recently_first_seen() {
+        let (_dir, store) = open_temp();
+        let old_news = article("one", "old", "Dated long ago");
+        let mut explainer = article("two", "plo", "Explainer: the Public Law Outline");
+        explainer.published = None;
+        store.upsert_articles(&[old_news], at(0)).unwrap();
+        store
+            .upsert_articles(&[explainer.clone()], at(86_400 * 400))
+            .unwrap();
+        let latest = store.latest_articles(None, 10, 0).unwrap();
+        let order: Vec<&str> = latest
+            .iter()
+            .map(|record| record.article.title.as_str())
+            .collect();
+        assert_eq!(order, ["Dated long ago", "Explainer: the Public Law Outline"]);
+        let undated = &latest[1];
+        assert!(!undated.is_dated() && latest[0].is_dated());
+        assert_eq!(
+            undated.display_date(),
+            at(86_400 * 400),
+            "shown with when it was first seen"
+        );
+        assert!(undated.sort_date() < latest[0].sort_date());
+        assert!(
+            undated.sort_date().timestamp() > -9_000_000_000,
+            "inside the index's date range"
+        );
+    }
+
+    #[test]
     fn one_confirmation_per_address_per_interval() {
         let (_dir, store) = open_temp();
         let id = store
@@ -560,13 +628,14 @@ mod tests {
             |records: Vec<ArticleRecord>| records.into_iter().map(|r| r.article.title).collect::<Vec<_>>();
         assert_eq!(
             titles(store.latest_articles(None, 10, 0).unwrap()),
-            vec!["Undated", "New", "Old"]
+            vec!["New", "Old", "Undated"],
+            "undated items never sort ahead of dated ones"
         );
         let one = SourceId::parse("one").unwrap();
         assert_eq!(
             titles(store.latest_articles(Some(&one), 10, 0).unwrap()),
             vec!["New", "Old"]
         );
-        assert_eq!(titles(store.latest_articles(None, 1, 1).unwrap()), vec!["New"]);
+        assert_eq!(titles(store.latest_articles(None, 1, 1).unwrap()), vec!["Old"]);
     }
 }

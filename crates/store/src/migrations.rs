@@ -196,6 +196,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE http_cache ADD COLUMN body_bytes INTEGER;
     DELETE FROM http_cache;
     "#,
+    // 13: undated articles sort below
+    // every dated one (`UNDATED_SORT_SHIFT` seconds below their first-seen time), so an
+    // undated explainer is never the newest story.
+    r#"
+    UPDATE articles SET sort_at = first_seen_at - 7884000000
+    WHERE published_at IS NULL AND updated_at IS NULL;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

@@ -110,8 +110,10 @@ pub struct Delivery {
     pub status: String,
     /// Items first seen at or after this…
     pub window_start: DateTime<Utc>,
-    /// …and before this are in it.
+    /// …and before this are in it (if they are news: see [`Delivery::news_from`]).
     pub window_end: DateTime<Utc>,
+    /// No earlier digest was sent (or found nothing) before this one's window.
+    pub first: bool,
     /// Items in it (once built).
     pub items: i64,
     /// Why sending failed.
@@ -119,7 +121,29 @@ pub struct Delivery {
 }
 
 const SUBSCRIBER_COLUMNS: &str = "id, email, frequency, created_at, confirmed_at, unsubscribed_at, suspended_at, refused_periods, requested_frequency";
-const DELIVERY_COLUMNS: &str = "id, subscriber_id, period, status, window_start, window_end, items, error";
+const DELIVERY_COLUMNS: &str = "id, subscriber_id, period, status, window_start, window_end, items, error,
+    NOT EXISTS (SELECT 1 FROM deliveries earlier WHERE earlier.subscriber_id = deliveries.subscriber_id
+        AND earlier.id != deliveries.id AND earlier.status IN ('sent', 'empty')
+        AND earlier.window_end <= deliveries.window_start)";
+
+impl Delivery {
+    /// Items dated before this are history, not news, even when first seen in the window
+    /// (a first ingest stores years of reports with `first_seen = now`): the window's
+    /// start, less one period (`lookback`) after the first digest, for items that reached
+    /// csfeed late (a date without a time is midnight, hours before it is fetched). So a
+    /// first digest reaches one period back at most (from the start of that day: many
+    /// sources give a day, not a time). Undated items go by first-seen time.
+    pub fn news_from(&self, lookback: chrono::Duration) -> DateTime<Utc> {
+        if self.first {
+            self.window_start
+                .date_naive()
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+        } else {
+            self.window_start - lookback
+        }
+    }
+}
 
 impl Store {
     /// Records a sign-up for `email` following `query`, which takes effect only when the
@@ -473,8 +497,8 @@ impl Store {
     }
 
     /// The subscriber's delivery for `period`, begun now if there is none: its window runs
-    /// from where the last `sent` or `empty` delivery ended (for a first digest, from
-    /// `first_lookback` before confirmation, so it is not empty) to `now`. An existing row is
+    /// from where the last `sent` or `empty` delivery ended (for a first digest, one period,
+    /// `first_lookback`, before `now` or confirmation, whichever is later) to `now`. An existing row is
     /// returned as it is, so a `sent` one means "done" and a `pending` or `failed` one is
     /// sent again with its original window.
     pub fn begin_delivery(
@@ -519,6 +543,7 @@ impl Store {
             match planned_delivery(connection, subscriber, period, now, first_lookback)? {
                 Ok(existing) => Ok(existing),
                 Err((start, end)) => Ok(Delivery {
+                    first: !has_earlier_delivery(connection, subscriber.id)?,
                     id: 0,
                     subscriber_id: subscriber.id,
                     period: period.to_owned(),
@@ -564,7 +589,7 @@ impl Store {
 
 /// The subscriber's delivery for `period` if there is one, else the window (start, end as
 /// stored) a new one would cover: from the end of the last `sent` or `empty` window, or
-/// `first_lookback` before confirmation, up to `now`.
+/// `first_lookback` before `now` (or confirmation, if later), up to `now`.
 fn planned_delivery(
     connection: &Connection,
     subscriber: &Subscriber,
@@ -583,9 +608,20 @@ fn planned_delivery(
         )
         .optional()?
         .flatten();
-    let start = last_end
-        .unwrap_or_else(|| to_db(subscriber.confirmed_at.unwrap_or(subscriber.created_at) - first_lookback));
+    // A first digest covers one period, not everything since confirmation: a subscriber
+    // confirmed weeks before the first run gets last week's news, not a month's.
+    let joined = subscriber.confirmed_at.unwrap_or(subscriber.created_at);
+    let start = last_end.unwrap_or_else(|| to_db(joined.max(now) - first_lookback));
     Ok(Err((start, to_db(now).max(start))))
+}
+
+/// Whether any digest was sent to (or found nothing for) the subscriber.
+fn has_earlier_delivery(connection: &Connection, subscriber: SubscriberId) -> Result<bool, StoreError> {
+    Ok(connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM deliveries WHERE subscriber_id = ?1 AND status IN ('sent', 'empty'))",
+        [subscriber],
+        |row| row.get(0),
+    )?)
 }
 
 /// The one number a `SELECT COUNT(*)` answers.
@@ -652,8 +688,10 @@ fn delivery_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Delivery, StoreEr
     let status = row.get(3)?;
     let items = row.get(6)?;
     let error = row.get(7)?;
+    let first = row.get(8)?;
     Ok((|| {
         Ok(Delivery {
+            first,
             id,
             subscriber_id,
             period,
@@ -759,7 +797,14 @@ mod tests {
             .unwrap();
         assert_eq!(
             (preview.status.as_str(), preview.window_start, preview.window_end),
-            ("preview", at(1), at(8))
+            ("preview", at(7), at(8)),
+            "a first digest reaches one period back from now, not to confirmation"
+        );
+        assert!(preview.first);
+        assert_eq!(
+            preview.news_from(chrono::Duration::hours(1)),
+            at(0),
+            "news dated from the start of the window's first day"
         );
         assert!(
             store.deliveries(subscriber.id).unwrap().is_empty(),
@@ -769,8 +814,13 @@ mod tests {
             .begin_delivery(&subscriber, "2026-11-25", at(8), chrono::Duration::hours(1))
             .unwrap();
         assert_eq!(
-            (first.status.as_str(), first.window_start, first.window_end),
-            ("pending", at(1), at(8))
+            (
+                first.status.as_str(),
+                first.window_start,
+                first.window_end,
+                first.first
+            ),
+            ("pending", at(7), at(8), true)
         );
         // A crash before finishing: the same window again, not a new one.
         assert_eq!(
@@ -790,7 +840,25 @@ mod tests {
         let next = store
             .begin_delivery(&subscriber, "2026-11-26", at(32), chrono::Duration::hours(1))
             .unwrap();
-        assert_eq!((next.window_start, next.window_end), (at(8), at(32)));
+        assert_eq!(
+            (next.window_start, next.window_end, next.first),
+            (at(8), at(32), false)
+        );
+        assert_eq!(
+            next.news_from(chrono::Duration::hours(1)),
+            at(7),
+            "later digests also take what was dated one period before the window but reached csfeed in it"
+        );
+        assert_eq!(
+            store
+                .deliveries(subscriber.id)
+                .unwrap()
+                .iter()
+                .map(|delivery| delivery.first)
+                .collect::<Vec<_>>(),
+            [false, true],
+            "read back, each delivery knows whether it was the first"
+        );
 
         store.unsubscribe(subscriber.id, at(33)).unwrap();
         assert!(store.active_subscribers("daily").unwrap().is_empty());

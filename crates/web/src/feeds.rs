@@ -244,6 +244,16 @@ fn original_or(record: &ArticleRecord, permalink: &str) -> String {
     crate::views::public_original(record).unwrap_or_else(|| permalink.to_owned())
 }
 
+/// The date an item was published, as its source gave it; none for undated items. Feeds
+/// then omit it (RSS `pubDate`, Atom `published` and JSON Feed `date_published` are all
+/// optional) rather than invent one from when csfeed first saw the item: readers file an
+/// item without a date under when they fetched it, while an invented one would be shown,
+/// and sorted, as the day it was published. Atom's required `updated` stays: it is when
+/// csfeed's copy last changed, which is true.
+fn publication_date(record: &ArticleRecord) -> Option<chrono::DateTime<chrono::Utc>> {
+    record.is_dated().then(|| record.display_date())
+}
+
 fn permalink(base: Option<&Url>, record: &ArticleRecord) -> String {
     absolute(base, &format!("/articles/{}", record.article.id))
 }
@@ -275,7 +285,7 @@ fn rss_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) -
                 .guid(Some(
                     GuidBuilder::default().value(permalink).permalink(true).build(),
                 ))
-                .pub_date(Some(record.display_date().to_rfc2822()))
+                .pub_date(publication_date(record).map(|date| date.to_rfc2822()))
                 .source(Some(rss::Source {
                     url: absolute(base, &format!("/search?source={}", article.source)),
                     title: Some(record.source_name.clone()),
@@ -331,7 +341,7 @@ fn atom_body(base: Option<&Url>, document: &FeedDocument<'_>) -> String {
                 id: permalink,
                 title: Text::plain(article.title.clone()),
                 updated: fixed(record.changed_at.max(record.display_date())),
-                published: Some(fixed(record.display_date())),
+                published: publication_date(record).map(fixed),
                 summary: Some(Text::plain(article.summary.clone())),
                 authors: article
                     .authors
@@ -385,7 +395,7 @@ fn json_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) 
             let record = item.record;
             let article = &record.article;
             let permalink = permalink(base, record);
-            serde_json::json!({
+            let mut entry = serde_json::json!({
                 "id": permalink,
                 "url": original_or(record, &permalink),
                 "title": article.title,
@@ -395,7 +405,13 @@ fn json_body(state: &AppState, base: Option<&Url>, document: &FeedDocument<'_>) 
                 "date_modified": record.changed_at.max(record.display_date()).to_rfc3339(),
                 "authors": article.authors.iter().map(|name| serde_json::json!({ "name": name })).collect::<Vec<_>>(),
                 "tags": item.tags().into_iter().map(|(_, name)| name).collect::<Vec<_>>(),
-            })
+            });
+            if publication_date(record).is_none()
+                && let Some(fields) = entry.as_object_mut()
+            {
+                fields.remove("date_published");
+            }
+            entry
         })
         .collect();
     serde_json::json!({

@@ -54,8 +54,9 @@ pub(crate) async fn home(State(state): State<AppState>, page: PageAddress) -> Re
         .await?;
     let mut cards: Vec<StoryCard> = latest.iter().map(StoryCard::from_record).collect();
     let headlines = cards.split_off(cards.len().min(HOME_STORIES));
-    let mut stories = cards.into_iter();
-    let lead = stories.next();
+    let mut stories = cards.into_iter().peekable();
+    // An undated item is never the day's lead (its first-seen time is not news).
+    let lead = stories.next_if(|card| !card.undated);
     render(HomePage {
         chrome: Chrome::new(&state.site, None).at(&page),
         lead,

@@ -109,6 +109,7 @@ impl SearchParams {
             offset: (self.page - 1) * page_size,
             limit: page_size,
             facets: false,
+            fresh_from: None,
             seen_from: None,
             seen_to: None,
             skip_highlights: false,

@@ -83,7 +83,13 @@ fn row(hit: &SearchHit, base: Option<&Url>) -> [String; 9] {
         .collect();
     let path = format!("articles/{}", article.id.as_str());
     [
-        hit.record.display_date().format("%Y-%m-%d").to_string(),
+        // Blank for undated items: a first-seen time in a date column would be read, and
+        // sorted, as the day it was published.
+        if hit.record.is_dated() {
+            hit.record.display_date().format("%Y-%m-%d").to_string()
+        } else {
+            String::new()
+        },
         inert(&article.title),
         hit.kind.label().to_owned(),
         hit.grade

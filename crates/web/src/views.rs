@@ -143,6 +143,8 @@ pub(crate) struct StoryCard {
     pub source_id: String,
     pub date_display: String,
     pub date_iso: String,
+    /// The source gave no date; `date_display` says "Undated · first seen …".
+    pub undated: bool,
     /// Councils as (slug, name).
     pub councils: Vec<(String, String)>,
     /// Topics as (slug, name).
@@ -168,8 +170,14 @@ impl StoryCard {
             original_url: public_original(record),
             source_name: record.source_name.clone(),
             source_id: article.source.to_string(),
-            date_display: long_date(date),
+            date_display: if record.is_dated() {
+                long_date(date)
+            } else {
+                // A first-seen time is not a publication date: say which it is.
+                format!("Undated · first seen {}", date.format("%-d %b %Y"))
+            },
             date_iso: date.to_rfc3339(),
+            undated: !record.is_dated(),
             councils: article
                 .local_authorities
                 .iter()
