@@ -143,6 +143,23 @@ impl InspectionRecord {
         self.judgements.get("overall_effectiveness").copied()
     }
 
+    /// Whether the record carries judgements: a full inspection, not a letter or visit.
+    pub fn is_judged(&self) -> bool {
+        !self.judgements.is_empty()
+    }
+
+    /// Whether this is an inspection under the framework in force from April 2026, which
+    /// judges the areas but gives no overall grade. An older inspection whose overall grade
+    /// is simply unknown is not one.
+    pub fn is_reformed(&self) -> bool {
+        self.is_judged()
+            && self.overall().is_none()
+            && self
+                .visit_start
+                .or(self.published)
+                .is_some_and(|day| day >= REFORMED_FRAMEWORK_FROM)
+    }
+
     /// A short name for the kind ("Inspection", "Focused visit"...).
     pub fn kind_label(&self) -> &'static str {
         match self.kind.as_str() {
@@ -156,6 +173,23 @@ impl InspectionRecord {
             _ => "Report",
         }
     }
+}
+
+/// The first day of the reformed framework (no overall effectiveness grade).
+pub const REFORMED_FRAMEWORK_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2026, 4, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+
+/// A council's current position: its newest inspection that made judgements, whatever
+/// scale that inspection used (a 2026 inspection without an overall grade supersedes an
+/// older graded one). Focused visits and monitoring visits judge nothing, so they never
+/// replace it.
+pub fn current_inspection(records: &[InspectionRecord]) -> Option<&InspectionRecord> {
+    records
+        .iter()
+        .filter(|record| record.is_judged())
+        .max_by_key(|record| (record.published.or(record.visit_end), record.visit_start))
 }
 
 /// The published inspections since 2013 from the compiled-in history (Open Government
@@ -237,6 +271,8 @@ pub fn inspection_history() -> Vec<InspectionRecord> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Datelike;
+
     use super::*;
 
     #[test]
@@ -257,6 +293,27 @@ mod tests {
         assert_eq!(Grade::parse("data_unreadable"), None);
         assert_eq!(Grade::parse("not_reported_post_reform"), None);
         assert!(Grade::Outstanding < Grade::Inadequate);
+    }
+
+    #[test]
+    fn the_current_inspection_is_the_newest_judged_one_whatever_its_scale() {
+        let history = inspection_history();
+        let liverpool: Vec<InspectionRecord> = history
+            .iter()
+            .filter(|record| record.urn == "80485")
+            .cloned()
+            .collect();
+        let current = current_inspection(&liverpool).unwrap();
+        assert!(current.is_reformed(), "{current:?}");
+        assert!(current.published.unwrap().year() >= 2026);
+        assert!(current.judgements.contains_key("impact_of_leaders"));
+        let graded_before = liverpool
+            .iter()
+            .find(|record| record.overall().is_some())
+            .unwrap();
+        assert!(!graded_before.is_reformed());
+        let reformed = history.iter().filter(|record| record.is_reformed()).count();
+        assert_eq!(reformed, 11, "the history's 2026-framework inspections");
     }
 
     #[test]

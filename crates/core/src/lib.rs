@@ -20,7 +20,10 @@ pub mod topics;
 pub use article::{Article, ArticleId};
 pub use canonical::canonical_url;
 pub use gazetteer::{Gazetteer, LocalAuthority};
-pub use inspection::{Grade, InspectionRecord, JUDGEMENTS, inspection_history, judgement_label};
+pub use inspection::{
+    Grade, InspectionRecord, JUDGEMENTS, REFORMED_FRAMEWORK_FROM, current_inspection, inspection_history,
+    judgement_label,
+};
 pub use source::{
     HtmlSelectors, Source, SourceId, SourceIdError, SourceKind, SourceOptions, URN_PLACEHOLDER, display_url,
     url_for_urn,

@@ -56,14 +56,14 @@ impl Store {
         })
     }
 
-    /// The `limit` most recently published inspections of a known council that carry an
-    /// overall effectiveness grade, newest first.
-    pub fn latest_graded_inspections(&self, limit: usize) -> Result<Vec<InspectionRecord>, StoreError> {
+    /// The `limit` most recently published inspections of a known council that made
+    /// judgements (with or without an overall grade: none is given from April 2026),
+    /// newest first.
+    pub fn latest_judged_inspections(&self, limit: usize) -> Result<Vec<InspectionRecord>, StoreError> {
         self.connections.read(|connection| {
             let mut statement = connection.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM inspections
-                 WHERE published IS NOT NULL AND gss_code IS NOT NULL
-                   AND json_extract(judgements, '$.overall_effectiveness') IS NOT NULL
+                 WHERE published IS NOT NULL AND gss_code IS NOT NULL AND judgements != '{{}}'
                  ORDER BY published DESC, report_url LIMIT ?1"
             ))?;
             let rows = statement.query_map([limit as i64], inspection_from_row)?;
@@ -212,9 +212,13 @@ mod tests {
             .all_inspections()
             .unwrap()
             .into_iter()
-            .filter(|r| r.overall().is_some() && r.published.is_some() && r.gss_code.is_some())
+            .filter(|r| r.is_judged() && r.published.is_some() && r.gss_code.is_some())
             .collect();
-        expected.truncate(6);
-        assert_eq!(store.latest_graded_inspections(6).unwrap(), expected);
+        expected.truncate(20);
+        assert!(
+            expected.iter().any(InspectionRecord::is_reformed),
+            "2026-framework inspections count as judged"
+        );
+        assert_eq!(store.latest_judged_inspections(20).unwrap(), expected);
     }
 }

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use csfeed_core::gazetteer::slugify;
-use csfeed_core::{Gazetteer, Grade, InspectionRecord, LocalAuthority, judgement_label};
+use csfeed_core::{Gazetteer, Grade, InspectionRecord, LocalAuthority, current_inspection, judgement_label};
 use csfeed_search::{SearchRequest, SortOrder};
 
 use crate::feeds::FeedFormat;
@@ -36,13 +36,18 @@ impl From<Grade> for GradeChip {
     }
 }
 
-/// A council in a list, with its current grade.
+/// A council in a list, with its current position: its newest inspection's judgements.
 pub(crate) struct CouncilRow {
     pub slug: String,
     pub name: String,
     pub region: String,
     pub la_type: String,
+    /// The newest inspection's overall grade, when it gave one.
     pub grade: Option<GradeChip>,
+    /// The newest inspection was under the 2026 framework, which gives no overall grade.
+    pub reformed: bool,
+    /// The newest inspection's judgements other than the overall grade.
+    pub judgements: Vec<(String, GradeChip)>,
     pub graded_on: String,
 }
 
@@ -50,6 +55,8 @@ pub(crate) struct CouncilRow {
 pub(crate) struct TimelineEntry {
     pub kind: &'static str,
     pub published: String,
+    /// Under the 2026 framework: judged, but no overall grade to show.
+    pub reformed: bool,
     pub visit: String,
     pub overall: Option<GradeChip>,
     pub judgements: Vec<(String, GradeChip)>,
@@ -67,25 +74,22 @@ pub(crate) fn current_councils() -> impl Iterator<Item = &'static LocalAuthority
         .filter(|la| la.abolished.is_none())
 }
 
-/// The latest inspection with an overall grade, from records sorted newest first.
-fn latest_graded(records: &[InspectionRecord]) -> Option<&InspectionRecord> {
-    records.iter().find(|record| record.overall().is_some())
-}
-
 fn date(date: Option<NaiveDate>) -> String {
     date.map(|d| d.format("%-d %B %Y").to_string())
         .unwrap_or_default()
 }
 
 fn row(la: &LocalAuthority, records: &[InspectionRecord]) -> CouncilRow {
-    let latest = latest_graded(records);
+    let current = current_inspection(records);
     CouncilRow {
         slug: la.slug.clone(),
         name: la.name.clone(),
         region: la.region.clone(),
         la_type: la.la_type.clone(),
-        grade: latest.and_then(InspectionRecord::overall).map(GradeChip::from),
-        graded_on: latest.map(|record| date(record.published)).unwrap_or_default(),
+        grade: current.and_then(InspectionRecord::overall).map(GradeChip::from),
+        reformed: current.is_some_and(InspectionRecord::is_reformed),
+        judgements: current.map(area_chips).unwrap_or_default(),
+        graded_on: current.map(|record| date(record.published)).unwrap_or_default(),
     }
 }
 
@@ -147,6 +151,8 @@ struct CouncilPage {
     council: CouncilRow,
     latest_judgements: Vec<(String, GradeChip)>,
     latest_date: String,
+    /// The newest inspection used the 2026 framework (no overall grade).
+    latest_reformed: bool,
     timeline: Vec<TimelineEntry>,
     chart_svg: String,
     stories: Vec<StoryCard>,
@@ -202,7 +208,7 @@ pub(crate) async fn council(
             Ok((records, links, state.index.search(&state.store, &request)?))
         })
         .await?;
-    let latest = latest_graded(&records);
+    let latest = current_inspection(&records);
     let timeline = records
         .iter()
         .zip(report_links)
@@ -227,6 +233,7 @@ pub(crate) async fn council(
         council: row(la, &records),
         latest_judgements: latest.map(judgement_chips).unwrap_or_default(),
         latest_date: latest.map(|record| date(record.published)).unwrap_or_default(),
+        latest_reformed: latest.is_some_and(InspectionRecord::is_reformed),
         timeline,
         chart_svg: grade_chart(&records),
         stories: results.hits.iter().map(StoryCard::from_hit).collect(),
@@ -282,6 +289,14 @@ fn judgement_chips(record: &InspectionRecord) -> Vec<(String, GradeChip)> {
     chips
 }
 
+/// The judgements other than the overall grade, in Ofsted's order.
+fn area_chips(record: &InspectionRecord) -> Vec<(String, GradeChip)> {
+    judgement_chips(record)
+        .into_iter()
+        .filter(|(label, _)| label != judgement_label("overall_effectiveness"))
+        .collect()
+}
+
 /// Where to read the report at `report_url`: the PDF when it is on the web, else its page
 /// here when csfeed stored it (a report read from a file), else nowhere.
 fn report_link(
@@ -307,10 +322,8 @@ fn timeline_entry(record: &InspectionRecord, report_link: Option<(String, &'stat
         published: date(record.published),
         visit,
         overall: record.overall().map(GradeChip::from),
-        judgements: judgement_chips(record)
-            .into_iter()
-            .filter(|(label, _)| label != "Overall effectiveness")
-            .collect(),
+        reformed: record.is_reformed(),
+        judgements: area_chips(record),
         lead_inspector: record.lead_inspector.clone().unwrap_or_default(),
         report_link,
         headline: record.headline.clone().unwrap_or_default(),
@@ -376,6 +389,9 @@ struct NationalPage {
     chrome: Chrome,
     rows: Vec<CouncilRow>,
     counts: Vec<(GradeChip, usize)>,
+    /// Councils whose newest inspection gave no overall grade (2026 framework).
+    reformed: usize,
+    /// Councils with no judged inspection on record.
     ungraded: usize,
     /// (slug, name) of each region.
     regions: Vec<(String, String)>,
@@ -438,7 +454,11 @@ pub(crate) async fn national(
             )
         })
         .collect();
-    let ungraded = in_region.iter().filter(|row| row.grade.is_none()).count();
+    let reformed = in_region.iter().filter(|row| row.reformed).count();
+    let ungraded = in_region
+        .iter()
+        .filter(|row| row.grade.is_none() && !row.reformed)
+        .count();
     let mut rows: Vec<CouncilRow> = all
         .iter()
         .filter(|(la, row)| {
@@ -451,13 +471,12 @@ pub(crate) async fn national(
     let since = Utc::now().date_naive() - chrono::Duration::days(RECENT_CHANGE_DAYS);
     let mut changes = Vec::new();
     for (la, _) in &all {
-        let graded: Vec<&InspectionRecord> = inspections
-            .get(&la.gss_code)
-            .unwrap_or(&empty)
-            .iter()
-            .filter(|r| r.overall().is_some())
-            .collect();
+        let records = inspections.get(&la.gss_code).unwrap_or(&empty);
+        // A change is news only while the graded inspection is the council's current one.
+        let current = current_inspection(records).map(|record| &record.report_url);
+        let graded: Vec<&InspectionRecord> = records.iter().filter(|r| r.overall().is_some()).collect();
         if let [latest, previous, ..] = graded.as_slice()
+            && current == Some(&latest.report_url)
             && latest.published.is_some_and(|day| day >= since)
             && let (Some(now), Some(before)) = (latest.overall(), previous.overall())
             && now != before
@@ -476,6 +495,7 @@ pub(crate) async fn national(
         ),
         rows,
         counts,
+        reformed,
         ungraded,
         regions,
         region,
@@ -485,29 +505,34 @@ pub(crate) async fn national(
     })
 }
 
-/// A recent graded Ofsted report, for the home page's sidebar.
+/// A recent judged Ofsted inspection, for the home page's sidebar.
 pub(crate) struct RecentJudgement {
     pub council: String,
     pub slug: String,
     pub published: String,
-    pub grade: GradeChip,
+    /// The overall grade; `None` under the 2026 framework, which gives none.
+    pub grade: Option<GradeChip>,
 }
 
-/// The newest graded reports (overall effectiveness), newest first.
+/// The newest judged inspections, newest first, one per council: each is that council's
+/// current position, so an older grade never shows beside a newer inspection.
 pub(crate) fn recent_judgements(
     store: &csfeed_store::Store,
     limit: usize,
 ) -> Result<Vec<RecentJudgement>, AppError> {
-    let records = store.latest_graded_inspections(limit)?;
+    // A few spare rows, since a council inspected twice lately is listed once.
+    let records = store.latest_judged_inspections(limit * 2)?;
+    let mut seen = std::collections::HashSet::new();
     Ok(records
         .iter()
+        .filter(|record| seen.insert(record.gss_code.clone()))
         .filter_map(|record| {
             let la = Gazetteer::get().find(record.gss_code.as_deref()?)?;
             Some(RecentJudgement {
                 council: la.name.clone(),
                 slug: la.slug.clone(),
                 published: date(record.published),
-                grade: GradeChip::from(record.overall()?),
+                grade: record.overall().map(GradeChip::from),
             })
         })
         .take(limit)

@@ -1,0 +1,107 @@
+//! Ofsted records as the site shows them: a council's current position is its newest
+//! inspection, on whatever scale that inspection judged.
+
+mod common;
+
+use common::{get, state};
+use csfeed_core::{InspectionRecord, inspection_history};
+
+/// The history's inspections of the council with this Ofsted URN.
+fn history_of(urn: &str) -> Vec<InspectionRecord> {
+    inspection_history()
+        .into_iter()
+        .filter(|record| record.urn == urn)
+        .collect()
+}
+
+/// The table row of the council linked as `/la/{slug}` on `/ofsted`.
+fn table_row<'a>(body: &'a str, slug: &str) -> &'a str {
+    let start = body
+        .find(&format!("<th scope=\"row\"><a href=\"/la/{slug}\">"))
+        .unwrap_or_else(|| panic!("no row for {slug}"));
+    let end = body[start..].find("</tr>").unwrap() + start;
+    &body[start..end]
+}
+
+/// The part of a page between two markers.
+fn between<'a>(body: &'a str, from: &str, to: &str) -> &'a str {
+    let start = body.find(from).unwrap_or_else(|| panic!("no {from:?}"));
+    let end = body[start..].find(to).unwrap_or(body.len() - start) + start;
+    &body[start..end]
+}
+
+#[tokio::test]
+async fn the_national_table_shows_each_councils_newest_inspection_never_an_older_grade() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    state.store.upsert_inspections(&inspection_history()).unwrap();
+    let app = csfeed_web::app(state);
+
+    let (status, _, body) = get(&app, "/ofsted").await;
+    assert_eq!(status, 200);
+    // Liverpool: inadequate in 2023; its 2026 inspection judged leaders, help and
+    // protection and children in care good, with no overall grade.
+    let liverpool = table_row(&body, "liverpool");
+    assert!(
+        liverpool.contains("No overall grade (2026 framework)"),
+        "{liverpool}"
+    );
+    assert!(liverpool.contains("7 July 2026"), "{liverpool}");
+    assert!(
+        liverpool.contains("Impact of leaders: <span class=\"grade grade-good\">"),
+        "{liverpool}"
+    );
+    assert!(!liverpool.contains("grade-inadequate"), "{liverpool}");
+    // Trafford: requires improvement before; its 2026 inspection judged leaders inadequate.
+    let trafford = table_row(&body, "trafford");
+    assert!(
+        trafford.contains("Impact of leaders: <span class=\"grade grade-inadequate\">"),
+        "{trafford}"
+    );
+    assert!(
+        trafford.contains("North West</td><td><span class=\"grade grade-none\">No overall grade"),
+        "the older 'requires improvement' is not shown as current: {trafford}"
+    );
+    // The counts say how many councils are in each case: 11 have no overall grade.
+    assert!(
+        body.contains("No overall grade (2026 framework)</span> <strong>11</strong>"),
+        "{}",
+        between(&body, "grade-counts", "</ul>")
+    );
+    // Filtering by a grade never lists a council whose newest inspection has none.
+    let (_, _, inadequate) = get(&app, "/ofsted?grade=inadequate").await;
+    assert!(!inadequate.contains("href=\"/la/liverpool\""));
+
+    // The index of councils agrees.
+    let (_, _, index) = get(&app, "/la").await;
+    let liverpool = between(&index, "<a href=\"/la/liverpool\">", "</li>");
+    assert!(
+        liverpool.contains("No overall grade (2026 framework)"),
+        "{liverpool}"
+    );
+}
+
+#[tokio::test]
+async fn a_councils_page_and_the_home_sidebar_show_the_2026_inspection_as_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    state.store.upsert_inspections(&history_of("80485")).unwrap();
+    let app = csfeed_web::app(state);
+
+    let (status, _, page) = get(&app, "/la/liverpool").await;
+    assert_eq!(status, 200);
+    let latest = between(&page, "id=\"latest-heading\"", "</section>");
+    assert!(latest.contains("7 July 2026"), "{latest}");
+    assert!(latest.contains("no overall grade"), "{latest}");
+    assert!(latest.contains("grade-good"), "{latest}");
+    assert!(!latest.contains("grade-inadequate"), "{latest}");
+    // The timeline still keeps every inspection, the 2023 grade included.
+    assert!(page.contains("25 May 2023"));
+
+    let (_, _, home) = get(&app, "/").await;
+    let sidebar = between(&home, "id=\"judgements-heading\"", "</ul>");
+    assert!(sidebar.contains("Liverpool"), "{sidebar}");
+    assert!(sidebar.contains("No overall grade (2026 framework)"), "{sidebar}");
+    assert!(!sidebar.contains("Inadequate"), "{sidebar}");
+    assert!(!sidebar.contains("25 May 2023"), "{sidebar}");
+}
