@@ -306,4 +306,12 @@ pub enum OfstedCommand {
         #[arg(long, value_name = "DATE")]
         published: Option<chrono::NaiveDate>,
     },
+    /// List where a report read and the bundled history disagreed (the value kept for
+    /// each) and every impossible fact withheld (a publication before the visit, a visit
+    /// of months), for an operator to check against the report.
+    Disagreements {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }

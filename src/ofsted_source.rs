@@ -219,7 +219,17 @@ impl Pipeline {
         match read_report(body, listed.publication.published).await {
             Ok((inspection, text)) => {
                 tally.read += 1;
-                let facts = to_record(la, &listed.publication, &inspection);
+                let mut facts = to_record(la, &listed.publication, &inspection);
+                // A date the report prints that cannot be true (a letter dated before its
+                // visit) gives way to the provider page's, and the operator is told.
+                let notes = csfeed_core::withhold_impossible(&mut facts, listed.publication.published);
+                if !notes.is_empty()
+                    && let Err(error) = self
+                        .store_blocking(move |store| store.note_inspection_facts(&notes))
+                        .await
+                {
+                    warn!(report = %row.url, error = %error, "could not note an impossible fact");
+                }
                 let mut articles = vec![report_article(
                     source,
                     la,

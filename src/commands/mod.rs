@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::InspectFeed(args) => inspect_feed::run(&cli.global, args).await,
         Command::Sources(command) => sources::run(&cli.global, command).await,
         Command::Tag(args) => tag::run(args),
-        Command::Ofsted(command) => ofsted::run(command).await,
+        Command::Ofsted(command) => ofsted::run(&cli.global, command).await,
         Command::Digest(args) => digest::run(&cli.global, args).await,
         Command::Subscribers(command) => subscribers::run(&cli.global, command).await,
         Command::Backup(args) => backup::run(&cli.global, args).await,

@@ -181,6 +181,13 @@ pub const REFORMED_FRAMEWORK_FROM: NaiveDate = match NaiveDate::from_ymd_opt(202
     None => NaiveDate::MIN,
 };
 
+/// The first reports of the single inspection framework; the history's older rows are
+/// not inspections.
+const SINGLE_INSPECTION_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2013, 11, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+
 /// A council's current position: its newest inspection that made judgements, whatever
 /// scale that inspection used (a 2026 inspection without an overall grade supersedes an
 /// older graded one). Focused visits and monitoring visits judge nothing, so they never
@@ -193,7 +200,7 @@ pub fn current_inspection(records: &[InspectionRecord]) -> Option<&InspectionRec
 }
 
 /// The published inspections since 2013 from the compiled-in history (Open Government
-/// Licence; see `data/LICENCE.md`). Rows whose report link is not a file (2012's "report
+/// Licence; see `data/LICENCE.md`). Rows whose report link is not a report (2012's "report
 /// not found" pages) are skipped, as are grades the source could not read.
 pub fn inspection_history() -> Vec<InspectionRecord> {
     let mut reader = csv::Reader::from_reader(include_str!("../data/ofsted_ilacs_history.csv").as_bytes());
@@ -217,6 +224,11 @@ pub fn inspection_history() -> Vec<InspectionRecord> {
         }
         let urn = column(&record, "urn");
         let published = NaiveDate::parse_from_str(&column(&record, "publication_date"), "%d/%m/%y").ok();
+        // The rows published before the single inspection framework (2012) link to Ofsted's
+        // "report not found" page: they record no inspection.
+        if published.is_some_and(|day| day < SINGLE_INSPECTION_FROM) {
+            continue;
+        }
         let visit_start =
             NaiveDate::parse_from_str(&column(&record, "inspection_start_date"), "%d/%m/%Y").ok();
         let visit_end = NaiveDate::parse_from_str(&column(&record, "inspection_end_date"), "%d/%m/%Y").ok();
@@ -319,7 +331,19 @@ mod tests {
     #[test]
     fn the_history_loads_with_its_eras() {
         let history = inspection_history();
-        assert!(history.len() >= 490, "{}", history.len());
+        assert!(history.len() >= 485, "{}", history.len());
+        assert!(
+            history
+                .iter()
+                .all(|record| record.published.is_none_or(|day| day.year() >= 2013)),
+            "2012's 'report not found' rows are no inspections"
+        );
+        assert!(
+            !history
+                .iter()
+                .any(|record| record.report_url.ends_with("/50004190")),
+            "Birmingham 2012"
+        );
         assert!(
             history.iter().all(|record| record.gss_code.is_some()),
             "every URN is in the register"

@@ -15,6 +15,7 @@ mod source;
 mod tags;
 mod text;
 pub use text::escape_html;
+pub mod reconcile;
 pub mod topics;
 
 pub use article::{Article, ArticleId};
@@ -24,6 +25,7 @@ pub use inspection::{
     Grade, InspectionRecord, JUDGEMENTS, REFORMED_FRAMEWORK_FROM, current_inspection, inspection_history,
     judgement_label,
 };
+pub use reconcile::{FactNote, merge_with_history, same_inspection, withhold_impossible};
 pub use source::{
     HtmlSelectors, Source, SourceId, SourceIdError, SourceKind, SourceOptions, URN_PLACEHOLDER, display_url,
     url_for_urn,

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use csfeed_core::{Grade, InspectionRecord};
+use csfeed_core::{
+    FactNote, Grade, InspectionRecord, merge_with_history, same_inspection, withhold_impossible,
+};
 use rusqlite::{Connection, Row, params};
 
 use crate::{Store, StoreError};
@@ -34,6 +36,34 @@ impl Store {
             let rows = statement.query_map([gss_code], inspection_from_row)?;
             rows.map(|row| row?).collect()
         })
+    }
+
+    /// Every note for the operator: where a report and the history disagreed (and which
+    /// value was kept), and every impossible fact withheld, by report.
+    pub fn inspection_notes(&self) -> Result<Vec<FactNote>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT report_url, field, history, report, kept, reason FROM inspection_notes
+                 ORDER BY report_url, field",
+            )?;
+            let rows = statement.query_map([], |row| {
+                Ok(FactNote {
+                    report_url: row.get(0)?,
+                    field: row.get(1)?,
+                    history: row.get(2)?,
+                    report: row.get(3)?,
+                    kept: row.get(4)?,
+                    reason: row.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Keeps notes for the operator made outside the store (an impossible date the reader
+    /// replaced with the provider page's listed date).
+    pub fn note_inspection_facts(&self, notes: &[FactNote]) -> Result<(), StoreError> {
+        self.connections.write(|connection| note_in(connection, notes))
     }
 
     /// Whether a report has been read already (so its PDF need not be fetched again).
@@ -79,50 +109,86 @@ pub(crate) fn upsert_inspections_in(
     records: &[InspectionRecord],
 ) -> Result<usize, StoreError> {
     let mut changed = 0;
-    {
-        let mut statement = transaction.prepare_cached(&format!(
-            "INSERT INTO inspections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT(report_url) DO UPDATE SET urn = excluded.urn, gss_code = excluded.gss_code,
-                 kind = excluded.kind, visit_start = excluded.visit_start, visit_end = excluded.visit_end,
-                 published = excluded.published, lead_inspector = excluded.lead_inspector,
-                 inspectors = excluded.inspectors, judgements = excluded.judgements,
-                 headline = excluded.headline, origin = excluded.origin
-             WHERE excluded.origin = 'report'"
-        ))?;
-        let mut superseded = transaction.prepare_cached(
-            "DELETE FROM inspections WHERE urn = ?1 AND origin = 'history' AND published = ?2 AND report_url != ?3",
-        )?;
-        let mut already_read = transaction.prepare_cached(
-            "SELECT 1 FROM inspections WHERE urn = ?1 AND published = ?2 AND origin = 'report'",
-        )?;
-        for record in records {
-            // A report read by csfeed replaces the history's row for the same publication,
-            // which may carry another address for the same file; the history never
-            // brings that row back.
-            if let Some(published) = record.published.map(|day| day.to_string()) {
-                if record.origin == "report" {
-                    superseded.execute(params![record.urn, published, record.report_url])?;
-                } else if already_read.exists(params![record.urn, published])? {
-                    continue;
+    let mut statement = transaction.prepare_cached(&format!(
+        "INSERT INTO inspections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT(report_url) DO UPDATE SET urn = excluded.urn, gss_code = excluded.gss_code,
+             kind = excluded.kind, visit_start = excluded.visit_start, visit_end = excluded.visit_end,
+             published = excluded.published, lead_inspector = excluded.lead_inspector,
+             inspectors = excluded.inspectors, judgements = excluded.judgements,
+             headline = excluded.headline, origin = excluded.origin
+         WHERE excluded.origin = 'report'"
+    ))?;
+    let mut superseded = transaction.prepare_cached("DELETE FROM inspections WHERE report_url = ?1")?;
+    for record in records {
+        let stored = council_inspections(transaction, &record.urn)?;
+        let (mut record, mut notes) = (record.clone(), Vec::new());
+        if record.origin == "report" {
+            // One inspection is one record: the report replaces the history's row for the
+            // same inspection (matched by file, visit or nearby publication, never by a
+            // date string), keeping what the history knew where the reader found less.
+            if let Some(history) = stored
+                .iter()
+                .find(|row| row.origin == "history" && same_inspection(row, &record))
+            {
+                let fallback = history.published;
+                (record, notes) = merge_with_history(history, &record);
+                notes.extend(withhold_impossible(&mut record, fallback));
+                if history.report_url != record.report_url {
+                    superseded.execute([&history.report_url])?;
                 }
             }
-            changed += statement.execute(params![
-                record.report_url,
-                record.urn,
-                record.gss_code,
-                record.kind,
-                record.visit_start.map(|d| d.to_string()),
-                record.visit_end.map(|d| d.to_string()),
-                record.published.map(|d| d.to_string()),
-                record.lead_inspector,
-                serde_json::to_string(&record.inspectors).unwrap_or_else(|_| "[]".into()),
-                serde_json::to_string(&record.judgements).unwrap_or_else(|_| "{}".into()),
-                record.headline,
-                record.origin,
-            ])?;
+        } else if stored
+            .iter()
+            .any(|row| row.origin == "report" && same_inspection(row, &record))
+        {
+            // The history never brings back a row a report replaced.
+            continue;
         }
+        notes.extend(withhold_impossible(&mut record, None));
+        changed += statement.execute(params![
+            record.report_url,
+            record.urn,
+            record.gss_code,
+            record.kind,
+            record.visit_start.map(|d| d.to_string()),
+            record.visit_end.map(|d| d.to_string()),
+            record.published.map(|d| d.to_string()),
+            record.lead_inspector,
+            serde_json::to_string(&record.inspectors).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(&record.judgements).unwrap_or_else(|_| "{}".into()),
+            record.headline,
+            record.origin,
+        ])?;
+        note_in(transaction, &notes)?;
     }
     Ok(changed)
+}
+
+/// Every stored record of the council with this URN.
+fn council_inspections(connection: &Connection, urn: &str) -> Result<Vec<InspectionRecord>, StoreError> {
+    let mut statement =
+        connection.prepare_cached(&format!("SELECT {COLUMNS} FROM inspections WHERE urn = ?1"))?;
+    let rows = statement.query_map([urn], inspection_from_row)?;
+    rows.map(|row| row?).collect()
+}
+
+/// Keeps notes for the operator; a later note on the same fact of a report replaces one.
+fn note_in(connection: &Connection, notes: &[FactNote]) -> Result<(), StoreError> {
+    let mut statement = connection.prepare_cached(
+        "INSERT OR REPLACE INTO inspection_notes (report_url, field, history, report, kept, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for note in notes {
+        statement.execute(params![
+            note.report_url,
+            note.field,
+            note.history,
+            note.report,
+            note.kept,
+            note.reason
+        ])?;
+    }
+    Ok(())
 }
 
 fn inspection_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InspectionRecord, StoreError>> {
@@ -220,5 +286,108 @@ mod tests {
             "2026-framework inspections count as judged"
         );
         assert_eq!(store.latest_judged_inspections(20).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_report_read_is_one_record_with_its_history_and_never_worse() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let history = csfeed_core::inspection_history();
+        store.upsert_inspections(&history).unwrap();
+        let liverpool = "E08000012";
+        let before = store.inspections_for(liverpool).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let in_2018 = before
+            .iter()
+            .find(|r| r.published == day(2018, 7, 2))
+            .unwrap()
+            .clone();
+        assert_eq!(in_2018.overall(), Some(Grade::RequiresImprovement));
+        // Read at another address, printed three days later, taken for a focused visit and
+        // its overall grade missed.
+        let mut read = in_2018.clone();
+        read.report_url = "https://mirror.example/liverpool-2018.pdf".into();
+        read.origin = "report".into();
+        read.kind = "focused_visit".into();
+        read.published = day(2018, 7, 5);
+        read.judgements.remove("overall_effectiveness");
+        // The 2014 single inspection: the history knows no visit, the report prints one
+        // and a publication date that differs from the history's.
+        let mut sif = before
+            .iter()
+            .find(|r| r.published == day(2014, 7, 18))
+            .unwrap()
+            .clone();
+        sif.report_url = "https://mirror.example/liverpool-2014.pdf".into();
+        sif.origin = "report".into();
+        (sif.visit_start, sif.visit_end, sif.published) =
+            (day(2014, 5, 6), day(2014, 5, 29), day(2014, 7, 21));
+        store.upsert_inspections(&[read.clone(), sif]).unwrap();
+        store.upsert_inspections(&history).unwrap();
+
+        let after = store.inspections_for(liverpool).unwrap();
+        assert_eq!(
+            after.len(),
+            before.len(),
+            "one inspection, one record: {after:#?}"
+        );
+        let stored = after.iter().find(|r| r.report_url == read.report_url).unwrap();
+        assert_eq!(
+            stored.overall(),
+            Some(Grade::RequiresImprovement),
+            "never made worse"
+        );
+        assert_eq!(stored.kind, in_2018.kind);
+        assert_eq!(stored.published, day(2018, 7, 5));
+        let notes = store.inspection_notes().unwrap();
+        let about = |url: &str, field: &str| {
+            notes
+                .iter()
+                .find(|n| n.report_url == url && n.field == field)
+                .unwrap_or_else(|| panic!("no note on {field} of {url}: {notes:#?}"))
+        };
+        assert_eq!(
+            about(&read.report_url, "overall_effectiveness")
+                .history
+                .as_deref(),
+            Some("requires_improvement")
+        );
+        assert_eq!(
+            about(&read.report_url, "kind").report.as_deref(),
+            Some("focused_visit")
+        );
+        assert_eq!(
+            about("https://mirror.example/liverpool-2014.pdf", "published")
+                .history
+                .as_deref(),
+            Some("2014-07-18")
+        );
+    }
+
+    #[test]
+    fn impossible_facts_are_withheld_and_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let letter = InspectionRecord {
+            report_url: "https://files.example/dudley".into(),
+            urn: "80464".into(),
+            gss_code: Some("E08000027".into()),
+            kind: "focused_visit".into(),
+            visit_start: day(2019, 12, 3),
+            visit_end: day(2019, 12, 4),
+            published: day(2019, 1, 21),
+            lead_inspector: None,
+            inspectors: Vec::new(),
+            judgements: BTreeMap::new(),
+            headline: None,
+            origin: "report".into(),
+        };
+        store.upsert_inspections(std::slice::from_ref(&letter)).unwrap();
+        let stored = store.inspections_for("E08000027").unwrap();
+        assert_eq!(stored[0].published, None, "not published as it is");
+        let notes = store.inspection_notes().unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].report.as_deref(), Some("2019-01-21"));
     }
 }

@@ -203,6 +203,21 @@ const MIGRATIONS: &[&str] = &[
     UPDATE articles SET sort_at = first_seen_at - 7884000000
     WHERE published_at IS NULL AND updated_at IS NULL;
     "#,
+    // records: notes for the operator where a report and the bundled history disagree or a
+    // fact is impossible (`csfeed ofsted disagreements`); the history's 2012 rows, which
+    // link to "report not found" pages, are no inspections.
+    r#"
+    CREATE TABLE inspection_notes (
+        report_url  TEXT NOT NULL,
+        field       TEXT NOT NULL,
+        history     TEXT,
+        report      TEXT,
+        kept        TEXT,
+        reason      TEXT NOT NULL,
+        PRIMARY KEY (report_url, field)
+    ) STRICT;
+    DELETE FROM inspections WHERE origin = 'history' AND published < '2013-11-01';
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.
