@@ -2,7 +2,10 @@
 //! their facts, and alerts when a council's overall grade changes.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use csfeed_core::{Article, Gazetteer, Grade, InspectionRecord, LocalAuthority, SourceId, escape_html};
+use csfeed_core::{
+    Article, Gazetteer, Grade, InspectionRecord, LocalAuthority, SourceId, escape_html, merge_with_history,
+    same_inspection,
+};
 use csfeed_fetch::{FetchOutcome, Validators};
 use csfeed_ingest::ArticleDraft;
 use csfeed_ofsted::{Inspection, Publication};
@@ -264,31 +267,66 @@ impl Pipeline {
     /// One alert article per new report that changes its council's overall grade.
     async fn grade_change_alerts(&self, source: &SourceId, new: &[InspectionRecord]) -> Vec<Article> {
         let mut alerts = Vec::new();
-        for report in new {
-            let (Some(gss), Some(grade), Some(published)) =
-                (report.gss_code.clone(), report.overall(), report.published)
-            else {
+        for read in new {
+            let Some(gss) = read.gss_code.clone() else {
                 continue;
             };
             let earlier = self
                 .store_blocking(move |store| store.inspections_for(&gss))
                 .await
                 .unwrap_or_default();
-            let previous = earlier
-                .iter()
-                .chain(new.iter().filter(|other| other.gss_code == report.gss_code))
-                .filter(|other| other.published.is_some_and(|day| day < published))
-                .filter(|other| other.overall().is_some())
-                .max_by_key(|other| other.published);
-            if let Some(previous) = previous
-                && let Some(before) = previous.overall()
-                && before != grade
-            {
-                alerts.push(alert_article(source, report, grade, before, previous.published));
+            if let Some(change) = grade_change(read, &earlier, new) {
+                alerts.push(alert_article(
+                    source,
+                    &change.report,
+                    change.now,
+                    change.before,
+                    change.since,
+                ));
             }
         }
         alerts
     }
+}
+
+/// A change of a council's overall grade made by one report.
+struct GradeChange {
+    /// The report as it will be stored.
+    report: InspectionRecord,
+    now: Grade,
+    before: Grade,
+    /// When the inspection with the previous grade was published.
+    since: Option<NaiveDate>,
+}
+
+/// Whether `read` changes its council's overall grade, given the council's stored records
+/// and the other reports read with it. The report counts as it will be stored: a grade the
+/// reader missed but the history knew still makes an alert, and the history's row of this
+/// same inspection (whose date may differ from the printed one) is not its "previous" one.
+fn grade_change(
+    read: &InspectionRecord,
+    earlier: &[InspectionRecord],
+    new: &[InspectionRecord],
+) -> Option<GradeChange> {
+    let report = earlier
+        .iter()
+        .find(|row| row.origin == "history" && same_inspection(row, read))
+        .map_or_else(|| read.clone(), |history| merge_with_history(history, read).0);
+    let (now, published) = (report.overall()?, report.published?);
+    let previous = earlier
+        .iter()
+        .chain(new.iter().filter(|other| other.gss_code == report.gss_code))
+        .filter(|other| !same_inspection(other, &report))
+        .filter(|other| other.published.is_some_and(|day| day < published))
+        .filter(|other| other.overall().is_some())
+        .max_by_key(|other| other.published)?;
+    let before = previous.overall()?;
+    (before != now).then(|| GradeChange {
+        since: previous.published,
+        report,
+        now,
+        before,
+    })
 }
 
 /// Reads a report's facts and text off the async runtime.
@@ -528,5 +566,39 @@ mod tests {
                 alert.topics
             );
         }
+    }
+
+    #[test]
+    fn a_grade_change_is_never_missed_for_a_grade_the_reader_missed_or_a_date_that_differs() {
+        let liverpool: Vec<InspectionRecord> = csfeed_core::inspection_history()
+            .into_iter()
+            .filter(|record| record.urn == "80485")
+            .collect();
+        let in_2023 = liverpool
+            .iter()
+            .find(|record| record.published == NaiveDate::from_ymd_opt(2023, 5, 25))
+            .unwrap();
+        // Read at another address, the overall grade missed by the reader.
+        let mut missed = in_2023.clone();
+        missed.report_url = "https://files.example/liverpool-2023.pdf".into();
+        missed.origin = "report".into();
+        missed.judgements.remove("overall_effectiveness");
+        let change = grade_change(&missed, &liverpool, std::slice::from_ref(&missed)).unwrap();
+        assert_eq!(
+            (change.now, change.before),
+            (Grade::Inadequate, Grade::RequiresImprovement)
+        );
+        assert_eq!(change.since, NaiveDate::from_ymd_opt(2018, 7, 2));
+        // Printed three days after the history's date: the history's row of the same
+        // inspection is not the one before it.
+        let mut printed = in_2023.clone();
+        printed.report_url = missed.report_url.clone();
+        printed.origin = "report".into();
+        printed.published = NaiveDate::from_ymd_opt(2023, 5, 28);
+        let change = grade_change(&printed, &liverpool, std::slice::from_ref(&printed)).unwrap();
+        assert_eq!(
+            (change.now, change.before),
+            (Grade::Inadequate, Grade::RequiresImprovement)
+        );
     }
 }
