@@ -174,7 +174,8 @@ impl Pipeline {
         });
         let mut totals = UpsertCounts::default();
         for (row, listed) in due {
-            let (settlement, articles, facts) = self.take_in_report(source, &row, listed, tally).await;
+            let (settlement, articles, facts) =
+                self.take_in_report(source, &row, listed, tally, seen_at).await;
             let counts = self
                 .settle(source, &row.url, settlement, articles, facts, seen_at)
                 .await;
@@ -191,6 +192,7 @@ impl Pipeline {
         row: &PublicationRecord,
         listed: Option<ListedReport>,
         tally: &mut ReportTally,
+        seen_at: DateTime<Utc>,
     ) -> (Settlement, Vec<Article>, Vec<InspectionRecord>) {
         let Some((la, listed)) =
             listed.and_then(|listed| Gazetteer::get().find(&listed.council).map(|la| (la, listed)))
@@ -243,7 +245,7 @@ impl Pipeline {
                     text,
                 )];
                 articles.extend(
-                    self.grade_change_alerts(source, std::slice::from_ref(&facts))
+                    self.grade_change_alerts(source, std::slice::from_ref(&facts), seen_at)
                         .await,
                 );
                 (Settlement::Stored, articles, vec![facts])
@@ -265,7 +267,12 @@ impl Pipeline {
     }
 
     /// One alert article per new report that changes its council's overall grade.
-    async fn grade_change_alerts(&self, source: &SourceId, new: &[InspectionRecord]) -> Vec<Article> {
+    async fn grade_change_alerts(
+        &self,
+        source: &SourceId,
+        new: &[InspectionRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Vec<Article> {
         let mut alerts = Vec::new();
         for read in new {
             let Some(gss) = read.gss_code.clone() else {
@@ -276,12 +283,13 @@ impl Pipeline {
                 .await
                 .unwrap_or_default();
             if let Some(change) = grade_change(read, &earlier, new) {
+                let history = is_backfill(change.report.published, seen_at);
                 alerts.push(alert_article(
                     source,
                     &change.report,
-                    change.now,
-                    change.before,
+                    (change.now, change.before),
                     change.since,
+                    history,
                 ));
             }
         }
@@ -472,12 +480,25 @@ fn report_article(
     article
 }
 
+/// How far back a report's publication is still news when csfeed first reads it: the
+/// longest digest period. A change published before that was found while backfilling.
+const NEWS_WINDOW_DAYS: i64 = 7;
+
+/// Whether a report published on `published` and read at `seen_at` is history (found while
+/// backfilling), not news. An undated report is history: nothing says it is new.
+fn is_backfill(published: Option<NaiveDate>, seen_at: DateTime<Utc>) -> bool {
+    published.is_none_or(|day| day < seen_at.date_naive() - chrono::Duration::days(NEWS_WINDOW_DAYS))
+}
+
+/// The alert article for a change of grade (`now`, `before`), dated at the report's
+/// publication; one found while backfilling (`history`) is keyed as history, so it is on
+/// the council's timeline and in the changes feed but never presented as news.
 fn alert_article(
     source: &SourceId,
     report: &InspectionRecord,
-    now: Grade,
-    before: Grade,
+    (now, before): (Grade, Grade),
     since: Option<NaiveDate>,
+    history: bool,
 ) -> Article {
     let name = report
         .gss_code
@@ -504,7 +525,15 @@ fn alert_article(
     );
     let mut article = ArticleDraft {
         source: source.clone(),
-        key: format!("alert:{}", report.report_url),
+        key: format!(
+            "{}{}",
+            if history {
+                csfeed_core::HISTORY_ALERT_PREFIX
+            } else {
+                csfeed_core::ALERT_PREFIX
+            },
+            report.report_url
+        ),
         url: None,
         title,
         published: midnight(report.published),
@@ -555,7 +584,7 @@ mod tests {
                 headline: None,
                 origin: "report".into(),
             };
-            let alert = alert_article(&source, &report, now, before, day(2019, 11, 4));
+            let alert = alert_article(&source, &report, (now, before), day(2019, 11, 4), false);
             assert_eq!(
                 alert.local_authorities.first().map(String::as_str),
                 Some("E08000013")
@@ -600,5 +629,30 @@ mod tests {
             (change.now, change.before),
             (Grade::Inadequate, Grade::RequiresImprovement)
         );
+    }
+
+    #[test]
+    fn changes_published_before_the_window_are_history_keyed_as_such_and_dated_at_publication() {
+        use chrono::TimeZone as _;
+        let seen_at = Utc.with_ymd_and_hms(2026, 12, 6, 0, 30, 0).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert!(is_backfill(day(2023, 5, 25), seen_at));
+        assert!(is_backfill(None, seen_at));
+        assert!(!is_backfill(day(2026, 12, 2), seen_at));
+        let report = csfeed_core::inspection_history()
+            .into_iter()
+            .find(|record| record.urn == "80485" && record.published == day(2023, 5, 25))
+            .unwrap();
+        let source = SourceId::parse("ofsted").unwrap();
+        let pair = (Grade::Inadequate, Grade::RequiresImprovement);
+        let alert = alert_article(&source, &report, pair, day(2018, 7, 2), true);
+        assert_eq!(alert.guid, format!("alert:history:{}", report.report_url));
+        assert_eq!(
+            csfeed_core::alert_report_url(&alert.guid),
+            Some(report.report_url.as_str())
+        );
+        assert_eq!(alert.published, midnight(day(2023, 5, 25)));
+        let news = alert_article(&source, &report, pair, day(2018, 7, 2), false);
+        assert_eq!(news.guid, format!("alert:{}", report.report_url));
     }
 }

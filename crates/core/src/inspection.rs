@@ -175,6 +175,19 @@ impl InspectionRecord {
     }
 }
 
+/// Key prefix of a grade-change alert: `alert:` and its report's address.
+pub const ALERT_PREFIX: &str = "alert:";
+
+/// Key prefix of a grade-change alert found while backfilling (its report published before
+/// the current window): history, dated at its publication, never presented as news.
+pub const HISTORY_ALERT_PREFIX: &str = "alert:history:";
+
+/// The report address a grade-change alert's key names, or `None` for any other key.
+pub fn alert_report_url(key: &str) -> Option<&str> {
+    key.strip_prefix(HISTORY_ALERT_PREFIX)
+        .or_else(|| key.strip_prefix(ALERT_PREFIX))
+}
+
 /// The first day of the reformed framework (no overall effectiveness grade).
 pub const REFORMED_FRAMEWORK_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2026, 4, 1) {
     Some(day) => day,

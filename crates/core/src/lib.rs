@@ -22,8 +22,8 @@ pub use article::{Article, ArticleId};
 pub use canonical::canonical_url;
 pub use gazetteer::{Gazetteer, LocalAuthority};
 pub use inspection::{
-    Grade, InspectionRecord, JUDGEMENTS, REFORMED_FRAMEWORK_FROM, current_inspection, inspection_history,
-    judgement_label,
+    ALERT_PREFIX, Grade, HISTORY_ALERT_PREFIX, InspectionRecord, JUDGEMENTS, REFORMED_FRAMEWORK_FROM,
+    alert_report_url, current_inspection, inspection_history, judgement_label,
 };
 pub use reconcile::{FactNote, merge_with_history, same_inspection, withhold_impossible};
 pub use source::{

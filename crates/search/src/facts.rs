@@ -107,9 +107,6 @@ pub(crate) struct ArticleFacts {
     pub regions: Vec<String>,
 }
 
-/// Guid prefix of the grade-change alerts the Ofsted harvester writes.
-const ALERT_PREFIX: &str = "alert:";
-
 /// The facts of `record`, given the stored inspections by report address.
 pub(crate) fn facts_for(
     record: &ArticleRecord,
@@ -127,7 +124,7 @@ pub(crate) fn facts_for(
         }
     }
     let report_of = |key: &str| inspections.get(key);
-    let (kind, report) = if let Some(report_url) = article.guid.strip_prefix(ALERT_PREFIX) {
+    let (kind, report) = if let Some(report_url) = csfeed_core::alert_report_url(&article.guid) {
         (ArticleKind::Alert, report_of(report_url))
     } else {
         let report =

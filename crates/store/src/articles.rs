@@ -150,7 +150,8 @@ impl Store {
     }
 
     /// The newest articles (by published, else updated, else first-seen date), optionally
-    /// from one source only.
+    /// from one source only. Grade changes found while backfilling are history, not news:
+    /// they are left out (their reports are listed).
     pub fn latest_articles(
         &self,
         source: Option<&SourceId>,
@@ -161,6 +162,7 @@ impl Store {
             let sql = format!(
                 "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id
                  WHERE (?1 IS NULL OR a.source_id = ?1) AND (a.story_id IS NULL OR a.story_id = a.id)
+                   AND a.guid NOT LIKE 'alert:history:%'
                  ORDER BY a.sort_at DESC, a.id LIMIT ?2 OFFSET ?3"
             );
             let mut statement = connection.prepare_cached(&sql)?;

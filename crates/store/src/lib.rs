@@ -638,4 +638,47 @@ mod tests {
         );
         assert_eq!(titles(store.latest_articles(None, 1, 1).unwrap()), vec!["Old"]);
     }
+
+    #[test]
+    fn grade_changes_found_while_backfilling_are_history_not_the_latest_news() {
+        let (_dir, store) = open_temp();
+        let report = "https://files.example/liverpool-2023.pdf";
+        let backfilled = article(
+            "one",
+            &format!("alert:history:{report}"),
+            "Liverpool now judged inadequate",
+        );
+        let fresh = article(
+            "one",
+            "alert:https://files.example/trafford.pdf",
+            "Trafford now judged good",
+        );
+        store
+            .upsert_articles(
+                &[
+                    backfilled,
+                    fresh,
+                    article("one", report, "Inspection of Liverpool"),
+                ],
+                at(500),
+            )
+            .unwrap();
+        let titles =
+            |records: Vec<ArticleRecord>| records.into_iter().map(|r| r.article.title).collect::<Vec<_>>();
+        let latest = titles(store.latest_articles(None, 10, 0).unwrap());
+        assert!(
+            !latest.contains(&"Liverpool now judged inadequate".to_owned()),
+            "{latest:?}"
+        );
+        assert!(
+            latest.contains(&"Trafford now judged good".to_owned()),
+            "{latest:?}"
+        );
+        assert!(
+            latest.contains(&"Inspection of Liverpool".to_owned()),
+            "{latest:?}"
+        );
+        let changes = titles(store.grade_change_alerts(10).unwrap());
+        assert_eq!(changes.len(), 2, "the changes feed keeps history: {changes:?}");
+    }
 }
