@@ -329,7 +329,7 @@ fn grade_change(
         .filter(|other| other.overall().is_some())
         .max_by_key(|other| other.published)?;
     let before = previous.overall()?;
-    (before != now).then(|| GradeChange {
+    (before != now).then_some(GradeChange {
         since: previous.published,
         report,
         now,
