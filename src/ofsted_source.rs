@@ -364,16 +364,29 @@ fn ledger_entry(la: &LocalAuthority, publication: Publication) -> Result<ListedP
     Ok(ListedPublication { url, details })
 }
 
+/// The councils whose provider pages are read: those followed (every current one when the
+/// source names none), and the abolished councils they succeeded, whose reports are on the
+/// predecessor's own provider page and are part of the successor's history.
 fn followed_councils(slugs: &[String]) -> Vec<&'static LocalAuthority> {
     let gazetteer = Gazetteer::get();
-    if slugs.is_empty() {
-        return gazetteer
+    let followed: Vec<&'static LocalAuthority> = if slugs.is_empty() {
+        gazetteer
             .authorities()
             .iter()
             .filter(|la| la.abolished.is_none())
-            .collect();
+            .collect()
+    } else {
+        slugs.iter().filter_map(|slug| gazetteer.find(slug)).collect()
+    };
+    let mut councils = followed.clone();
+    for la in followed {
+        for old in gazetteer.predecessors_of(la) {
+            if !councils.iter().any(|known| known.gss_code == old.gss_code) {
+                councils.push(old);
+            }
+        }
     }
-    slugs.iter().filter_map(|slug| gazetteer.find(slug)).collect()
+    councils
 }
 
 fn kind_key(inspection: &Inspection) -> String {
@@ -386,8 +399,10 @@ fn kind_key(inspection: &Inspection) -> String {
 fn to_record(la: &LocalAuthority, publication: &Publication, inspection: &Inspection) -> InspectionRecord {
     InspectionRecord {
         report_url: publication.url.to_string(),
-        urn: inspection.urn.clone().unwrap_or_else(|| la.urn.clone()),
-        gss_code: inspection.gss_code.clone().or_else(|| Some(la.gss_code.clone())),
+        // The provider page a report is listed on names its council for certain; the text
+        // may name a neighbour first (Cumberland's report mentions Westmorland and Furness).
+        urn: la.urn.clone(),
+        gss_code: Some(la.gss_code.clone()),
         kind: kind_key(inspection),
         visit_start: inspection.visit_start,
         visit_end: inspection.visit_end,
@@ -654,5 +669,51 @@ mod tests {
         assert_eq!(alert.published, midnight(day(2023, 5, 25)));
         let news = alert_article(&source, &report, pair, day(2018, 7, 2), false);
         assert_eq!(news.guid, format!("alert:{}", report.report_url));
+    }
+
+    #[test]
+    fn predecessors_are_fetched_and_a_report_belongs_to_the_council_whose_page_lists_it() {
+        let names = |slugs: &[&str]| -> Vec<String> {
+            let slugs: Vec<String> = slugs.iter().map(|slug| (*slug).to_owned()).collect();
+            followed_councils(&slugs)
+                .iter()
+                .map(|la| la.name.clone())
+                .collect()
+        };
+        assert_eq!(
+            names(&["cumberland", "westmorland-and-furness"]),
+            ["Cumberland", "Westmorland and Furness", "Cumbria"]
+        );
+        let england = names(&[]);
+        assert_eq!(england.len(), 156, "153 councils and 3 predecessors");
+        assert!(england.contains(&"Northamptonshire".to_owned()));
+
+        let gazetteer = Gazetteer::get();
+        let cumberland = gazetteer.find("cumberland").unwrap();
+        let neighbour = gazetteer.find("westmorland-and-furness").unwrap();
+        let publication = Publication {
+            kind: csfeed_ofsted::ReportKind::IlacsStandard,
+            title: "children's services inspection, pdf - 26 november 2024".into(),
+            published: NaiveDate::from_ymd_opt(2024, 11, 26),
+            url: Url::parse("https://files.example/cumberland.pdf").unwrap(),
+        };
+        let read = Inspection {
+            kind: csfeed_ofsted::ReportKind::IlacsStandard,
+            local_authority: Some(neighbour.name.clone()),
+            urn: Some(neighbour.urn.clone()),
+            gss_code: Some(neighbour.gss_code.clone()),
+            visit_start: None,
+            visit_end: None,
+            published: None,
+            inspectors: Vec::new(),
+            lead_inspector: None,
+            judgements: Default::default(),
+            headline: None,
+            priority_actions: Vec::new(),
+            improvements: Vec::new(),
+        };
+        let record = to_record(cumberland, &publication, &read);
+        assert_eq!(record.gss_code.as_deref(), Some(cumberland.gss_code.as_str()));
+        assert_eq!(record.urn, cumberland.urn);
     }
 }

@@ -323,6 +323,22 @@ impl Gazetteer {
             })
     }
 
+    /// The abolished authorities whose children's services `la` took over (Cumbria for
+    /// Cumberland and for Westmorland and Furness), whose reports are part of its history.
+    pub fn predecessors_of(&self, la: &LocalAuthority) -> Vec<&LocalAuthority> {
+        self.authorities
+            .iter()
+            .filter(|old| {
+                old.abolished.as_ref().is_some_and(|abolition| {
+                    abolition.successors.iter().any(|successor| {
+                        self.lookup(successor)
+                            .is_some_and(|found| found.gss_code == la.gss_code)
+                    })
+                })
+            })
+            .collect()
+    }
+
     /// The authority with this Ofsted provider URN.
     pub fn find_by_urn(&self, urn: &str) -> Option<&LocalAuthority> {
         self.authorities.iter().find(|la| la.urn == urn.trim())
@@ -715,5 +731,23 @@ mod tests {
             codes("Ofsted judged Croydon, Sutton and Merton good"),
             ["E09000008", "E09000029", "E09000024"]
         );
+    }
+
+    #[test]
+    fn successors_know_their_predecessors() {
+        let gazetteer = Gazetteer::get();
+        let names = |slug: &str| -> Vec<String> {
+            let la = gazetteer.find(slug).unwrap();
+            gazetteer
+                .predecessors_of(la)
+                .iter()
+                .map(|old| old.name.clone())
+                .collect()
+        };
+        assert_eq!(names("cumberland"), ["Cumbria"]);
+        assert_eq!(names("westmorland-and-furness"), ["Cumbria"]);
+        assert_eq!(names("north-northamptonshire"), ["Northamptonshire"]);
+        assert_eq!(names("bournemouth-christchurch-and-poole"), ["Poole"]);
+        assert!(names("st-helens").is_empty());
     }
 }

@@ -57,6 +57,8 @@ pub(crate) struct TimelineEntry {
     pub published: String,
     /// Under the 2026 framework: judged, but no overall grade to show.
     pub reformed: bool,
+    /// The abolished predecessor inspected, when it was not this council.
+    pub predecessor: Option<String>,
     pub visit: String,
     pub overall: Option<GradeChip>,
     pub judgements: Vec<(String, GradeChip)>,
@@ -192,28 +194,58 @@ pub(crate) async fn council(
         CouncilAddress::Moved(to) => return Ok(Redirect::permanent(&to).into_response()),
     };
     let gss = la.gss_code.clone();
+    let predecessors: Vec<(String, String)> = Gazetteer::get()
+        .predecessors_of(la)
+        .iter()
+        .map(|old| (old.gss_code.clone(), old.name.clone()))
+        .collect();
     let request = SearchRequest {
         local_authority: Some(gss.clone()),
         sort: SortOrder::Newest,
         limit: COUNCIL_STORIES,
         ..SearchRequest::default()
     };
-    let (records, report_links, results) = state
+    let (records, inherited, report_links, results) = state
         .blocking(move |state| {
             let records = state.store.inspections_for(&gss)?;
+            let mut inherited = Vec::new();
+            for (old_gss, name) in &predecessors {
+                for record in state.store.inspections_for(old_gss)? {
+                    inherited.push((record, name.clone()));
+                }
+            }
             let links = records
                 .iter()
+                .chain(inherited.iter().map(|(record, _)| record))
                 .map(|record| report_link(&state.store, &record.report_url))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok((records, links, state.index.search(&state.store, &request)?))
+            Ok((
+                records,
+                inherited,
+                links,
+                state.index.search(&state.store, &request)?,
+            ))
         })
         .await?;
+    // The council's own inspections say where it stands; a predecessor's are its history.
     let latest = current_inspection(&records);
-    let timeline = records
+    let mut timeline: Vec<(Option<NaiveDate>, TimelineEntry)> = records
         .iter()
+        .map(|record| (record, None))
+        .chain(
+            inherited
+                .iter()
+                .map(|(record, name)| (record, Some(name.clone()))),
+        )
         .zip(report_links)
-        .map(|(record, link)| timeline_entry(record, link))
+        .map(|((record, predecessor), link)| {
+            let mut entry = timeline_entry(record, link);
+            entry.predecessor = predecessor;
+            (record.published, entry)
+        })
         .collect();
+    timeline.sort_by_key(|(published, _)| std::cmp::Reverse(*published));
+    let timeline = timeline.into_iter().map(|(_, entry)| entry).collect();
     let mut chrome = Chrome::new(&state.site, Some(&format!("{} children's services", la.name)))
         .at(&page)
         .described(format!(
@@ -323,6 +355,7 @@ fn timeline_entry(record: &InspectionRecord, report_link: Option<(String, &'stat
         visit,
         overall: record.overall().map(GradeChip::from),
         reformed: record.is_reformed(),
+        predecessor: None,
         judgements: area_chips(record),
         lead_inspector: record.lead_inspector.clone().unwrap_or_default(),
         report_link,

@@ -105,3 +105,49 @@ async fn a_councils_page_and_the_home_sidebar_show_the_2026_inspection_as_curren
     assert!(!sidebar.contains("Inadequate"), "{sidebar}");
     assert!(!sidebar.contains("25 May 2023"), "{sidebar}");
 }
+
+#[tokio::test]
+async fn a_successors_page_shows_its_predecessors_inspections_as_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let mut cumbria = history_of("2733690").remove(0);
+    cumbria.report_url = "https://files.example/cumbria-2022.pdf".into();
+    cumbria.urn = "135513".into();
+    cumbria.gss_code = Some("E10000006".into());
+    cumbria.published = chrono::NaiveDate::from_ymd_opt(2022, 3, 1);
+    (cumbria.visit_start, cumbria.visit_end) = (None, None);
+    cumbria.judgements = [(
+        "overall_effectiveness".to_owned(),
+        csfeed_core::Grade::Outstanding,
+    )]
+    .into();
+    let mut records = history_of("2733690");
+    records.extend(history_of("2733698"));
+    records.push(cumbria);
+    state.store.upsert_inspections(&records).unwrap();
+    let app = csfeed_web::app(state);
+
+    for (slug, own) in [
+        ("cumberland", "26 November 2024"),
+        ("westmorland-and-furness", "12 July 2024"),
+    ] {
+        let (status, _, page) = get(&app, &format!("/la/{slug}")).await;
+        assert_eq!(status, 200);
+        let timeline = between(&page, "id=\"timeline-heading\"", "</section>");
+        assert!(
+            timeline.contains("of Cumbria (predecessor), published 1 March 2022"),
+            "{slug}: {timeline}"
+        );
+        assert_eq!(
+            timeline.matches("class=\"timeline-title\"").count(),
+            2,
+            "{slug}: its own and Cumbria's, not its neighbour's"
+        );
+        let latest = between(&page, "id=\"latest-heading\"", "</section>");
+        assert!(
+            latest.contains(own),
+            "{slug}: the council's own inspection is current: {latest}"
+        );
+        assert!(!latest.contains("grade-outstanding"), "{slug}: {latest}");
+    }
+}
