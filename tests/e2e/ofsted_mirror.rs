@@ -10,11 +10,14 @@ use csfeed_testkit::{MirrorCouncil, OfstedMirror};
 use crate::helpers::{Output, Workspace, wait_until};
 
 /// The first `count` current councils, for the mirror and for the source's `authorities`.
+/// Councils that succeeded an abolished one are left out: their predecessor's provider page
+/// is read too, which would change the counts these tests make.
 fn councils(count: usize) -> Vec<(String, MirrorCouncil)> {
-    Gazetteer::get()
+    let gazetteer = Gazetteer::get();
+    gazetteer
         .authorities()
         .iter()
-        .filter(|la| la.abolished.is_none())
+        .filter(|la| la.abolished.is_none() && gazetteer.predecessors_of(la).is_empty())
         .take(count)
         .map(|la| {
             let council = MirrorCouncil {
