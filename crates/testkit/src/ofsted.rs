@@ -54,6 +54,8 @@ struct MirrorState {
     /// Failures still to give, by path.
     failures: Mutex<HashMap<String, (Fault, usize)>>,
     hits: Mutex<HashMap<String, usize>>,
+    /// Bytes each report is padded with (see [`padded_pdf`]).
+    padding: std::sync::atomic::AtomicUsize,
 }
 
 impl OfstedMirror {
@@ -70,6 +72,7 @@ impl OfstedMirror {
             waiting: Mutex::new(BTreeSet::new()),
             failures: Mutex::new(HashMap::new()),
             hits: Mutex::new(HashMap::new()),
+            padding: std::sync::atomic::AtomicUsize::new(0),
         });
         let serving = state.clone();
         tokio::spawn(async move {
@@ -91,6 +94,13 @@ impl OfstedMirror {
     /// The provider-page URL template, with `{urn}` where the URN goes.
     pub fn provider_template(&self) -> String {
         self.url("/provider/44/{urn}")
+    }
+
+    /// Pads every report served from now on to about `bytes` (a real report is 1–3 MB).
+    pub fn pad_reports(&self, bytes: usize) {
+        self.state
+            .padding
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The path of a council's report `k` (0 is the newest).
@@ -255,12 +265,16 @@ async fn report(stream: &mut TcpStream, state: &MirrorState, file: &str) -> std:
         return respond(stream, 404, "text/plain", &[], b"not found").await;
     };
     let listing = listing(k);
-    let pdf = minimal_pdf(&[
-        &format!("{} of {}", listing.title, council.name),
-        &format!("Local authority children's services, URN {}", council.urn),
-        &format!("Published {}", listing.date),
-        "This is a generated report for csfeed's tests.",
-    ]);
+    let padding = state.padding.load(std::sync::atomic::Ordering::Relaxed);
+    let pdf = padded_pdf(
+        &[
+            &format!("{} of {}", listing.title, council.name),
+            &format!("Local authority children's services, URN {}", council.urn),
+            &format!("Published {}", listing.date),
+            "This is a generated report for csfeed's tests.",
+        ],
+        padding,
+    );
     respond(stream, 200, "application/pdf", &[], &pdf).await
 }
 
@@ -325,6 +339,12 @@ fn provider_html(council: &MirrorCouncil, reports: usize) -> String {
 
 /// A one-page PDF (Helvetica) showing `lines`, with a correct cross-reference table.
 pub fn minimal_pdf(lines: &[&str]) -> Vec<u8> {
+    padded_pdf(lines, 0)
+}
+
+/// [`minimal_pdf`] with an unreferenced stream of `padding` bytes, so the file is as large
+/// as a real report (whose size is mostly images and fonts) while its text stays small.
+pub fn padded_pdf(lines: &[&str], padding: usize) -> Vec<u8> {
     let text: String = lines
         .iter()
         .map(|line| {
@@ -333,6 +353,7 @@ pub fn minimal_pdf(lines: &[&str]) -> Vec<u8> {
         })
         .collect();
     let content = format!("BT /F1 11 Tf 14 TL 72 760 Td\n{text}ET");
+    let filler: String = (0..padding).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
@@ -340,6 +361,7 @@ pub fn minimal_pdf(lines: &[&str]) -> Vec<u8> {
             .to_owned(),
         format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_owned(),
+        format!("<< /Length {padding} >>\nstream\n{filler}\nendstream"),
     ];
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();

@@ -1,0 +1,104 @@
+//! The full-England Ofsted ingest: a first `csfeed fetch` of every council's provider page
+//! (and its predecessors') on a generated mirror, reading every report it lists. Prints the
+//! reports read per second, the peak RSS of the process and its summary line.
+//!
+//! Run with `cargo bench --bench ofsted_england` (`OFSTED_ENGLAND_REPORTS=2` per council for
+//! a quick run; the default, 7, lists about as many reports as Ofsted does; each is
+//! `OFSTED_ENGLAND_PDF_KIB`, default 2048, as large as a real report).
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use csfeed_core::Gazetteer;
+use csfeed_testkit::{MirrorCouncil, OfstedMirror};
+
+#[tokio::main]
+async fn main() {
+    let per_council: usize = std::env::var("OFSTED_ENGLAND_REPORTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(7);
+    // Every authority, abolished ones too: their provider pages are read for their successors.
+    let councils: Vec<MirrorCouncil> = Gazetteer::get()
+        .authorities()
+        .iter()
+        .map(|la| MirrorCouncil {
+            urn: la.urn.clone(),
+            name: la.name.clone(),
+        })
+        .collect();
+    let pdf_kib: usize = std::env::var("OFSTED_ENGLAND_PDF_KIB")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2048);
+    let pages = councils.len();
+    let mirror = OfstedMirror::start(councils, per_council)
+        .await
+        .expect("start the mirror");
+    mirror.pad_reports(pdf_kib * 1024);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = dir.path().join("csfeed.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[storage]\ndata_dir = {:?}\n\n[fetch]\nrequest_timeout = \"60s\"\n\n[[sources]]\nid = \"ofsted\"\nname = \"Ofsted reports\"\nkind = \"ofsted\"\nurl = {:?}\ninterval = \"1d\"\n",
+            dir.path().join("data").display().to_string(),
+            mirror.provider_template()
+        ),
+    )
+    .expect("config");
+    println!(
+        "full-England Ofsted ingest: {pages} provider pages, {} reports of {pdf_kib} KiB",
+        pages * per_council
+    );
+    let started = Instant::now();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_csfeed"))
+        .args(["fetch", "--all", "--config"])
+        .arg(&config)
+        .env("CSFEED__FETCH__MIN_HOST_INTERVAL", "0s")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start csfeed fetch");
+    let pid = child.id().expect("running");
+    let mut peak_kib = 0;
+    let status = loop {
+        if let Some(hwm) = peak_rss_kib(pid) {
+            peak_kib = peak_kib.max(hwm);
+        }
+        match tokio::time::timeout(Duration::from_millis(20), child.wait()).await {
+            Ok(status) => break status.expect("csfeed fetch ran"),
+            Err(_) => continue,
+        }
+    };
+    let elapsed = started.elapsed();
+    let mut summary = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        use tokio::io::AsyncReadExt;
+        let _ = stdout.read_to_string(&mut summary).await;
+    }
+    let read: i64 = rusqlite::Connection::open(dir.path().join("data/csfeed.sqlite3"))
+        .and_then(|database| {
+            database.query_row(
+                "SELECT COUNT(*) FROM inspections WHERE origin = 'report'",
+                [],
+                |row| row.get(0),
+            )
+        })
+        .unwrap_or_default();
+    println!(
+        "{read} of {} reports read in {:.1} s, {:.1} reports/s, peak RSS {:.1} MiB, exit {status}\n  {}",
+        mirror.report_urls().len(),
+        elapsed.as_secs_f64(),
+        read as f64 / elapsed.as_secs_f64().max(0.001),
+        peak_kib as f64 / 1024.0,
+        summary.trim().replace('\n', "\n  ")
+    );
+}
+
+/// VmHWM (the peak resident set) of a running process, from /proc.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
