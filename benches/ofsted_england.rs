@@ -3,8 +3,9 @@
 //! reports read per second, the peak RSS of the process and its summary line.
 //!
 //! Run with `cargo bench --bench ofsted_england` (`OFSTED_ENGLAND_REPORTS=2` per council for
-//! a quick run; the default, 7, lists about as many reports as Ofsted does; each is
-//! `OFSTED_ENGLAND_PDF_KIB`, default 2048, as large as a real report).
+//! a quick run; the default, 7, lists about as many reports as Ofsted does). The reports
+//! are the real ones in `tests/fixtures/ofsted`, in turn, or with `OFSTED_ENGLAND_PDF_KIB=N`
+//! generated ones padded to N KiB.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -27,15 +28,23 @@ async fn main() {
             name: la.name.clone(),
         })
         .collect();
-    let pdf_kib: usize = std::env::var("OFSTED_ENGLAND_PDF_KIB")
+    let pdf_kib: Option<usize> = std::env::var("OFSTED_ENGLAND_PDF_KIB")
         .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(2048);
+        .and_then(|n| n.parse().ok());
     let pages = councils.len();
     let mirror = OfstedMirror::start(councils, per_council)
         .await
         .expect("start the mirror");
-    mirror.pad_reports(pdf_kib * 1024);
+    let reports = match pdf_kib {
+        Some(kib) => {
+            mirror.pad_reports(kib * 1024);
+            format!("generated reports of {kib} KiB")
+        }
+        None => {
+            mirror.serve_files(real_reports());
+            "the real reports in tests/fixtures/ofsted in turn".to_owned()
+        }
+    };
     let dir = tempfile::tempdir().expect("temporary directory");
     let config = dir.path().join("csfeed.toml");
     std::fs::write(
@@ -48,7 +57,7 @@ async fn main() {
     )
     .expect("config");
     println!(
-        "full-England Ofsted ingest: {pages} provider pages, {} reports of {pdf_kib} KiB",
+        "full-England Ofsted ingest: {pages} provider pages, {} reports ({reports})",
         pages * per_council
     );
     let started = Instant::now();
@@ -94,6 +103,22 @@ async fn main() {
         peak_kib as f64 / 1024.0,
         summary.trim().replace('\n', "\n  ")
     );
+}
+
+/// The real reports bundled as test fixtures.
+fn real_reports() -> Vec<Vec<u8>> {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ofsted");
+    let mut paths: Vec<_> = std::fs::read_dir(&folder)
+        .expect("the fixtures folder")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "pdf"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| std::fs::read(path).expect("a fixture"))
+        .collect()
 }
 
 /// VmHWM (the peak resident set) of a running process, from /proc.
