@@ -29,7 +29,11 @@ const LETTER_HEADINGS: &[&str] = &[
 ];
 
 /// Headings of a SIF report's summary, best first.
-const SIF_HEADINGS: &[&str] = &["executive summary", "summary of findings"];
+const SIF_HEADINGS: &[&str] = &[
+    "executive summary",
+    "summary of findings",
+    "summary of key findings",
+];
 
 /// The first paragraph of the report's summary, as one line. `table_end` is where the
 /// judgement table ends, if the report has one.
@@ -50,7 +54,7 @@ pub(crate) fn find(layout: &Layout, kind: ReportKind, table_end: Option<usize>) 
         .to_owned();
     // "Children's services in X require improvement because:" leads into a list: keep its
     // first item with it.
-    if first.ends_with(':')
+    if (first.ends_with(':') || first.ends_with(" because"))
         && let Some(next) = paragraphs.find(|paragraph| !is_sub_heading(&paragraph.text()))
     {
         let item = join_lines(next.lines.iter().map(|line| line.text.as_str()));
