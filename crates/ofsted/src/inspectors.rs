@@ -85,7 +85,16 @@ pub(crate) fn find(layout: &Layout, letter: bool) -> Inspectors {
         let lead = signatory.or_else(|| all.first().cloned());
         Inspectors { lead, all }
     } else {
-        let lead = labelled(layout, "lead inspector");
+        // "Lead inspector:", "Lead inspectors: A, …, and B", "Lead inspector on site:",
+        // 2012–13 reports' "Reporting inspector NAME HMI".
+        let lead = [
+            "lead inspector",
+            "lead inspectors",
+            "lead inspector on site",
+            "reporting inspector",
+        ]
+        .iter()
+        .find_map(|label| labelled(layout, label));
         let deputy = labelled(layout, "deputy lead inspector");
         let all = lead.iter().chain(deputy.iter()).cloned().collect();
         Inspectors { lead, all }
@@ -96,7 +105,12 @@ pub(crate) fn find(layout: &Layout, letter: bool) -> Inspectors {
 fn labelled(layout: &Layout, label: &str) -> Option<String> {
     let lines = layout.lines();
     let index = layout.find_line(|line| line.to_ascii_lowercase().starts_with(label))?;
-    let value = lines[index].text[label.len()..].trim_start_matches([':', ' ']);
+    let value = lines[index].text.get(label.len()..)?;
+    if value.starts_with(|c: char| c.is_alphanumeric()) {
+        // "Lead inspectors" is not "Lead inspector" + "s".
+        return None;
+    }
+    let value = value.trim_start_matches([':', ' ']);
     let value = if value.is_empty() {
         lines[index + 1..]
             .iter()
@@ -180,7 +194,7 @@ fn is_title(piece: &str) -> bool {
 fn clean_name(raw: &str) -> Option<String> {
     let words: Vec<&str> = raw
         .split_whitespace()
-        .filter(|word| !matches!(word.trim_matches(['(', ')']), "HMI" | "OI" | "SHMI"))
+        .filter(|word| !matches!(word.trim_matches(['(', ')', '.', ',']), "HMI" | "OI" | "SHMI"))
         .collect();
     let name = words.join(" ");
     let name = name.trim_matches(|c: char| !c.is_alphabetic());
@@ -225,6 +239,22 @@ mod tests {
             let found = inspectors(text, false);
             assert_eq!(found.lead.as_deref(), Some("Russel Breyer"), "{text}");
             assert_eq!(found.all, names(&["Russel Breyer"]), "{text}");
+        }
+    }
+
+    #[test]
+    fn other_lead_inspector_labels() {
+        for text in [
+            "Inspection dates: 15-19 July 2013\nReporting inspector Sarah Urding HMI\nAge group: All",
+            "Lead inspectors: Sarah Urding, His Majesty\u{2019}s Inspector, and Matthew Reed",
+            "The inspection team\nLead inspector: Sarah Urding HMI.\nTeam inspectors: Tracey Metcalfe HMI",
+            "The inspection team\nLead inspector on site: Sarah Urding\nReport author: Sean Tarpey",
+        ] {
+            assert_eq!(
+                inspectors(text, false).lead.as_deref(),
+                Some("Sarah Urding"),
+                "{text}"
+            );
         }
     }
 
