@@ -488,6 +488,8 @@ mod tests {
                     })
                     .unwrap_or_default(),
                 headline: None,
+                priority_actions: Vec::new(),
+                improvements: Vec::new(),
                 origin: "report".into(),
             }
         };

@@ -203,6 +203,19 @@ const MIGRATIONS: &[&str] = &[
     UPDATE articles SET sort_at = first_seen_at - 7884000000
     WHERE published_at IS NULL AND updated_at IS NULL;
     "#,
+    // Reports as first-class pages: each report's findings (areas for priority action, what
+    // needs to improve, as JSON arrays) and the file csfeed read, so it can serve the very
+    // PDF behind its facts even when Ofsted's link moves or the source was a local file.
+    r#"
+    ALTER TABLE inspections ADD COLUMN priority_actions TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE inspections ADD COLUMN improvements TEXT NOT NULL DEFAULT '[]';
+    CREATE TABLE report_files (
+        report_url    TEXT PRIMARY KEY NOT NULL,
+        content_type  TEXT NOT NULL,
+        body          BLOB NOT NULL,
+        stored_at     INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.
