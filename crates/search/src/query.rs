@@ -583,6 +583,9 @@ impl SearchIndex {
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(options))));
         }
+        for has in &operators.has {
+            clauses.push((Occur::Must, exact_term(self.fields.has, has.slug())));
+        }
         if let Some(range) = date_range(self.fields.date, operators.after, operators.before) {
             clauses.push((Occur::Must, range));
         }
