@@ -283,6 +283,39 @@ async fn provider_pages_become_council_records_news_and_alerts() {
         news.contains("The Ofsted report") && news.contains(&format!("/articles/{report_id}")),
         "{news}"
     );
+    // Findings are searchable: has:priority-actions is one search, and a feed.
+    let (_, told) = server
+        .get_text("/api/v1/search?q=has:priority-actions+la:st-helens&sort=newest")
+        .await;
+    let told: serde_json::Value = serde_json::from_str(&told).unwrap();
+    let told: Vec<&str> = told["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|hit| hit["title"].as_str())
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "Focused visit to St Helens children's services, August 2018",
+            "St Helens children's services inspection, January 2015: requires improvement to be good"
+        ]
+    );
+    let (status, _) = server
+        .get_text("/search.rss?q=has:priority-actions+findings:quality")
+        .await;
+    assert_eq!(status, 200);
+    // Passages quote what inspectors found, never a letter's address block, and whole words.
+    let (_, passages) = server
+        .get_text("/api/v1/search?q=%22St+Helens%22+source:ofsted-reports")
+        .await;
+    let passages: serde_json::Value = serde_json::from_str(&passages).unwrap();
+    for hit in passages["results"].as_array().unwrap() {
+        let snippet = hit["snippet_html"].as_str().unwrap();
+        for address in ["WA9 1LD", "Atlas House", "Piccadilly Gate", "quiries@"] {
+            assert!(!snippet.contains(address), "{address:?} quoted: {snippet}");
+        }
+    }
     assert!(server.stop().await.success());
 
     // A second cycle reads no report again and adds nothing.

@@ -19,6 +19,7 @@ mod index;
 mod lenient;
 mod phrases;
 mod query;
+mod report_text;
 mod schema;
 mod synonyms;
 mod syntax;
