@@ -201,7 +201,7 @@ impl Pipeline {
         };
         let known = row.url.clone();
         if self
-            .store_blocking(move |store| store.has_read_report(&known))
+            .store_blocking(move |store| store.has_kept_report(&known))
             .await
             .unwrap_or(false)
         {

@@ -76,6 +76,19 @@ impl Store {
         })
     }
 
+    /// Whether a report has been read and its file kept, so it need not be fetched again
+    /// (a report read before csfeed kept files is read once more).
+    pub fn has_kept_report(&self, report_url: &str) -> Result<bool, StoreError> {
+        self.connections.read(|connection| {
+            Ok(connection
+                .prepare_cached(
+                    "SELECT 1 FROM inspections i JOIN report_files f ON f.report_url = i.report_url
+                     WHERE i.report_url = ?1 AND i.origin = 'report'",
+                )?
+                .exists([report_url])?)
+        })
+    }
+
     /// Whether a report has been read already (so its PDF need not be fetched again).
     pub fn has_read_report(&self, report_url: &str) -> Result<bool, StoreError> {
         self.connections.read(|connection| {
@@ -298,9 +311,15 @@ mod tests {
         assert_eq!(store.inspection("https://elsewhere.example/x.pdf").unwrap(), None);
 
         assert_eq!(store.report_file(url).unwrap(), None);
+        assert!(store.has_read_report(url).unwrap());
+        assert!(
+            !store.has_kept_report(url).unwrap(),
+            "read, but its file was not kept"
+        );
         store
             .save_report_file(url, "application/pdf", b"%PDF-1.4 first")
             .unwrap();
+        assert!(store.has_kept_report(url).unwrap());
         store
             .save_report_file(url, "application/pdf", b"%PDF-1.4 again")
             .unwrap();
