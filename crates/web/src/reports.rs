@@ -61,7 +61,7 @@ pub(crate) fn report_facts(store: &Store, record: &ArticleRecord) -> Result<Opti
         .filter(|other| other.published.is_some() && other.published < report.published)
         .find(|other| other.overall().is_some());
     let previous_grade = previous.and_then(InspectionRecord::overall);
-    let has_file = store.report_file(&report.report_url)?.is_some();
+    let has_file = store.has_kept_report(&report.report_url)?;
     Ok(Some(ReportFacts {
         council_slug: la.slug.clone(),
         council_name: la.name.clone(),

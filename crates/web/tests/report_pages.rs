@@ -16,6 +16,12 @@ fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
 /// A site with St Helens' 2019 inspection (inadequate) and its 2023 report read by csfeed
 /// (good, with findings and its file); returns the site and the report's story id.
 fn site(dir: &std::path::Path) -> (axum::Router, ArticleId) {
+    let (state, id) = stocked(dir);
+    (csfeed_web::app(state), id)
+}
+
+/// The state behind [`site`].
+fn stocked(dir: &std::path::Path) -> (csfeed_web::AppState, ArticleId) {
     let state = common::state(dir);
     let source = SourceId::parse("news").unwrap();
     let mut report = common::article(
@@ -73,11 +79,11 @@ fn site(dir: &std::path::Path) -> (axum::Router, ArticleId) {
         .save_report_file(REPORT, "application/pdf", PDF)
         .unwrap();
     state.index.catch_up(&state.store).unwrap();
-    (csfeed_web::app(state), ArticleId::derive(&source, REPORT))
+    (state, ArticleId::derive(&source, REPORT))
 }
 
 #[tokio::test]
-async fn a_report_page_shows_its_facts_findings_and_both_links() {
+async fn a_report_page_shows_its_facts_findings_and_the_stored_pdf() {
     let dir = tempfile::tempdir().unwrap();
     let (app, id) = site(dir.path());
     let (status, _, page) = common::get(&app, &format!("/articles/{id}")).await;
@@ -106,6 +112,64 @@ async fn a_report_page_shows_its_facts_findings_and_both_links() {
         !page.contains("Ofsted's site"),
         "a file: report has no Ofsted link"
     );
+}
+
+#[tokio::test]
+async fn a_report_on_the_web_links_to_ofsted_and_a_letter_has_no_direction_of_travel() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, _) = stocked(dir.path());
+    let source = SourceId::parse("news").unwrap();
+    let letter_url = "https://files.ofsted.example/2024-letter.pdf";
+    let mut letter = common::article(
+        &source,
+        letter_url,
+        "Focused visit to St Helens",
+        "Letter",
+        7,
+        &["E08000013"],
+    );
+    letter.url = Some(url::Url::parse(letter_url).unwrap());
+    state
+        .store
+        .upsert_articles(&[letter], chrono::Utc::now())
+        .unwrap();
+    state
+        .store
+        .upsert_inspections(&[InspectionRecord {
+            report_url: letter_url.into(),
+            urn: "80560".into(),
+            gss_code: Some("E08000013".into()),
+            kind: "focused_visit".into(),
+            published: day(2024, 7, 12),
+            origin: "report".into(),
+            ..InspectionRecord::default()
+        }])
+        .unwrap();
+    let app = csfeed_web::app(state);
+    let id = ArticleId::derive(&source, letter_url);
+    let (status, _, page) = common::get(&app, &format!("/articles/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!(
+            "<a href=\"{letter_url}\" rel=\"noopener noreferrer\">The report on Ofsted's site</a>"
+        )),
+        "{page}"
+    );
+    assert!(
+        !page.contains("/reports/"),
+        "no file kept, no link to one: {page}"
+    );
+    assert!(
+        page.contains(
+            "Previous grade</th><td><span class=\"grade grade-good\">Good</span>, published 1 November 2023"
+        ),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Direction of travel"),
+        "a letter has no grade to compare"
+    );
+    assert!(!page.contains("priority-heading"), "no empty priority box");
 }
 
 #[tokio::test]
