@@ -16,6 +16,7 @@ mod json;
 mod opml;
 mod pages;
 mod params;
+mod reports;
 mod spreadsheet;
 mod state;
 mod subscriptions;
@@ -55,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
         .route("/articles/{id}", get(pages::article))
+        .route("/reports/{file}", get(reports::report_file))
         .route("/sources", get(pages::sources))
         .route("/sources.opml", get(opml::sources))
         .route("/la", get(councils::index))
