@@ -196,14 +196,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE http_cache ADD COLUMN body_bytes INTEGER;
     DELETE FROM http_cache;
     "#,
-    // 13: undated articles sort below
-    // every dated one (`UNDATED_SORT_SHIFT` seconds below their first-seen time), so an
-    // undated explainer is never the newest story.
+    // 13: undated articles sort below every dated one (`UNDATED_SORT_SHIFT` seconds below
+    // their first-seen time), so an undated explainer is never the newest story.
     r#"
     UPDATE articles SET sort_at = first_seen_at - 7884000000
     WHERE published_at IS NULL AND updated_at IS NULL;
     "#,
-    // Reports as first-class pages: each report's findings (areas for priority action, what
+    // 14: reports as first-class pages: each report's findings (areas for priority action, what
     // needs to improve, as JSON arrays) and the file csfeed read, so it can serve the very
     // PDF behind its facts even when Ofsted's link moves or the source was a local file.
     // Reports read before had neither: they are due again, to be read once more with both
