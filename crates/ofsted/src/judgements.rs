@@ -105,7 +105,9 @@ pub(crate) fn find(layout: &Layout, kind: ReportKind) -> Judgements {
                     .grades
                     .insert(keys::OVERALL_EFFECTIVENESS.to_owned(), grade);
             }
-            if let Some(grade) = lscb_review(&layout.text().to_ascii_lowercase()) {
+            if let Some(grade) =
+                lscb_judgement_line(layout).or_else(|| lscb_review(&layout.text().to_ascii_lowercase()))
+            {
                 judgements.grades.insert(keys::LSCB_REVIEW.to_owned(), grade);
             }
             judgements
@@ -234,6 +236,22 @@ fn verb_kept(phrase: &str) -> usize {
     } else {
         0
     }
+}
+
+/// The LSCB section's own judgement line, which starts with the board's name ("The Local
+/// Safeguarding Children Board requires improvement"); the name also occurs mid-sentence
+/// elsewhere ("…including by the Local Safeguarding Children Board, is good at…").
+fn lscb_judgement_line(layout: &Layout) -> Option<Grade> {
+    const OPENING: &str = "the local safeguarding children board ";
+    let lines = layout.lines();
+    lines.iter().enumerate().find_map(|(index, line)| {
+        let lower = line.text.to_ascii_lowercase();
+        let rest = lower.strip_prefix(OPENING)?;
+        let next = lines
+            .get(index + 1)
+            .map_or(String::new(), |line| line.text.to_ascii_lowercase());
+        grade_after_verb(&format!("{rest} {next}"), VERB_WINDOW)
+    })
 }
 
 /// "The Local Safeguarding Children Board requires improvement" / "… is good".
@@ -512,6 +530,18 @@ mod tests {
         ] {
             assert_eq!(sif_overall(first_page), Some(grade), "{first_page}");
         }
+    }
+
+    #[test]
+    fn the_lscb_judgement_is_its_own_line_not_a_mention() {
+        let report = "Inspection of services for children in need of help and protection\n\n\
+            Help was given by all agencies, including by the Local Safeguarding Children Board,\n\
+            which is good at sharing information.\n\n\
+            Local Safeguarding Children Board (LSCB)\n\nThe Local Safeguarding Children Board requires improvement\n";
+        assert!(
+            judgements(report, ReportKind::Sif)
+                .contains(&(keys::LSCB_REVIEW.to_owned(), Grade::RequiresImprovement))
+        );
     }
 
     #[test]
