@@ -12,6 +12,7 @@ mod councils;
 mod error;
 mod feed_cache;
 mod feeds;
+mod findings;
 mod json;
 mod opml;
 mod pages;
@@ -64,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         .route("/la/{slug}/feed.rss", get(councils::council_feed))
         .route("/ofsted", get(councils::national))
         .route("/ofsted/changes.rss", get(feeds::ofsted_changes))
+        .route("/ofsted/findings", get(findings::findings))
         .route("/metrics", get(admin::metrics))
         .route("/feed.rss", get(feeds::rss))
         .route("/search.rss", get(feeds::rss))
