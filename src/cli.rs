@@ -281,6 +281,15 @@ pub enum SourcesCommand {
         /// The source's id.
         source: String,
     },
+    /// Fetch every configured source once, without storing anything, and print a table:
+    /// status, HTTP status, items, newest item date, feed format, robots.txt verdict and
+    /// what is wrong. Exits non-zero if any source is broken. Ofsted sources are skipped
+    /// (they have a page per council).
+    Check {
+        /// Print JSON (an array of checks) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Make a source due now, cutting any backoff after failures short: a running
     /// `csfeed serve` fetches it on its next tick.
     Refresh {
