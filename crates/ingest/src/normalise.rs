@@ -143,6 +143,8 @@ struct Open {
     about: Option<String>,
     /// Text being collected for the channel's `dc:title`.
     captured: Option<String>,
+    /// Base64 text of an Atom text construct, held back to be written decoded.
+    base64: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -187,20 +189,27 @@ fn rewrite(text: &str, wrap_in_channel: bool) -> Option<(Vec<u8>, Facts)> {
                 }
             }
             Event::Text(content) => {
-                pass.capture(&content.xml10_content());
-                writer.write_event(Event::Text(content)).ok()?;
+                if !pass.hold_back(&content.xml10_content()) {
+                    pass.capture(&content.xml10_content());
+                    writer.write_event(Event::Text(content)).ok()?;
+                }
             }
             Event::CData(content) => {
-                pass.capture(&content.xml10_content());
-                writer.write_event(Event::CData(content)).ok()?;
+                if !pass.hold_back(&content.xml10_content()) {
+                    pass.capture(&content.xml10_content());
+                    writer.write_event(Event::CData(content)).ok()?;
+                }
             }
             Event::GeneralRef(reference) => {
                 let resolved = match reference.resolve_char_ref() {
                     Ok(Some(character)) => Some(character.to_string()),
                     _ => resolve_predefined_entity(&reference).map(str::to_owned),
                 };
-                if let Some(resolved) = resolved {
-                    pass.capture(&resolved);
+                if let Some(resolved) = &resolved {
+                    if pass.hold_back(resolved) {
+                        continue;
+                    }
+                    pass.capture(resolved);
                 }
                 writer.write_event(Event::GeneralRef(reference)).ok()?;
             }
@@ -251,28 +260,34 @@ impl Pass {
             &attributes,
         );
         if !empty {
-            let captured = (prefix
-                .as_ref()
-                .is_some_and(|prefix| self.dublin_core_prefixes.contains(prefix))
-                && local_name == "title"
-                && self.parent_is("channel")
-                && self.facts.channel_dc_title.is_none())
+            let captured = self
+                .is_channel_dc_title(prefix.as_deref(), &local_name)
+                .then(String::new);
+            let base64 = (dialect.is_atom()
+                && in_feed_namespace
+                && is_base64_text(&dialect, &local_name, &attributes))
             .then(String::new);
             self.open.push(Open {
+                base64,
                 qualified_name: qualified_name.clone(),
-                local_name: local_name.clone(),
-                has_link: false,
                 about: rdf_about(&dialect, &local_name, &attributes),
+                local_name,
+                has_link: false,
                 captured,
             });
         }
-        match (renamed, new_attributes) {
-            (None, None) => Some(start.borrow()),
-            (_, attributes) => {
-                let attributes = attributes.unwrap_or(attributes_as_written(start)?);
-                Some(BytesStart::new(qualified_name).with_attributes(attributes))
-            }
+        if renamed.is_none() && new_attributes.is_none() {
+            return Some(start.borrow());
         }
+        Some(BytesStart::new(qualified_name).with_attributes(new_attributes.unwrap_or(attributes)))
+    }
+
+    /// Whether this element is the channel's `dc:title`, the first one met.
+    fn is_channel_dc_title(&self, prefix: Option<&str>, local_name: &str) -> bool {
+        local_name == "title"
+            && prefix.is_some_and(|prefix| self.dublin_core_prefixes.iter().any(|dc| dc == prefix))
+            && self.parent_is("channel")
+            && self.facts.channel_dc_title.is_none()
     }
 
     /// Counts items, notes a channel and RSS 1.0 links.
@@ -312,6 +327,18 @@ impl Pass {
         }
     }
 
+    /// Holds text back when it is the base64 content of the innermost element; says whether
+    /// it did.
+    fn hold_back(&mut self, text: &str) -> bool {
+        match self.open.last_mut().and_then(|open| open.base64.as_mut()) {
+            Some(held) => {
+                held.push_str(text);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn capture(&mut self, text: &str) {
         if let Some(captured) = self.open.last_mut().and_then(|open| open.captured.as_mut()) {
             captured.push_str(text);
@@ -325,6 +352,9 @@ impl Pass {
         let mut events = Vec::with_capacity(4);
         if let Some(title) = closed.captured {
             self.facts.channel_dc_title = Some(title);
+        }
+        if let Some(encoded) = closed.base64 {
+            events.push(Event::Text(BytesText::new(&decode_base64(&encoded)).into_owned()));
         }
         if !closed.has_link
             && let Some(about) = closed.about
@@ -462,6 +492,11 @@ fn atom_text_type(dialect: &Dialect, local_name: &str, attributes: &[Attribute])
     if !is_text_construct && !is_atom03_content {
         return None;
     }
+    if is_base64_text(dialect, local_name, attributes) {
+        // Written back decoded; the text is usually HTML, and HTML-typed text is read
+        // safely whatever it holds.
+        return Some("html");
+    }
     let kind = attribute_value(attributes, "type").map(|kind| kind.trim().to_ascii_lowercase());
     if *dialect == Dialect::Atom03 {
         let mode = attribute_value(attributes, "mode").map(|mode| mode.trim().to_ascii_lowercase());
@@ -483,6 +518,38 @@ fn atom_text_type(dialect: &Dialect, local_name: &str, attributes: &[Attribute])
         Some(kind) if kind.contains("html") => Some("html"),
         Some(_) => Some("text"),
     }
+}
+
+/// Whether an Atom text construct holds base64: Atom 0.3's `mode="base64"` on text, or a
+/// title, subtitle, summary or rights typed with a MIME type that is neither text nor XML
+/// (`application/octet-stream`), which feedparser decodes. Base64 `<content>` of other types
+/// (images) is left to feed-rs.
+fn is_base64_text(dialect: &Dialect, local_name: &str, attributes: &[Attribute]) -> bool {
+    let is_text_construct = matches!(local_name, "title" | "subtitle" | "summary" | "rights");
+    let kind = attribute_value(attributes, "type")
+        .map(|kind| kind.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let textual =
+        kind.is_empty() || kind.starts_with("text") || kind.contains("html") || kind.contains("xml");
+    match dialect {
+        Dialect::Atom03 => {
+            let mode = attribute_value(attributes, "mode").map(|mode| mode.trim().to_ascii_lowercase());
+            mode.as_deref() == Some("base64") && (is_text_construct || (local_name == "content" && textual))
+        }
+        Dialect::Atom10 => is_text_construct && !textual && kind.contains('/'),
+        _ => false,
+    }
+}
+
+/// Base64 text decoded to UTF-8, or the text as it was when it is not that.
+fn decode_base64(encoded: &str) -> String {
+    use base64::Engine as _;
+    let compact: String = encoded.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_else(|| encoded.to_owned())
 }
 
 /// An RSS 1.0 item's `rdf:about`, which is its link when it has no `<link>`.
@@ -509,14 +576,6 @@ fn attribute_value(attributes: &[Attribute], name: &str) -> Option<String> {
         })
 }
 
-fn attributes_as_written<'a>(start: &'a BytesStart<'a>) -> Option<Vec<Attribute<'a>>> {
-    start
-        .attributes()
-        .with_checks(false)
-        .collect::<Result<Vec<_>, _>>()
-        .ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,6 +598,30 @@ mod tests {
         let original = "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [<!ENTITY e \"x\">]>\n<rss version=\"2.0\"><!-- c --><channel a='1'  b=\"&amp;\"><title>A &amp; B &#233; &e;</title><description><![CDATA[<p>x</p>]]></description></channel></rss>";
         let (document, _) = normalised(original);
         assert_eq!(document, original);
+    }
+
+    #[test]
+    fn an_rss_1_item_with_only_rdf_about_gets_it_as_its_link_escaped() {
+        let (document, result) = normalised(
+            r#"<rdf:RDF xmlns:rdf="r" xmlns:rss="http://purl.org/rss/1.0/"><rss:item rdf:about="https://news.example/?a=1&amp;b=&lt;2"><rss:title>T</rss:title></rss:item></rdf:RDF>"#,
+        );
+        assert!(
+            document.contains("<rss:title>T</rss:title><rss:link>https://news.example/?a=1&amp;b=&lt;2</rss:link></rss:item>"),
+            "{document}"
+        );
+        assert_eq!(result.dialect, Some(Dialect::Rss10));
+    }
+
+    #[test]
+    fn base64_titles_are_written_back_decoded_and_escaped() {
+        // "<b>A & B</b>" in base64.
+        let (document, _) = normalised(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="application/octet-stream"> PGI+QSAmIEI8L2I+ </title></feed>"#,
+        );
+        assert!(
+            document.contains(r#"<title type="html">&lt;b&gt;A &amp; B&lt;/b&gt;</title>"#),
+            "{document}"
+        );
     }
 
     #[test]
