@@ -71,9 +71,12 @@ pub enum Command {
     /// List, pause, resume, refresh, import or export the sources.
     #[command(subcommand)]
     Sources(SourcesCommand),
-    /// Parse one feed exactly as ingestion would and print its items as JSON.
+    /// Parse one feed exactly as ingestion would and print its format, title and items
+    /// as JSON.
     ///
-    /// Takes a file path or an http(s) URL. On input that is not a feed, prints a
+    /// Reads RSS 0.90 to 2.x (with or without a version, or in Userland's namespace),
+    /// RSS 1.0, Atom 0.3 and 1.0 and JSON Feed. Takes a file path or an http(s) URL. On
+    /// input that is not a feed, or a feed whose items all lack anything to read, prints a
     /// one-line error and exits non-zero.
     InspectFeed(InspectFeedArgs),
     /// Send the email digest: one email per confirmed subscriber of this frequency with
