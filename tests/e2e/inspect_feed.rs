@@ -117,12 +117,12 @@ async fn older_dialects_show_their_format_title_and_items() {
     assert_eq!(userland["feed"]["title"], "RSS Tests - RSS2.0 w/ NS");
     assert_eq!(userland["items"].as_array().map(Vec::len), Some(1));
 
-    let unreadable = inspect("feedparser-rdf-rss090_item_title.xml").await;
+    let unreadable = inspect("csfeed-rss2-unreadable-items.xml").await;
     assert_eq!(unreadable.status.code(), Some(1));
     assert!(
         unreadable
             .stderr
-            .contains("the RSS 0.90 feed has 1 items but none could be read"),
+            .contains("the RSS 2.0 feed has 2 items but none could be read"),
         "{}",
         unreadable.stderr
     );

@@ -10,7 +10,7 @@ use url::Url;
 use crate::IngestError;
 use crate::article::Draft;
 use crate::html::{collapse_whitespace, html_to_text, sanitize_html};
-use crate::normalise::{Dialect, normalise};
+use crate::normalise::{Dialect, NO_LINK, normalise};
 
 /// A parsed feed: its title and its items as normalised articles, in document order.
 #[derive(Debug, Clone, Serialize)]
@@ -117,7 +117,7 @@ fn describe_feed_type(feed_type: &FeedType) -> String {
 /// feed-rs falls back to a random UUID for items without an id; ours must be stable, so
 /// use the link, then the title, and leave it empty (item dropped) when there is neither.
 fn stable_fallback_key(links: &[feed_rs::model::Link], title: &Option<Text>) -> String {
-    if let Some(link) = links.first() {
+    if let Some(link) = links.iter().find(|link| link.href != NO_LINK) {
         return link.href.clone();
     }
     match title {

@@ -22,6 +22,8 @@ use quick_xml::{Reader, Writer, XmlVersion};
 
 const ATOM_03: &str = "http://purl.org/atom/ns#";
 const ATOM_10: &str = "http://www.w3.org/2005/Atom";
+/// The link given to an RSS 0.90/1.0 item that has neither `<link>` nor `rdf:about`.
+pub(crate) const NO_LINK: &str = "urn:csfeed:no-link";
 const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RSS_10: &str = "http://purl.org/rss/1.0/";
 /// Userland's namespaces for RSS 0.92 and 2.0 (`…/rss`, `…/rss2`).
@@ -356,9 +358,12 @@ impl Pass {
         if let Some(encoded) = closed.base64 {
             events.push(Event::Text(BytesText::new(&decode_base64(&encoded)).into_owned()));
         }
-        if !closed.has_link
-            && let Some(about) = closed.about
-        {
+        let is_rdf_item =
+            closed.local_name == "item" && self.facts.dialect.as_ref().is_some_and(Dialect::is_rdf);
+        if is_rdf_item && !closed.has_link {
+            // feed-rs drops RSS 0.90/1.0 items without a link; the placeholder keeps them,
+            // and `feed` never uses it as a link or key.
+            let about = closed.about.unwrap_or_else(|| NO_LINK.to_owned());
             let link = match closed.qualified_name.split_once(':') {
                 Some((prefix, _)) => format!("{prefix}:link"),
                 None => "link".to_owned(),
@@ -610,6 +615,21 @@ mod tests {
             "{document}"
         );
         assert_eq!(result.dialect, Some(Dialect::Rss10));
+    }
+
+    #[test]
+    fn an_rss_0_90_item_without_a_link_keeps_a_placeholder() {
+        let (document, _) = normalised(
+            r#"<rdf:RDF xmlns:rdf="r" xmlns="http://my.netscape.com/rdf/simple/0.9/"><item><title>T</title></item></rdf:RDF>"#,
+        );
+        assert!(
+            document.contains(&format!("<item><title>T</title><link>{NO_LINK}</link></item>")),
+            "{document}"
+        );
+        assert!(
+            document.contains(r#"xmlns="http://purl.org/rss/1.0/""#),
+            "{document}"
+        );
     }
 
     #[test]
