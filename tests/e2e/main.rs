@@ -14,5 +14,6 @@ mod pipeline;
 mod resilience;
 mod scraping;
 mod search;
+mod sources_check;
 mod trust;
 mod web;
