@@ -48,19 +48,7 @@ fn todays_feed(dir: &std::path::Path) -> std::path::PathBuf {
 
 /// The demo's sources and today's feed.
 fn news_workspace(feeds: &std::path::Path) -> Workspace {
-    let mut sources: Vec<(&str, String)> = [
-        ("practice-news", "practice-news.rss"),
-        ("ofsted-news", "ofsted-news.atom"),
-        ("research-digest", "research-digest.json"),
-    ]
-    .into_iter()
-    .map(|(id, file)| {
-        (
-            id,
-            format!("file://{}", repo_path(&format!("demo/feeds/{file}")).display()),
-        )
-    })
-    .collect();
+    let mut sources = crate::web::demo_sources();
     sources.push(("today-news", format!("file://{}", todays_feed(feeds).display())));
     Workspace::new(&sources)
 }
