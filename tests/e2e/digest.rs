@@ -9,7 +9,7 @@ use std::time::Duration;
 use mailin_embedded::response::{INTERNAL_ERROR, NO_MAILBOX, OK};
 use mailin_embedded::{Handler, Response};
 
-use crate::helpers::{COMMAND_TIMEOUT, DEMO_ITEMS, Workspace, repo_path};
+use crate::helpers::{COMMAND_TIMEOUT, DEMO_ITEMS, Workspace};
 
 /// Stories in today's feed ([`todays_feed`]).
 const TODAYS_ITEMS: usize = 3;
