@@ -71,9 +71,12 @@ pub enum Command {
     /// List, pause, resume, refresh, import or export the sources.
     #[command(subcommand)]
     Sources(SourcesCommand),
-    /// Parse one feed exactly as ingestion would and print its items as JSON.
+    /// Parse one feed exactly as ingestion would and print its format, title and items
+    /// as JSON.
     ///
-    /// Takes a file path or an http(s) URL. On input that is not a feed, prints a
+    /// Reads RSS 0.90 to 2.x (with or without a version, or in Userland's namespace),
+    /// RSS 1.0, Atom 0.3 and 1.0 and JSON Feed. Takes a file path or an http(s) URL. On
+    /// input that is not a feed, or a feed whose items all lack anything to read, prints a
     /// one-line error and exits non-zero.
     InspectFeed(InspectFeedArgs),
     /// Send the email digest: one email per confirmed subscriber of this frequency with
@@ -280,6 +283,15 @@ pub enum SourcesCommand {
     Resume {
         /// The source's id.
         source: String,
+    },
+    /// Fetch every configured source once, without storing anything, and print a table:
+    /// status, HTTP status, items, newest item date, feed format, robots.txt verdict and
+    /// what is wrong. Exits non-zero if any source is broken. Ofsted sources are skipped
+    /// (they have a page per council).
+    Check {
+        /// Print JSON (an array of checks) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Make a source due now, cutting any backoff after failures short: a running
     /// `csfeed serve` fetches it on its next tick.

@@ -206,7 +206,7 @@ impl Pipeline {
         };
         let known = row.url.clone();
         if self
-            .store_blocking(move |store| store.has_read_report(&known))
+            .store_blocking(move |store| store.has_kept_report(&known))
             .await
             .unwrap_or(false)
         {
@@ -221,6 +221,7 @@ impl Pipeline {
             }
         };
         tally.downloaded += 1;
+        let file = body.clone();
         match read_report(body, listed.publication.published).await {
             Ok((inspection, text)) => {
                 tally.read += 1;
@@ -235,6 +236,15 @@ impl Pipeline {
                 {
                     warn!(report = %row.url, error = %error, "could not note an impossible fact");
                 }
+                // Kept before the facts are settled, so a stored report always has its file.
+                let key = facts.report_url.clone();
+                if let Err(error) = self
+                    .store_blocking(move |store| store.save_report_file(&key, "application/pdf", &file))
+                    .await
+                {
+                    tally.skip("file not stored");
+                    return (self.failed(row, error.to_string()), Vec::new(), Vec::new());
+                }
                 let mut articles = vec![report_article(
                     source,
                     la,
@@ -244,10 +254,7 @@ impl Pipeline {
                     &facts,
                     text,
                 )];
-                articles.extend(
-                    self.grade_change_alerts(source, std::slice::from_ref(&facts), seen_at)
-                        .await,
-                );
+                articles.extend(self.report_alert(source, &facts, seen_at).await);
                 (Settlement::Stored, articles, vec![facts])
             }
             Err(error) => {
@@ -266,75 +273,63 @@ impl Pipeline {
         }
     }
 
-    /// One alert article per new report that changes its council's overall grade.
-    async fn grade_change_alerts(
+    /// The alert a new report deserves: when it changes its council's overall grade, or
+    /// sets areas for priority action (or both, in one alert). One found while backfilling
+    /// (published before the news window) is history, not news.
+    async fn report_alert(
         &self,
         source: &SourceId,
-        new: &[InspectionRecord],
+        read: &InspectionRecord,
         seen_at: DateTime<Utc>,
-    ) -> Vec<Article> {
-        let mut alerts = Vec::new();
-        for read in new {
-            let Some(gss) = read.gss_code.clone() else {
-                continue;
-            };
-            let earlier = self
-                .store_blocking(move |store| store.inspections_for(&gss))
-                .await
-                .unwrap_or_default();
-            if let Some(change) = grade_change(read, &earlier, new) {
-                let history = is_backfill(change.report.published, seen_at);
-                alerts.push(alert_article(
-                    source,
-                    &change.report,
-                    (change.now, change.before),
-                    change.since,
-                    history,
-                ));
-            }
-        }
-        alerts
+    ) -> Option<Article> {
+        let gss = read.gss_code.clone()?;
+        let earlier = self
+            .store_blocking(move |store| store.inspections_for(&gss))
+            .await
+            .unwrap_or_default();
+        let (report, change) = grade_change(read, &earlier);
+        let history = is_backfill(report.published, seen_at);
+        (change.is_some() || !report.priority_actions.is_empty())
+            .then(|| alert_article(source, &report, change, history))
     }
 }
 
-/// A change of a council's overall grade made by one report.
+/// A council's overall grade changed by a report.
 struct GradeChange {
-    /// The report as it will be stored.
-    report: InspectionRecord,
     now: Grade,
     before: Grade,
-    /// When the inspection with the previous grade was published.
+    /// When the report with the earlier grade was published.
     since: Option<NaiveDate>,
 }
 
-/// Whether `read` changes its council's overall grade, given the council's stored records
-/// and the other reports read with it. The report counts as it will be stored: a grade the
-/// reader missed but the history knew still makes an alert, and the history's row of this
-/// same inspection (whose date may differ from the printed one) is not its "previous" one.
+/// The report `read` as it will be stored, and the change of its council's overall grade
+/// it makes, given the council's stored records: a grade the reader missed but the history
+/// knew still makes a change, and the history's row of this same inspection (whose date may
+/// differ from the printed one) is never its "previous" one.
 fn grade_change(
     read: &InspectionRecord,
     earlier: &[InspectionRecord],
-    new: &[InspectionRecord],
-) -> Option<GradeChange> {
+) -> (InspectionRecord, Option<GradeChange>) {
     let report = earlier
         .iter()
         .find(|row| row.origin == "history" && same_inspection(row, read))
         .map_or_else(|| read.clone(), |history| merge_with_history(history, read).0);
-    let (now, published) = (report.overall()?, report.published?);
-    let previous = earlier
-        .iter()
-        .chain(new.iter().filter(|other| other.gss_code == report.gss_code))
-        .filter(|other| !same_inspection(other, &report))
-        .filter(|other| other.published.is_some_and(|day| day < published))
-        .filter(|other| other.overall().is_some())
-        .max_by_key(|other| other.published)?;
-    let before = previous.overall()?;
-    (before != now).then_some(GradeChange {
-        since: previous.published,
-        report,
-        now,
-        before,
-    })
+    let change = (|| {
+        let (now, published) = (report.overall()?, report.published?);
+        let previous = earlier
+            .iter()
+            .filter(|other| !same_inspection(other, &report))
+            .filter(|other| other.published.is_some_and(|day| day < published))
+            .filter(|other| other.overall().is_some())
+            .max_by_key(|other| other.published)?;
+        let before = previous.overall()?;
+        (before != now).then_some(GradeChange {
+            now,
+            before,
+            since: previous.published,
+        })
+    })();
+    (report, change)
 }
 
 /// Reads a report's facts and text off the async runtime.
@@ -411,6 +406,8 @@ fn to_record(la: &LocalAuthority, publication: &Publication, inspection: &Inspec
         inspectors: inspection.inspectors.clone(),
         judgements: inspection.judgements.clone(),
         headline: inspection.headline.clone(),
+        priority_actions: inspection.priority_actions.clone(),
+        improvements: inspection.improvements.clone(),
         origin: "report".to_owned(),
     }
 }
@@ -419,7 +416,8 @@ fn midnight(day: Option<NaiveDate>) -> Option<DateTime<Utc>> {
     day.map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
-/// The searchable article for a report: "Focused visit to St Helens children's services".
+/// The searchable article for a report: "Focused visit to St Helens children's services,
+/// July 2024".
 fn report_article(
     source: &SourceId,
     la: &LocalAuthority,
@@ -429,19 +427,7 @@ fn report_article(
     facts: &InspectionRecord,
     full_text: String,
 ) -> Article {
-    let title = match facts.kind.as_str() {
-        "focused_visit" => format!("Focused visit to {} children's services", la.name),
-        "monitoring_visit" => format!("Monitoring visit to {} children's services", la.name),
-        "jtai" => format!("Joint targeted area inspection in {}", la.name),
-        _ => match facts.overall() {
-            Some(grade) => format!(
-                "Inspection of {} children's services: {}",
-                la.name,
-                grade.label().to_lowercase()
-            ),
-            None => format!("Inspection of {} children's services", la.name),
-        },
-    };
+    let title = facts.title(&la.name);
     let judgements: String = facts
         .judgements
         .iter()
@@ -455,13 +441,15 @@ fn report_article(
         .collect();
     let headline = inspection.headline.clone().unwrap_or_default();
     let content_html = format!(
-        "<p>{}</p>{}<p><a href=\"{}\">Read the report (PDF)</a> · <a href=\"{}\">{} on Ofsted's site</a></p>",
+        "<p>{}</p>{}{}{}<p><a href=\"{}\">Read the report (PDF)</a> · <a href=\"{}\">{} on Ofsted's site</a></p>",
         escape_html(&headline),
         if judgements.is_empty() {
             String::new()
         } else {
             format!("<ul>{judgements}</ul>")
         },
+        html_list("Areas for priority action", &facts.priority_actions),
+        html_list("What needs to improve", &facts.improvements),
         escape_html(publication.url.as_str()),
         escape_html(provider_page),
         escape_html(&la.name),
@@ -505,14 +493,14 @@ fn is_backfill(published: Option<NaiveDate>, seen_at: DateTime<Utc>) -> bool {
     published.is_none_or(|day| day < seen_at.date_naive() - chrono::Duration::days(NEWS_WINDOW_DAYS))
 }
 
-/// The alert article for a change of grade (`now`, `before`), dated at the report's
-/// publication; one found while backfilling (`history`) is keyed as history, so it is on
-/// the council's timeline and in the changes feed but never presented as news.
+/// The alert of a report that changes its council's grade or sets areas for priority action:
+/// news a follower of the council must act on, dated at the report's publication. One found
+/// while backfilling (`history`) is keyed as history, so it is in the changes feed and on the
+/// council's page but never presented as news.
 fn alert_article(
     source: &SourceId,
     report: &InspectionRecord,
-    (now, before): (Grade, Grade),
-    since: Option<NaiveDate>,
+    change: Option<GradeChange>,
     history: bool,
 ) -> Article {
     let name = report
@@ -520,24 +508,32 @@ fn alert_article(
         .as_deref()
         .and_then(|gss| Gazetteer::get().find(gss))
         .map_or_else(|| report.urn.clone(), |la| la.name.clone());
-    let direction = if now < before { "improved to" } else { "now judged" };
-    let title = format!(
-        "{name} children's services {direction} {} (was {})",
-        now.label().to_lowercase(),
-        before.label().to_lowercase()
-    );
-    let since = since
-        .map(|day| format!(" in the inspection published on {}", day.format("%-d %B %Y")))
+    let published = report
+        .published
+        .map(|day| day.format("%-d %B %Y").to_string())
         .unwrap_or_default();
-    let summary = format!(
-        "Ofsted's report published on {} judges the overall effectiveness of {name}'s children's services {}; it was {}{since}.",
-        report
-            .published
-            .map(|day| day.format("%-d %B %Y").to_string())
-            .unwrap_or_default(),
-        now.label().to_lowercase(),
-        before.label().to_lowercase(),
+    let actions = report.priority_actions.len();
+    let areas = if actions == 1 { "area" } else { "areas" };
+    let (title, mut summary) = match &change {
+        Some(change) => grade_change_words(&name, &published, change),
+        None => (
+            format!("{name} children's services given {actions} {areas} for priority action"),
+            format!(
+                "Ofsted's {} published on {published} sets {name}'s children's services {actions} {areas} for priority action.",
+                report.kind_label().to_lowercase()
+            ),
+        ),
+    };
+    if change.is_some() && actions > 0 {
+        summary.push_str(&format!(" It sets {actions} {areas} for priority action."));
+    }
+    let content_html = format!(
+        "<p>{}</p>{}<p><a href=\"{}\">Read the report (PDF)</a></p>",
+        escape_html(&summary),
+        html_list("Areas for priority action", &report.priority_actions),
+        escape_html(&report.report_url)
     );
+    let content_text = [summary.clone(), report.priority_actions.join(" ")].join(" ");
     let mut article = ArticleDraft {
         source: source.clone(),
         key: format!(
@@ -554,17 +550,13 @@ fn alert_article(
         published: midnight(report.published),
         updated: None,
         authors: Vec::new(),
-        summary: summary.clone(),
-        content_html: format!(
-            "<p>{}</p><p><a href=\"{}\">Read the report (PDF)</a></p>",
-            escape_html(&summary),
-            escape_html(&report.report_url)
-        ),
-        content_text: summary,
+        summary,
+        content_html,
+        content_text,
     }
     .finish();
     // Set, not guessed from the words: a follow of the council or of Ofsted inspections
-    // must find every grade change, however it is worded.
+    // must find every alert, however it is worded.
     if let Some(gss) = &report.gss_code
         && !article.local_authorities.contains(gss)
     {
@@ -574,6 +566,41 @@ fn alert_article(
         article.topics.insert(0, OFSTED_TOPIC.to_owned());
     }
     article
+}
+
+/// A headed list of findings for feed readers; nothing when there are none.
+fn html_list(heading: &str, items: &[String]) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let items: String = items
+        .iter()
+        .map(|item| format!("<li>{}</li>", escape_html(item)))
+        .collect();
+    format!("<h2>{heading}</h2><ul>{items}</ul>")
+}
+
+/// The title and summary of a grade change.
+fn grade_change_words(name: &str, published: &str, change: &GradeChange) -> (String, String) {
+    let (now, before) = (
+        change.now.label().to_lowercase(),
+        change.before.label().to_lowercase(),
+    );
+    let direction = if change.now < change.before {
+        "improved to"
+    } else {
+        "now judged"
+    };
+    let since = change
+        .since
+        .map(|day| format!(" in the inspection published on {}", day.format("%-d %B %Y")))
+        .unwrap_or_default();
+    (
+        format!("{name} children's services {direction} {now} (was {before})"),
+        format!(
+            "Ofsted's report published on {published} judges the overall effectiveness of {name}'s children's services {now}; it was {before}{since}."
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -597,9 +624,16 @@ mod tests {
                 inspectors: vec![],
                 judgements: [("overall_effectiveness".to_owned(), now)].into_iter().collect(),
                 headline: None,
+                priority_actions: Vec::new(),
+                improvements: Vec::new(),
                 origin: "report".into(),
             };
-            let alert = alert_article(&source, &report, (now, before), day(2019, 11, 4), false);
+            let change = GradeChange {
+                now,
+                before,
+                since: day(2019, 11, 4),
+            };
+            let alert = alert_article(&source, &report, Some(change), false);
             assert_eq!(
                 alert.local_authorities.first().map(String::as_str),
                 Some("E08000013")
@@ -627,7 +661,9 @@ mod tests {
         missed.report_url = "https://files.example/liverpool-2023.pdf".into();
         missed.origin = "report".into();
         missed.judgements.remove("overall_effectiveness");
-        let change = grade_change(&missed, &liverpool, std::slice::from_ref(&missed)).unwrap();
+        let (stored, change) = grade_change(&missed, &liverpool);
+        let change = change.unwrap();
+        assert_eq!(stored.overall(), Some(Grade::Inadequate), "as it will be stored");
         assert_eq!(
             (change.now, change.before),
             (Grade::Inadequate, Grade::RequiresImprovement)
@@ -639,7 +675,7 @@ mod tests {
         printed.report_url = missed.report_url.clone();
         printed.origin = "report".into();
         printed.published = NaiveDate::from_ymd_opt(2023, 5, 28);
-        let change = grade_change(&printed, &liverpool, std::slice::from_ref(&printed)).unwrap();
+        let change = grade_change(&printed, &liverpool).1.unwrap();
         assert_eq!(
             (change.now, change.before),
             (Grade::Inadequate, Grade::RequiresImprovement)
@@ -659,15 +695,19 @@ mod tests {
             .find(|record| record.urn == "80485" && record.published == day(2023, 5, 25))
             .unwrap();
         let source = SourceId::parse("ofsted").unwrap();
-        let pair = (Grade::Inadequate, Grade::RequiresImprovement);
-        let alert = alert_article(&source, &report, pair, day(2018, 7, 2), true);
+        let change = || GradeChange {
+            now: Grade::Inadequate,
+            before: Grade::RequiresImprovement,
+            since: day(2018, 7, 2),
+        };
+        let alert = alert_article(&source, &report, Some(change()), true);
         assert_eq!(alert.guid, format!("alert:history:{}", report.report_url));
         assert_eq!(
             csfeed_core::alert_report_url(&alert.guid),
             Some(report.report_url.as_str())
         );
         assert_eq!(alert.published, midnight(day(2023, 5, 25)));
-        let news = alert_article(&source, &report, pair, day(2018, 7, 2), false);
+        let news = alert_article(&source, &report, Some(change()), false);
         assert_eq!(news.guid, format!("alert:{}", report.report_url));
     }
 
@@ -715,5 +755,38 @@ mod tests {
         let record = to_record(cumberland, &publication, &read);
         assert_eq!(record.gss_code.as_deref(), Some(cumberland.gss_code.as_str()));
         assert_eq!(record.urn, cumberland.urn);
+    }
+
+    #[test]
+    fn a_report_with_priority_actions_is_an_alert_that_lists_them() {
+        let source = SourceId::parse("ofsted").unwrap();
+        let report = InspectionRecord {
+            report_url: "https://reports.ofsted.example/wigan.pdf".into(),
+            urn: "80001".into(),
+            gss_code: Some("E08000010".into()),
+            kind: "focused_visit".into(),
+            published: NaiveDate::from_ymd_opt(2025, 2, 3),
+            priority_actions: vec!["Thresholds <for> help are applied inconsistently.".into()],
+            origin: "report".into(),
+            ..InspectionRecord::default()
+        };
+        let alert = alert_article(&source, &report, None, false);
+        assert_eq!(alert.guid, "alert:https://reports.ofsted.example/wigan.pdf");
+        assert_eq!(
+            alert.title,
+            "Wigan children's services given 1 area for priority action"
+        );
+        assert!(
+            alert
+                .content_html
+                .contains("<li>Thresholds &lt;for&gt; help are applied inconsistently.</li>"),
+            "{}",
+            alert.content_html
+        );
+        assert!(alert.content_text.contains("Thresholds"));
+        assert_eq!(
+            alert.local_authorities.first().map(String::as_str),
+            Some("E08000010")
+        );
     }
 }

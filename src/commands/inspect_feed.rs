@@ -44,7 +44,7 @@ pub async fn run(global: &GlobalArgs, args: InspectFeedArgs) -> anyhow::Result<E
             })
         })
         .collect();
-    let document = json!({ "feed": { "title": feed.title }, "items": items });
+    let document = json!({ "feed": { "title": feed.title, "format": feed.format }, "items": items });
     super::print_json(&document)?;
     Ok(ExitCode::SUCCESS)
 }

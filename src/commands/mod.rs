@@ -10,6 +10,7 @@ mod reindex;
 mod search;
 mod serve;
 mod sources;
+mod sources_check;
 mod subscribers;
 mod tag;
 

@@ -1,4 +1,4 @@
-//! `csfeed sources list|import|export`.
+//! `csfeed sources list|import|export|pause|resume|refresh` (`check` is in `sources_check`).
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -22,6 +22,7 @@ pub async fn run(global: &GlobalArgs, command: SourcesCommand) -> anyhow::Result
         SourcesCommand::Pause { source } => change(global, &source, SourceChange::Pause),
         SourcesCommand::Resume { source } => change(global, &source, SourceChange::Resume),
         SourcesCommand::Refresh { source } => change(global, &source, SourceChange::Refresh),
+        SourcesCommand::Check { json } => super::sources_check::run(&Context::load(global)?, json).await,
     }
 }
 

@@ -40,6 +40,13 @@ async function articlePath(page) {
   return body.results.length ? `/articles/${body.results[0].id}` : '/';
 }
 
+// The 2018 St Helens letter: a report csfeed read, with areas for priority action.
+async function reportPath(page) {
+  const response = await page.request.get(`${base}/api/v1/search?q=kind:focused-visit+la:st-helens+has:priority-actions`);
+  const body = await response.json();
+  return body.results.length ? `/articles/${body.results[0].id}` : '/no-report-with-priority-actions';
+}
+
 async function audit(page) {
   await page.addScriptTag({ content: axeSource });
   const result = await page.evaluate(async () =>
@@ -79,6 +86,14 @@ async function pageProblems(page, name) {
       if (!document.querySelector('link[rel=canonical][href^="http"]')) problems.push('no canonical link');
       if (meta('meta[property="og:type"]') !== 'article') problems.push('og:type is not article');
     }
+    if (name === 'report') {
+      if (!document.querySelector('section.report-facts a[href^="/la/"]')) problems.push('no facts panel with the council');
+      if (!document.querySelector('section.report-facts td.travel, section.report-facts th')) problems.push('no facts');
+      if (!document.querySelectorAll('section.priority-actions li').length) problems.push('no areas for priority action');
+      if (!document.querySelectorAll('section.improvements li').length) problems.push('no "what needs to improve" list');
+      if (!document.querySelector('a[href^="/reports/"][href$=".pdf"]')) problems.push('no link to the stored PDF');
+      if (!/, August 2018$/.test(document.querySelector('h1')?.textContent || '')) problems.push('the title does not say which letter');
+    }
     if (name === 'topic' && !document.querySelector('section.facet[aria-label="Topic"] .facet-active')) {
       problems.push('the topic\'s own facet is not active');
     }
@@ -111,6 +126,7 @@ try {
     ['home', '/'],
     ['search', '/search?q=children'],
     ['article', await articlePath(probe)],
+    ['report', await reportPath(probe)],
     ['council', '/la/st-helens'],
     ['councils', '/la'],
     ['ofsted', '/ofsted'],
@@ -125,6 +141,12 @@ try {
   const cache = cssResponse.headers()['cache-control'] || '';
   report.stylesheet = { href: css, cache, homeEncoding: home.headers()['content-encoding'] || null };
   if (!/^\/static\/style\.[0-9a-f]+\.css$/.test(css) || !cache.includes('immutable')) report.failures += 1;
+  // The report's PDF link opens the file csfeed stored.
+  const reportPage = await probe.goto(`${base}${pages.find(([name]) => name === 'report')[1]}`);
+  const pdfHref = reportPage ? await probe.evaluate(() => document.querySelector('a[href^="/reports/"]')?.getAttribute('href')) : null;
+  const pdf = pdfHref ? await probe.request.get(`${base}${pdfHref}`) : null;
+  report.pdf = { href: pdfHref, status: pdf ? pdf.status() : 0, type: pdf ? pdf.headers()['content-type'] : null };
+  if (!pdf || pdf.status() !== 200 || report.pdf.type !== 'application/pdf' || !(await pdf.body()).subarray(0, 5).equals(Buffer.from('%PDF-'))) report.failures += 1;
   await probe.close();
   for (const { width, scheme } of layouts) {
     const suffix = scheme === 'dark' ? `${width}-dark` : `${width}`;

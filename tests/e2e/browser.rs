@@ -1,5 +1,5 @@
 //! The demo site in a real browser: Debian's chromium driven by playwright-core (npm) loads
-//! the home, search (and clicks a facet), article, council, councils, Ofsted, topic, help and
+//! the home, search (and clicks a facet), article, Ofsted report (and its stored PDF), council, councils, Ofsted, topic, help and
 //! 404 pages at 390 px and 1280 px (and 1280 px in the dark scheme), saves screenshots under `target/screenshots/`, checks
 //! nothing overflows sideways, and runs axe-core: no serious or critical violations. Every
 //! page has share metadata and headings in order; the story page its chips, council
@@ -101,7 +101,20 @@ async fn the_demo_site_works_and_passes_axe_at_phone_and_desktop_widths() {
             .unwrap();
         let health: serde_json::Value = serde_json::from_str(&body).unwrap();
         let fetched = health["failing_sources"] == 0 && health["articles"].as_u64().unwrap_or(0) >= 90;
-        if fetched && health["indexed"] == health["articles"] {
+        // The report page checked is the 2018 letter: wait until it is read and indexed.
+        let letters = client
+            .get(format!(
+                "{base}/api/v1/search?q=kind:focused-visit+la:st-helens+has:priority-actions"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let letters: serde_json::Value = serde_json::from_str(&letters).unwrap();
+        let read = letters["total"].as_u64().unwrap_or(0) >= 1;
+        if fetched && read && health["indexed"] == health["articles"] {
             break;
         }
         assert!(
@@ -143,11 +156,11 @@ async fn the_demo_site_works_and_passes_axe_at_phone_and_desktop_widths() {
     let pages = report["pages"].as_array().unwrap();
     assert_eq!(
         pages.len(),
-        30,
-        "9 pages and a facet click at 390 px, 1280 px and 1280 px dark"
+        33,
+        "10 pages and a facet click at 390 px, 1280 px and 1280 px dark"
     );
     for width in [390, 1280] {
-        for name in ["home", "search", "article", "council", "ofsted"] {
+        for name in ["home", "search", "article", "report", "council", "ofsted"] {
             assert!(
                 screenshots.join(format!("{name}-{width}.png")).exists(),
                 "{name} at {width} px was captured"

@@ -9,7 +9,7 @@ use std::time::Duration;
 use mailin_embedded::response::{INTERNAL_ERROR, NO_MAILBOX, OK};
 use mailin_embedded::{Handler, Response};
 
-use crate::helpers::{COMMAND_TIMEOUT, DEMO_ITEMS, Workspace, repo_path};
+use crate::helpers::{COMMAND_TIMEOUT, DEMO_ITEMS, Workspace};
 
 /// Stories in today's feed ([`todays_feed`]).
 const TODAYS_ITEMS: usize = 3;
@@ -48,19 +48,7 @@ fn todays_feed(dir: &std::path::Path) -> std::path::PathBuf {
 
 /// The demo's sources and today's feed.
 fn news_workspace(feeds: &std::path::Path) -> Workspace {
-    let mut sources: Vec<(&str, String)> = [
-        ("practice-news", "practice-news.rss"),
-        ("ofsted-news", "ofsted-news.atom"),
-        ("research-digest", "research-digest.json"),
-    ]
-    .into_iter()
-    .map(|(id, file)| {
-        (
-            id,
-            format!("file://{}", repo_path(&format!("demo/feeds/{file}")).display()),
-        )
-    })
-    .collect();
+    let mut sources = crate::web::demo_sources();
     sources.push(("today-news", format!("file://{}", todays_feed(feeds).display())));
     Workspace::new(&sources)
 }

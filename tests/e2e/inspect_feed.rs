@@ -93,3 +93,37 @@ async fn known_shapes_are_normalised() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(missing.stderr.contains("is not a file"), "{}", missing.stderr);
 }
+
+/// The dialects feed-rs alone could not read (issue 16) show their format, title and items,
+/// and a document whose items cannot be read is an error, never an empty success.
+#[tokio::test(flavor = "multi_thread")]
+async fn older_dialects_show_their_format_title_and_items() {
+    async fn inspect(file: &str) -> crate::helpers::Output {
+        let path = repo_path(&format!("tests/fixtures/feeds/conformance/{file}"));
+        run_csfeed(&["inspect-feed".into(), path.display().to_string()]).await
+    }
+    let atom03 = inspect("feedparser-atom-entry_title.xml").await;
+    assert!(atom03.status.success(), "{}", atom03.stderr);
+    let atom03: serde_json::Value = serde_json::from_str(&atom03.stdout).unwrap();
+    assert_eq!(atom03["feed"]["format"], "Atom 0.3");
+    assert_eq!(atom03["items"][0]["title"], "Example Atom");
+
+    let userland: serde_json::Value = serde_json::from_str(
+        &inspect("feedparser-namespace-rss2.0NSwithModules.xml")
+            .await
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(userland["feed"]["title"], "RSS Tests - RSS2.0 w/ NS");
+    assert_eq!(userland["items"].as_array().map(Vec::len), Some(1));
+
+    let unreadable = inspect("csfeed-rss2-unreadable-items.xml").await;
+    assert_eq!(unreadable.status.code(), Some(1));
+    assert!(
+        unreadable
+            .stderr
+            .contains("the RSS 2.0 feed has 2 items but none could be read"),
+        "{}",
+        unreadable.stderr
+    );
+}

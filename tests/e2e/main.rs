@@ -15,5 +15,6 @@ mod records;
 mod resilience;
 mod scraping;
 mod search;
+mod sources_check;
 mod trust;
 mod web;

@@ -143,6 +143,13 @@ async fn provider_pages_become_council_records_news_and_alerts() {
             .any(|t| t == "Dorset children's services improved to outstanding (was good)"),
         "{titles:?}"
     );
+    // The 2018 letter set three areas for priority action: an alert of its own.
+    assert!(
+        titles
+            .iter()
+            .any(|t| t == "St Helens children's services given 3 areas for priority action"),
+        "{titles:?}"
+    );
     let (_, results) = server.get_text("/search?q=%22focused+visit%22+St+Helens").await;
     assert!(
         results.contains(
@@ -174,7 +181,7 @@ async fn provider_pages_become_council_records_news_and_alerts() {
         .await;
     let found: serde_json::Value = serde_json::from_str(&found.stdout).unwrap();
     assert_eq!(
-        found["results"][0]["title"], "Focused visit to St Helens children's services",
+        found["results"][0]["title"], "Focused visit to St Helens children's services, July 2024",
         "{found}"
     );
     let report_id = found["results"][0]["id"].as_str().unwrap().to_owned();
@@ -198,6 +205,65 @@ async fn provider_pages_become_council_records_news_and_alerts() {
     );
     let (_, report) = server.get_text(&format!("/articles/{report_id}")).await;
     assert!(report.contains("Coverage of this report"), "{report}");
+    // A report's page: facts, findings, and the PDF csfeed stored (read from a file here).
+    for expected in [
+        "<a href=\"/la/st-helens\">St Helens</a>",
+        "24 April 2024 to 25 April 2024",
+        "Gareth Dakin, Alison Smale",
+        "<th scope=\"row\">Previous grade</th><td><span class=\"grade grade-good\">Good</span>, published 4 September 2023",
+        &format!("<a href=\"/reports/{report_id}.pdf\">Read the report (PDF)</a>"),
+    ] {
+        assert!(report.contains(expected), "missing {expected:?}: {report}");
+    }
+    let response = server.get(&format!("/reports/{report_id}.pdf")).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        response.bytes().await.unwrap().to_vec(),
+        std::fs::read(crate::helpers::repo_path(
+            "demo/ofsted/reports/80560_st-helens_focused-visit_2024-07-12.pdf"
+        ))
+        .unwrap(),
+        "the very file csfeed read"
+    );
+    let letters = workspace
+        .run(&[
+            "search",
+            "kind:focused-visit la:st-helens",
+            "--source",
+            "ofsted-reports",
+            "--json",
+        ])
+        .await;
+    let letters: serde_json::Value = serde_json::from_str(&letters.stdout).unwrap();
+    let mut letter_titles: Vec<&str> = letters["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|hit| hit["title"].as_str())
+        .collect();
+    letter_titles.sort_unstable();
+    assert_eq!(
+        letter_titles,
+        [
+            "Focused visit to St Helens children's services, August 2018",
+            "Focused visit to St Helens children's services, July 2024"
+        ],
+        "the two letters never share a title"
+    );
+    let old_letter = letters["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hit| hit["title"].as_str().is_some_and(|title| title.ends_with("2018")))
+        .and_then(|hit| hit["id"].as_str())
+        .unwrap();
+    let (_, old_letter) = server.get_text(&format!("/articles/{old_letter}")).await;
+    assert!(
+        old_letter.contains("<h2 id=\"priority-heading\">Areas for priority action</h2>")
+            && old_letter.contains("<li>There are significant delays in"),
+        "{old_letter}"
+    );
     assert!(
         report.contains("Ofsted focused visit finds St Helens"),
         "{report}"
@@ -217,6 +283,39 @@ async fn provider_pages_become_council_records_news_and_alerts() {
         news.contains("The Ofsted report") && news.contains(&format!("/articles/{report_id}")),
         "{news}"
     );
+    // Findings are searchable: has:priority-actions is one search, and a feed.
+    let (_, told) = server
+        .get_text("/api/v1/search?q=has:priority-actions+la:st-helens&sort=newest")
+        .await;
+    let told: serde_json::Value = serde_json::from_str(&told).unwrap();
+    let told: Vec<&str> = told["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|hit| hit["title"].as_str())
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "Focused visit to St Helens children's services, August 2018",
+            "St Helens children's services inspection, January 2015: requires improvement to be good"
+        ]
+    );
+    let (status, _) = server
+        .get_text("/search.rss?q=has:priority-actions+findings:quality")
+        .await;
+    assert_eq!(status, 200);
+    // Passages quote what inspectors found, never a letter's address block, and whole words.
+    let (_, passages) = server
+        .get_text("/api/v1/search?q=%22St+Helens%22+source:ofsted-reports")
+        .await;
+    let passages: serde_json::Value = serde_json::from_str(&passages).unwrap();
+    for hit in passages["results"].as_array().unwrap() {
+        let snippet = hit["snippet_html"].as_str().unwrap();
+        for address in ["WA9 1LD", "Atlas House", "Piccadilly Gate", "quiries@"] {
+            assert!(!snippet.contains(address), "{address:?} quoted: {snippet}");
+        }
+    }
     assert!(server.stop().await.success());
 
     // A second cycle reads no report again and adds nothing.

@@ -332,3 +332,36 @@ async fn serve_on_a_busy_port_exits_with_one_clear_line_and_touches_nothing() {
         "nothing was opened or fetched before the port was known to be free"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shipped_source_list_covers_the_sector_and_checks_clean() {
+    let config = crate::helpers::repo_path("config/default.toml");
+    let check = crate::helpers::run_csfeed(&[
+        "config".into(),
+        "check".into(),
+        "--config".into(),
+        config.display().to_string(),
+    ])
+    .await;
+    assert!(check.status.success(), "{check:?}");
+    let listed = check
+        .stdout
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("sources: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|count| count.parse::<usize>().ok())
+        .unwrap_or_default();
+    assert!(listed >= 40, "at least 40 sources out of the box: {check:?}");
+    let documented = std::fs::read_to_string(crate::helpers::repo_path("docs/sources.md")).unwrap();
+    let shipped = std::fs::read_to_string(&config).unwrap();
+    for id in shipped
+        .lines()
+        .filter_map(|line| line.strip_prefix("id = \""))
+        .map(|id| id.trim_end_matches('"'))
+    {
+        assert!(
+            documented.contains(&format!("`{id}`")),
+            "{id} has its evidence in docs/sources.md"
+        );
+    }
+}

@@ -5,7 +5,12 @@ use crate::helpers::{Workspace, repo_path};
 
 /// A workspace over the bundled demo files, as `file:` sources.
 pub(crate) fn demo_workspace() -> Workspace {
-    let sources: Vec<(&str, String)> = [
+    Workspace::new(&demo_sources())
+}
+
+/// The demo's three bundled feeds as (id, `file://` URL) pairs.
+pub(crate) fn demo_sources() -> Vec<(&'static str, String)> {
+    [
         ("practice-news", "practice-news.rss"),
         ("ofsted-news", "ofsted-news.atom"),
         ("research-digest", "research-digest.json"),
@@ -17,8 +22,7 @@ pub(crate) fn demo_workspace() -> Workspace {
             format!("file://{}", repo_path(&format!("demo/feeds/{file}")).display()),
         )
     })
-    .collect();
-    Workspace::new(&sources)
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

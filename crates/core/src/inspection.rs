@@ -108,7 +108,7 @@ pub fn judgement_label(key: &str) -> &str {
 }
 
 /// One inspection or visit of a council's children's services.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct InspectionRecord {
     /// The report's address (the stable key: one record per report).
     pub report_url: String,
@@ -132,6 +132,10 @@ pub struct InspectionRecord {
     pub judgements: BTreeMap<String, Grade>,
     /// The headline findings, when read from the report.
     pub headline: Option<String>,
+    /// The report's "Areas for priority action", one per item; empty when it has none.
+    pub priority_actions: Vec<String>,
+    /// What the report says must improve, one per item.
+    pub improvements: Vec<String>,
     /// Where the record came from: `history` (the starting data set) or `report` (csfeed
     /// read the report itself, which wins).
     pub origin: String,
@@ -158,6 +162,37 @@ impl InspectionRecord {
                 .visit_start
                 .or(self.published)
                 .is_some_and(|day| day >= REFORMED_FRAMEWORK_FROM)
+    }
+
+    /// The month the report is known by, as Ofsted lists it: its publication's, else its
+    /// visit's ("July 2024").
+    pub fn month_label(&self) -> Option<String> {
+        self.published
+            .or(self.visit_end)
+            .or(self.visit_start)
+            .map(|day| day.format("%B %Y").to_string())
+    }
+
+    /// The title that says which report this is, so two letters to one council never
+    /// share one: "Focused visit to St Helens children's services, July 2024", "St Helens
+    /// children's services inspection, September 2023: good".
+    pub fn title(&self, council: &str) -> String {
+        let when = self
+            .month_label()
+            .map(|month| format!(", {month}"))
+            .unwrap_or_default();
+        match self.kind.as_str() {
+            "focused_visit" => format!("Focused visit to {council} children's services{when}"),
+            "monitoring_visit" => format!("Monitoring visit to {council} children's services{when}"),
+            "jtai" => format!("Joint targeted area inspection in {council}{when}"),
+            _ => {
+                let grade = self
+                    .overall()
+                    .map(|grade| format!(": {}", grade.label().to_lowercase()))
+                    .unwrap_or_default();
+                format!("{council} children's services inspection{when}{grade}")
+            }
+        }
     }
 
     /// A short name for the kind ("Inspection", "Focused visit"...).
@@ -288,6 +323,8 @@ pub fn inspection_history() -> Vec<InspectionRecord> {
             inspectors: if lead.is_empty() { Vec::new() } else { vec![lead] },
             judgements,
             headline: None,
+            priority_actions: Vec::new(),
+            improvements: Vec::new(),
             origin: "history".to_owned(),
         });
     }
@@ -339,6 +376,45 @@ mod tests {
         assert!(!graded_before.is_reformed());
         let reformed = history.iter().filter(|record| record.is_reformed()).count();
         assert_eq!(reformed, 11, "the history's 2026-framework inspections");
+    }
+
+    #[test]
+    fn titles_say_which_report_it_is() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let letter = |visit, published| InspectionRecord {
+            kind: "focused_visit".into(),
+            visit_start: visit,
+            published,
+            ..InspectionRecord::default()
+        };
+        let old = letter(day(2018, 7, 11), day(2018, 8, 8));
+        let new = letter(day(2024, 4, 24), day(2024, 7, 12));
+        assert_eq!(
+            new.title("St Helens"),
+            "Focused visit to St Helens children's services, July 2024"
+        );
+        assert_eq!(
+            old.title("St Helens"),
+            "Focused visit to St Helens children's services, August 2018"
+        );
+        let inspection = InspectionRecord {
+            kind: "ilacs_standard".into(),
+            visit_start: day(2023, 7, 10),
+            published: day(2023, 9, 4),
+            judgements: [("overall_effectiveness".to_owned(), Grade::Good)]
+                .into_iter()
+                .collect(),
+            ..InspectionRecord::default()
+        };
+        assert_eq!(
+            inspection.title("St Helens"),
+            "St Helens children's services inspection, September 2023: good"
+        );
+        assert_eq!(
+            letter(day(2024, 4, 24), None).title("Wigan"),
+            "Focused visit to Wigan children's services, April 2024",
+            "the visit's month when the publication date is unknown"
+        );
     }
 
     #[test]

@@ -244,7 +244,6 @@ pub fn withhold_impossible(record: &mut InspectionRecord, fallback: Option<Naive
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::Grade;
@@ -267,11 +266,8 @@ mod tests {
             visit_start: visit.0,
             visit_end: visit.1,
             published,
-            lead_inspector: None,
-            inspectors: Vec::new(),
-            judgements: BTreeMap::new(),
-            headline: None,
             origin: "report".into(),
+            ..InspectionRecord::default()
         }
     }
 

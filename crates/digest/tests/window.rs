@@ -95,6 +95,8 @@ fn inspection(url: &str, published: NaiveDate, grade: Grade) -> InspectionRecord
             .into_iter()
             .collect(),
         headline: None,
+        priority_actions: Vec::new(),
+        improvements: Vec::new(),
         origin: "report".into(),
     }
 }

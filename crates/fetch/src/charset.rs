@@ -9,10 +9,15 @@ const SNIFF_BYTES: usize = 1024;
 
 /// Decodes a fetched text document to UTF-8. The encoding is taken, in order of
 /// precedence, from a byte-order mark, the `Content-Type` charset, the XML prolog's
-/// `encoding`, an HTML `<meta charset>`, else UTF-8. A document that claims (or is
+/// `encoding`, an HTML `<meta charset>`, else UTF-8; UTF-16 and UTF-32 are recognised by
+/// their byte-order mark or, without one, by the pattern of zero bytes around the first `<`
+/// (XML 1.0 appendix F), whatever the labels say. A document that claims (or is
 /// assumed to be) UTF-8 but is not valid UTF-8 is read as Windows-1252, the usual truth
 /// behind that mistake. Never fails: undecodable bytes become U+FFFD.
 pub fn decode_text<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, str> {
+    if let Some(wide) = sniff_wide_encoding(body) {
+        return Cow::Owned(wide.decode(body));
+    }
     if let Some((encoding, bom_length)) = Encoding::for_bom(body) {
         return encoding.decode_without_bom_handling(&body[bom_length..]).0;
     }
@@ -28,6 +33,66 @@ pub fn decode_text<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, st
         declared
     };
     encoding.decode_without_bom_handling(body).0
+}
+
+/// A UTF-16 or UTF-32 byte order, found from a byte-order mark or the first character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WideEncoding {
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
+}
+
+impl WideEncoding {
+    /// Decodes `body` (a byte-order mark at its start is dropped), each unit that is not a
+    /// character becoming U+FFFD.
+    fn decode(self, body: &[u8]) -> String {
+        let text = match self {
+            WideEncoding::Utf16Le => encoding_rs::UTF_16LE
+                .decode_without_bom_handling(body)
+                .0
+                .into_owned(),
+            WideEncoding::Utf16Be => encoding_rs::UTF_16BE
+                .decode_without_bom_handling(body)
+                .0
+                .into_owned(),
+            WideEncoding::Utf32Le | WideEncoding::Utf32Be => body
+                .chunks(4)
+                .map(|unit| {
+                    let bytes: [u8; 4] = unit.try_into().unwrap_or([0xff; 4]);
+                    let scalar = match self {
+                        WideEncoding::Utf32Le => u32::from_le_bytes(bytes),
+                        _ => u32::from_be_bytes(bytes),
+                    };
+                    char::from_u32(scalar).unwrap_or(char::REPLACEMENT_CHARACTER)
+                })
+                .collect(),
+        };
+        match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        }
+    }
+}
+
+/// The wide encoding of a document that starts with a UTF-32 or UTF-16 byte-order mark, or,
+/// without one, with `<` (or whitespace) in one of them. UTF-32's marks come first because
+/// UTF-16LE's is a prefix of UTF-32LE's.
+fn sniff_wide_encoding(body: &[u8]) -> Option<WideEncoding> {
+    let first: [u8; 4] = body.get(..4)?.try_into().ok()?;
+    let ascii_start = |byte: u8| byte == b'<' || byte.is_ascii_whitespace();
+    match first {
+        [0xff, 0xfe, 0, 0] => Some(WideEncoding::Utf32Le),
+        [0, 0, 0xfe, 0xff] => Some(WideEncoding::Utf32Be),
+        [0xff, 0xfe, _, _] => Some(WideEncoding::Utf16Le),
+        [0xfe, 0xff, _, _] => Some(WideEncoding::Utf16Be),
+        [byte, 0, 0, 0] if ascii_start(byte) => Some(WideEncoding::Utf32Le),
+        [0, 0, 0, byte] if ascii_start(byte) => Some(WideEncoding::Utf32Be),
+        [byte, 0, next, 0] if ascii_start(byte) && next != 0 => Some(WideEncoding::Utf16Le),
+        [0, byte, 0, next] if ascii_start(byte) && next != 0 => Some(WideEncoding::Utf16Be),
+        _ => None,
+    }
 }
 
 /// `charset` from a `Content-Type` value such as `text/xml; charset="ISO-8859-1"`.
@@ -131,6 +196,60 @@ mod tests {
             Some("text/xml; charset=iso-8859-1"),
         );
         assert_eq!(bom, "<rss>£</rss>", "a BOM beats the header");
+    }
+
+    fn utf16(text: &str, little_endian: bool) -> Vec<u8> {
+        text.encode_utf16()
+            .flat_map(|unit| {
+                if little_endian {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                }
+            })
+            .collect()
+    }
+
+    fn utf32(text: &str, little_endian: bool) -> Vec<u8> {
+        text.chars()
+            .flat_map(|c| {
+                if little_endian {
+                    u32::from(c).to_le_bytes()
+                } else {
+                    u32::from(c).to_be_bytes()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn utf16_and_utf32_without_a_bom_are_recognised() {
+        // Above U+00FF (Ł, €) and beyond the BMP (𝄞): the characters that were garbled.
+        let document = "<?xml version=\"1.0\" encoding=\"utf-16le\"?><rss><title>Łódź € 𝄞</title></rss>";
+        for little_endian in [true, false] {
+            assert_eq!(decode_text(&utf16(document, little_endian), None), document);
+            assert_eq!(decode_text(&utf32(document, little_endian), None), document);
+            assert_eq!(
+                decode_text(&utf16(document, little_endian), Some("text/xml; charset=utf-8")),
+                document,
+                "the bytes outrank a wrong label"
+            );
+        }
+        let mut with_bom = vec![0xff, 0xfe, 0, 0];
+        with_bom.extend(utf32(document, true));
+        assert_eq!(
+            decode_text(&with_bom, None),
+            document,
+            "UTF-32LE's BOM is not UTF-16LE's"
+        );
+        let mut with_bom = vec![0xfe, 0xff];
+        with_bom.extend(utf16(document, false));
+        assert_eq!(decode_text(&with_bom, None), document);
+        assert_eq!(
+            decode_text(b"<\0\0\0x", None),
+            "<\u{fffd}",
+            "a truncated unit is replaced"
+        );
     }
 
     #[test]

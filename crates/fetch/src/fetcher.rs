@@ -120,10 +120,16 @@ impl Fetcher {
         let mut current = url.clone();
         let mut visited = vec![url.clone()];
         let mut all_permanent = true;
+        let mut deadline = None;
         loop {
             self.check_robots(&current).await?;
             let permit = self.gate.enter(&current).await;
-            let response = self.get(&current, previous).await?;
+            // The deadline starts once the host lets us in (a queue behind other fetches of
+            // the same host is politeness, not slowness) and covers every later hop and the
+            // whole body: reqwest's own timeout starts again with each redirect.
+            let deadline =
+                *deadline.get_or_insert_with(|| tokio::time::Instant::now() + self.config.request_timeout);
+            let response = self.within(deadline, self.get(&current, previous)).await?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = redirect_target(&current, response.headers(), status)?;
@@ -150,8 +156,24 @@ impl Fetcher {
                 continue;
             }
             let moved = (visited.len() > 1 && all_permanent).then(|| current.clone());
-            return self.finish(response, previous, current, moved).await;
+            return self
+                .within(deadline, self.finish(response, previous, current, moved))
+                .await;
         }
+    }
+
+    /// Runs one step of a fetch unless the whole fetch's deadline passes first.
+    async fn within<T>(
+        &self,
+        deadline: tokio::time::Instant,
+        step: impl Future<Output = Result<T, FetchError>>,
+    ) -> Result<T, FetchError> {
+        tokio::time::timeout_at(deadline, step).await.unwrap_or_else(|_| {
+            Err(FetchError::Timeout(format!(
+                "no complete response within {} s, redirects included (fetch.request_timeout)",
+                self.config.request_timeout.as_secs()
+            )))
+        })
     }
 
     async fn get(&self, url: &Url, previous: &Validators) -> Result<reqwest::Response, FetchError> {

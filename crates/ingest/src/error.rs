@@ -21,6 +21,16 @@ pub enum IngestError {
         "no stories found on the listing page: check the source's item selector (the site may have changed its layout)"
     )]
     NoItems,
+    /// A feed whose items all lack anything to show or identify them by.
+    #[error(
+        "the {format} feed has {items} items but none could be read (each needs a link, id, title or text; an RSS 0.90/1.0 item needs a <link> or rdf:about)"
+    )]
+    NoReadableItems {
+        /// How many items the document has.
+        items: usize,
+        /// The format it declares.
+        format: String,
+    },
     /// Bytes the feed parser could not make sense of.
     #[error("not a valid RSS, Atom or JSON feed: {0}")]
     NotAFeed(String),

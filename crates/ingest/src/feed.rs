@@ -1,7 +1,8 @@
 //! Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed) to articles, through feed-rs.
 
 use csfeed_core::{Article, SourceId};
-use feed_rs::model::{Entry, Text};
+use feed_rs::model::{Entry, FeedType, Text};
+use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use scraper::{Html, Selector};
 use serde::Serialize;
 use url::Url;
@@ -9,14 +10,18 @@ use url::Url;
 use crate::IngestError;
 use crate::article::Draft;
 use crate::html::{collapse_whitespace, html_to_text, sanitize_html};
+use crate::normalise::{Dialect, NO_LINK, normalise};
 
 /// A parsed feed: its title and its items as normalised articles, in document order.
 #[derive(Debug, Clone, Serialize)]
 pub struct ParsedFeed {
     /// The feed's own title, when it has one.
     pub title: Option<String>,
-    /// One article per usable item (items with neither title, link nor id are dropped).
+    /// One article per usable item (items with neither title, link, id nor text are dropped).
     pub articles: Vec<Article>,
+    /// The format the document declares, as written: "RSS 2.0", "RSS 0.93", "RSS 1.0",
+    /// "Atom 0.3", "Atom 1.0", "JSON Feed"…
+    pub format: String,
 }
 
 /// Parses one feed document fetched from `location` (served with `content_type`, when it
@@ -46,24 +51,73 @@ pub fn parse_feed(
         .id_generator(|links, title, _| stable_fallback_key(links, title))
         .sanitize_content(false)
         .build();
+    let normalised = normalise(cleaned);
     let feed = parser
-        .parse(cleaned.as_slice())
-        .map_err(|error| IngestError::NotAFeed(one_line(&error.to_string())))?;
-    let articles = feed
+        .parse(normalised.document.as_slice())
+        .map_err(|error| not_a_feed(&error, normalised.dialect.as_ref()))?;
+    let format = normalised
+        .dialect
+        .as_ref()
+        .map_or_else(|| describe_feed_type(&feed.feed_type), Dialect::describe);
+    let articles: Vec<Article> = feed
         .entries
         .into_iter()
         .filter_map(|entry| to_article(source, entry, location))
         .collect();
+    // A document with items that yields none must say so: stored as a success it would
+    // look like a quiet feed.
+    if articles.is_empty() && normalised.items > 0 {
+        return Err(IngestError::NoReadableItems {
+            items: normalised.items,
+            format,
+        });
+    }
+    let title = feed
+        .title
+        .map(|title| text_to_plain(&title))
+        .filter(|title| !title.is_empty())
+        .or_else(|| {
+            normalised
+                .channel_dc_title
+                .map(|title| collapse_whitespace(&html_to_text(&title)))
+        })
+        .filter(|title| !title.is_empty());
     Ok(ParsedFeed {
-        title: feed.title.map(|title| text_to_plain(&title)),
+        title,
         articles,
+        format,
     })
+}
+
+/// feed-rs's error, with its misleading "no root element" explained.
+fn not_a_feed(error: &feed_rs::parser::ParseFeedError, dialect: Option<&Dialect>) -> IngestError {
+    let message = match (error, dialect) {
+        (ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot), Some(Dialect::Other(root))) => {
+            format!("the root element is <{root}>, not <rss>, <rdf:RDF> or <feed>")
+        }
+        (ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot), Some(Dialect::Rss(_))) => {
+            "an <rss> element with no <channel> and no items".to_owned()
+        }
+        _ => error.to_string(),
+    };
+    IngestError::NotAFeed(one_line(&message))
+}
+
+fn describe_feed_type(feed_type: &FeedType) -> String {
+    match feed_type {
+        FeedType::Atom => "Atom 1.0",
+        FeedType::JSON => "JSON Feed",
+        FeedType::RSS0 => "RSS 0.9x",
+        FeedType::RSS1 => "RSS 1.0",
+        FeedType::RSS2 => "RSS 2.0",
+    }
+    .to_owned()
 }
 
 /// feed-rs falls back to a random UUID for items without an id; ours must be stable, so
 /// use the link, then the title, and leave it empty (item dropped) when there is neither.
 fn stable_fallback_key(links: &[feed_rs::model::Link], title: &Option<Text>) -> String {
-    if let Some(link) = links.first() {
+    if let Some(link) = links.iter().find(|link| link.href != NO_LINK) {
         return link.href.clone();
     }
     match title {
@@ -73,10 +127,10 @@ fn stable_fallback_key(links: &[feed_rs::model::Link], title: &Option<Text>) -> 
 }
 
 fn to_article(source: &SourceId, entry: Entry, location: Option<&Url>) -> Option<Article> {
-    let guid = entry.id.trim().to_owned();
-    if guid.is_empty() {
-        return None;
-    }
+    let guid = match entry.id.trim() {
+        "" => text_key(&entry)?,
+        id => id.to_owned(),
+    };
     let url = entry
         .links
         .iter()
@@ -127,6 +181,32 @@ fn to_article(source: &SourceId, entry: Entry, location: Option<&Url>) -> Option
         .finish(),
     )
 }
+
+/// The key of an item with no id, link or title: RSS 2.0 allows an item that is only a
+/// `<description>`, and its text is then all that identifies it.
+fn text_key(entry: &Entry) -> Option<String> {
+    let text = entry
+        .summary
+        .as_ref()
+        .map(text_to_plain)
+        .filter(|text| !text.is_empty())
+        .or_else(|| {
+            let body = entry.content.as_ref()?.body.as_deref()?;
+            Some(collapse_whitespace(&html_to_text(body))).filter(|text| !text.is_empty())
+        })
+        // Text that is all markup (`&lt;!' &lt;a href="x"&gt;`) still tells items apart.
+        .or_else(|| {
+            let raw = collapse_whitespace(&entry.summary.as_ref()?.content);
+            Some(raw).filter(|raw| !raw.is_empty())
+        })?;
+    Some(format!(
+        "text:{}",
+        text.chars().take(TEXT_KEY_CHARS).collect::<String>()
+    ))
+}
+
+/// Enough of an item's text to tell it from its neighbours, short enough for a key.
+const TEXT_KEY_CHARS: usize = 200;
 
 fn resolve(href: &str, location: Option<&Url>) -> Option<Url> {
     let absolute = match location {
@@ -237,13 +317,18 @@ mod tests {
 <content:encoded><![CDATA[<p>Full <b>text</b> <a href="/more">more</a></p><script>alert(1)</script>]]></content:encoded></item>
 <item><title>No guid here</title><link>https://news.example/no-guid/</link></item>
 <item><description>neither title nor link nor guid</description></item>
+<item><category>nothing to show at all</category></item>
 </channel></rss>"#;
 
     #[test]
     fn rss_items_are_normalised_and_sanitized() {
         let feed = parse_feed(&source(), RSS.as_bytes(), None, None).unwrap();
         assert_eq!(feed.title.as_deref(), Some("Sector news"));
-        assert_eq!(feed.articles.len(), 2, "the item with no key is dropped");
+        assert_eq!(
+            feed.articles.len(),
+            3,
+            "only the item with nothing to show is dropped"
+        );
         let first = &feed.articles[0];
         assert_eq!(first.title, "Children\u{2019}s services at St Helens improve");
         assert_eq!(first.guid, "https://news.example/?p=1");
@@ -262,6 +347,40 @@ mod tests {
         assert_eq!(first.content_text, "Full text more");
         assert_eq!(first.summary, "Short teaser [\u{2026}]");
         assert_eq!(feed.articles[1].guid, "https://news.example/no-guid/");
+        assert_eq!(
+            feed.articles[2].guid, "text:neither title nor link nor guid",
+            "RSS 2.0 allows an item that is only a description"
+        );
+        assert_eq!(feed.format, "RSS 2.0");
+    }
+
+    #[test]
+    fn a_document_whose_items_are_all_unreadable_fails_with_the_reason() {
+        let document = br#"<rss version="2.0"><channel><title>T</title><item><category>c</category></item></channel></rss>"#;
+        let error = parse_feed(&source(), document, None, None).unwrap_err();
+        assert_eq!(
+            error,
+            IngestError::NoReadableItems {
+                items: 1,
+                format: "RSS 2.0".into()
+            }
+        );
+        let empty = br#"<rss version="2.0"><channel><title>T</title></channel></rss>"#;
+        assert!(
+            parse_feed(&source(), empty, None, None)
+                .unwrap()
+                .articles
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn other_root_elements_are_named_in_the_error() {
+        let error = parse_feed(&source(), b"<opml><body/></opml>", None, None).unwrap_err();
+        assert!(
+            error.to_string().contains("the root element is <opml>"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -278,7 +397,7 @@ mod tests {
         bytes.extend_from_slice(RSS.as_bytes());
         assert_eq!(
             parse_feed(&source(), &bytes, None, None).unwrap().articles.len(),
-            2
+            3
         );
     }
 

@@ -13,6 +13,7 @@ mod extract;
 mod feed;
 mod html;
 mod listing;
+mod normalise;
 
 pub use article::{Draft as ArticleDraft, article_from_listing, complete_article, looks_like_excerpt};
 pub use dates::parse_date;

@@ -36,6 +36,24 @@ fn feedish() -> impl Strategy<Value = String> {
         "<description>&lt;img src=x onerror=alert(1)&gt;</description>",
         "\u{feff}",
         "\u{0}",
+        // The dialects the normalising pass rewrites (issue 16).
+        "<rss>",
+        "<rss version=\"0.94\" xmlns=\"http://backend.userland.com/rss2\">",
+        "<r:rss version=\"2.0\" xmlns:r=\"http://backend.userland.com/rss2\">",
+        "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://my.netscape.com/rdf/simple/0.9/\">",
+        "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">",
+        "</rdf:RDF>",
+        "<item rdf:about=\"https://news.example/a\">",
+        "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\">",
+        "<content type=\"text/html\" mode=\"escaped\">",
+        "</content>",
+        "<modified>",
+        "</modified>",
+        "<title type=\"application/octet-stream\">",
+        "<dc:title xmlns:dc=\"http://purl.org/dc/elements/1.1/\">",
+        "</dc:title>",
+        "<description>",
+        "</description>",
     ]);
     prop::collection::vec(
         prop_oneof![pieces.prop_map(str::to_owned), "[ -~\\u{a0}-\\u{2fff}]{0,12}"],
@@ -64,6 +82,23 @@ proptest! {
                 prop_assert!(!html.contains("onerror"), "{html}");
             }
         }
+    }
+
+    #[test]
+    fn utf16_and_utf32_without_a_bom_read_as_utf8_does(document in feedish()) {
+        // Every document gets a prolog: the byte order is recognised from its first characters.
+        let document = format!("<?xml version=\"1.0\"?>{document}");
+        let source = SourceId::parse("prop").unwrap();
+        let summary = |bytes: &[u8]| {
+            parse_feed(&source, bytes, None, None)
+                .map(|feed| (feed.title, feed.articles.into_iter().map(|article| article.title).collect::<Vec<_>>()))
+                .map_err(|error| error.to_string())
+        };
+        let utf8 = summary(document.as_bytes());
+        let utf16le: Vec<u8> = document.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let utf32be: Vec<u8> = document.chars().flat_map(|c| u32::from(c).to_be_bytes()).collect();
+        prop_assert_eq!(&summary(&utf16le), &utf8);
+        prop_assert_eq!(&summary(&utf32be), &utf8);
     }
 
     #[test]

@@ -25,10 +25,17 @@ pub(crate) fn find(layout: &Layout, kind: ReportKind) -> Option<&'static LocalAu
             title_lines(layout),
         ]
     };
-    candidates
-        .into_iter()
-        .flatten()
-        .find_map(|phrase| gazetteer.find_in(&phrase).into_iter().next())
+    candidates.into_iter().flatten().find_map(|phrase| {
+        // A title line that is just the council's name ("Brent") is the council even where
+        // the name is also a word that running text would need context for.
+        let name = phrase
+            .trim()
+            .trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+        (name.split_whitespace().count() <= 3)
+            .then(|| gazetteer.lookup(name))
+            .flatten()
+            .or_else(|| gazetteer.find_in(&phrase).into_iter().next())
+    })
 }
 
 /// "Focused visit to St Helens children's services" → "St Helens children's services".

@@ -18,11 +18,22 @@ const HEADINGS: &[&str] = &[
     "summary of findings",
 ];
 
-/// Headings of a letter's summary, best first.
-const LETTER_HEADINGS: &[&str] = &["headline findings", "overview", "summary of findings"];
+/// Headings of a letter's summary, best first (2020–2021 letters go straight to their
+/// "Findings").
+const LETTER_HEADINGS: &[&str] = &[
+    "headline findings",
+    "overview",
+    "summary of findings",
+    "findings",
+    "main findings",
+];
 
 /// Headings of a SIF report's summary, best first.
-const SIF_HEADINGS: &[&str] = &["executive summary", "summary of findings"];
+const SIF_HEADINGS: &[&str] = &[
+    "executive summary",
+    "summary of findings",
+    "summary of key findings",
+];
 
 /// The first paragraph of the report's summary, as one line. `table_end` is where the
 /// judgement table ends, if the report has one.
@@ -35,10 +46,15 @@ pub(crate) fn find(layout: &Layout, kind: ReportKind, table_end: Option<usize>) 
     let mut paragraphs = layout.paragraphs_from(start).filter(|paragraph| {
         !(paragraph.lines.len() == 1 && HEADINGS.contains(&heading_key(&paragraph.lines[0].text).as_str()))
     });
+    // A section that opens with a list: its first point, without the bullet.
     let first = paragraphs.next()?.text();
+    let first = first
+        .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '"')
+        .trim()
+        .to_owned();
     // "Children's services in X require improvement because:" leads into a list: keep its
     // first item with it.
-    if first.ends_with(':')
+    if (first.ends_with(':') || first.ends_with(" because"))
         && let Some(next) = paragraphs.find(|paragraph| !is_sub_heading(&paragraph.text()))
     {
         let item = join_lines(next.lines.iter().map(|line| line.text.as_str()));
@@ -69,11 +85,14 @@ fn is_sub_heading(text: &str) -> bool {
     text.split_whitespace().count() <= 8 && !text.ends_with(['.', ':'])
 }
 
-/// "Summary of findings  3": a contents-page line.
+/// "Summary of findings  3": a contents-page line (a short one: "…since the last
+/// inspection in 2018" is text, not a contents entry).
 fn ends_with_page_number(line: &str) -> bool {
-    line.trim_end()
-        .rsplit_once(' ')
-        .is_some_and(|(_, last)| !last.is_empty() && last.chars().all(|c| c.is_ascii_digit()))
+    const CONTENTS_LINE_CHARS: usize = 60;
+    line.chars().count() <= CONTENTS_LINE_CHARS
+        && line.trim_end().rsplit_once(' ').is_some_and(|(_, last)| {
+            (1..=3).contains(&last.len()) && last.chars().all(|c| c.is_ascii_digit())
+        })
 }
 
 #[cfg(test)]
@@ -107,6 +126,17 @@ mod tests {
         assert_eq!(
             headline(old_letter, ReportKind::FocusedVisit, None).as_deref(),
             Some("The Ofsted single inspection in 2014 found decline.")
+        );
+        let covid_era = "Dear Jim\n\nFindings\n\n\u{f0b7} Leaders have kept children safe.\n";
+        assert_eq!(
+            headline(covid_era, ReportKind::FocusedVisit, None).as_deref(),
+            Some("Leaders have kept children safe.")
+        );
+        let year_at_end = "Dear Carly\n\nHeadline findings\n\nWorkload pressures since the last inspection in 2018\n\
+            have weakened practice.\n";
+        assert_eq!(
+            headline(year_at_end, ReportKind::FocusedVisit, None).as_deref(),
+            Some("Workload pressures since the last inspection in 2018 have weakened practice.")
         );
         let dotted = "Dear Ms Doe\n\nHeadline Findings.\n\nChildren are safe.\n";
         assert_eq!(

@@ -127,6 +127,16 @@ mod tests {
     }
 
     #[test]
+    fn a_council_named_by_a_word_of_its_own_on_the_title_page() {
+        let report = facts(
+            "1\nBrent\nInspection of children's social care services\n\
+             Inspection dates: 14 May 2018 to 25 May 2018\nLead inspector: Tracey Metcalfe\n",
+        );
+        assert_eq!(report.kind, ReportKind::IlacsStandard);
+        assert_eq!(report.gss_code.as_deref(), Some("E09000005"));
+    }
+
+    #[test]
     fn a_2018_style_report_with_split_digits() {
         let report = facts(
             " 1 \n\nBristol City Council\n\nInspection of children\u{2019}s social care services\n\n\

@@ -30,10 +30,44 @@ const TITLE_WORDS: &[&str] = &[
 const TEAM_OPENINGS: &[&str] = &[
     "inspectors for this visit were ",
     "inspector for this visit was ",
-    "the inspectors were ",
-    "the inspector was ",
-    "this visit was carried out by ",
-    "the visit was carried out by ",
+    "inspectors (hmi) for this visit were ",
+    "inspectors for the visit were ",
+    "inspectors were ",
+    "inspector was ",
+    "visit was carried out by ",
+    "visit was conducted by ",
+    "which was carried out by ",
+    "carried out by ",
+];
+/// Words of the titles that stand around names in a team sentence ("Her Majesty's
+/// Inspector", "HMI", "three of Her Majesty's Inspectors", "Senior HMI").
+const TEAM_TITLE_WORDS: &[&str] = &[
+    "her",
+    "his",
+    "majesty's",
+    "majesty",
+    "inspector",
+    "inspectors",
+    "hmi",
+    "hmis",
+    "shmi",
+    "oi",
+    "senior",
+    "ofsted",
+    "regulatory",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "of",
+    "the",
+    "both",
+    "lead",
+    "team",
+    "designate",
+    "schools",
+    "with",
 ];
 /// Longest plausible name, in words.
 const MAX_NAME_WORDS: usize = 5;
@@ -51,7 +85,16 @@ pub(crate) fn find(layout: &Layout, letter: bool) -> Inspectors {
         let lead = signatory.or_else(|| all.first().cloned());
         Inspectors { lead, all }
     } else {
-        let lead = labelled(layout, "lead inspector");
+        // "Lead inspector:", "Lead inspectors: A, …, and B", "Lead inspector on site:",
+        // 2012–13 reports' "Reporting inspector NAME HMI".
+        let lead = [
+            "lead inspector",
+            "lead inspectors",
+            "lead inspector on site",
+            "reporting inspector",
+        ]
+        .iter()
+        .find_map(|label| labelled(layout, label));
         let deputy = labelled(layout, "deputy lead inspector");
         let all = lead.iter().chain(deputy.iter()).cloned().collect();
         Inspectors { lead, all }
@@ -62,7 +105,12 @@ pub(crate) fn find(layout: &Layout, letter: bool) -> Inspectors {
 fn labelled(layout: &Layout, label: &str) -> Option<String> {
     let lines = layout.lines();
     let index = layout.find_line(|line| line.to_ascii_lowercase().starts_with(label))?;
-    let value = lines[index].text[label.len()..].trim_start_matches([':', ' ']);
+    let value = lines[index].text.get(label.len()..)?;
+    if value.starts_with(|c: char| c.is_alphanumeric()) {
+        // "Lead inspectors" is not "Lead inspector" + "s".
+        return None;
+    }
+    let value = value.trim_start_matches([':', ' ']);
     let value = if value.is_empty() {
         lines[index + 1..]
             .iter()
@@ -97,14 +145,30 @@ fn letter_team(layout: &Layout) -> Vec<String> {
         return Vec::new();
     };
     let sentence = &text[start..start + sentence_length(&text[start..])];
-    sentence
+    let mut team: Vec<String> = Vec::new();
+    for piece in sentence
         .split(',')
-        .map(str::trim)
-        .filter(|piece| !is_title(piece))
         .flat_map(|piece| piece.split(" and "))
-        .map(|piece| piece.trim().strip_prefix("and ").unwrap_or(piece.trim()))
-        .filter_map(clean_name)
-        .collect()
+        .flat_map(|piece| piece.split(" & "))
+    {
+        let words: Vec<&str> = piece
+            .split_whitespace()
+            .filter(|word| {
+                !TEAM_TITLE_WORDS.contains(&word.to_lowercase().trim_matches(['(', ')', '.']).trim())
+            })
+            .filter(|word| *word != "and")
+            .collect();
+        // A name is capitalised: "remote means" and "who observed the visit" are not names.
+        let capitalised = words.first().zip(words.last()).is_some_and(|(first, last)| {
+            first.starts_with(char::is_uppercase) && last.starts_with(char::is_uppercase)
+        });
+        if let Some(name) = capitalised.then(|| clean_name(&words.join(" "))).flatten()
+            && !team.contains(&name)
+        {
+            team.push(name);
+        }
+    }
+    team
 }
 
 /// Bytes up to the full stop ending a sentence of names (initials like "J." do not end it).
@@ -130,7 +194,7 @@ fn is_title(piece: &str) -> bool {
 fn clean_name(raw: &str) -> Option<String> {
     let words: Vec<&str> = raw
         .split_whitespace()
-        .filter(|word| !matches!(word.trim_matches(['(', ')']), "HMI" | "OI" | "SHMI"))
+        .filter(|word| !matches!(word.trim_matches(['(', ')', '.', ',']), "HMI" | "OI" | "SHMI"))
         .collect();
     let name = words.join(" ");
     let name = name.trim_matches(|c: char| !c.is_alphabetic());
@@ -179,6 +243,22 @@ mod tests {
     }
 
     #[test]
+    fn other_lead_inspector_labels() {
+        for text in [
+            "Inspection dates: 15-19 July 2013\nReporting inspector Sarah Urding HMI\nAge group: All",
+            "Lead inspectors: Sarah Urding, His Majesty\u{2019}s Inspector, and Matthew Reed",
+            "The inspection team\nLead inspector: Sarah Urding HMI.\nTeam inspectors: Tracey Metcalfe HMI",
+            "The inspection team\nLead inspector on site: Sarah Urding\nReport author: Sean Tarpey",
+        ] {
+            assert_eq!(
+                inspectors(text, false).lead.as_deref(),
+                Some("Sarah Urding"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn deputy_and_odd_names() {
         let found = inspectors(
             "Lead inspector: Jenny-ellen Scotland\nDeputy lead inspector: Sarah O\u{2019}Brien\n\
@@ -207,6 +287,48 @@ mod tests {
             (
                 "Her Majesty's Inspector for this visit was Ann Lee. Inspectors looked at",
                 vec!["Ann Lee"],
+            ),
+            (
+                "The inspectors were Paula Thomson-Jones HMI and Mandy Nightingale HMI.",
+                vec!["Paula Thomson-Jones", "Mandy Nightingale"],
+            ),
+            (
+                "The inspectors were Amanda Maxwell, Her Majesty\u{2019}s Inspector and Maire Atherton, Her Majesty\u{2019}s Inspector.",
+                vec!["Amanda Maxwell", "Maire Atherton"],
+            ),
+            (
+                "The inspectors were Neil Penswick, HMI, Louise Hollick, HMI and Chris Smith, HMI.",
+                vec!["Neil Penswick", "Louise Hollick", "Chris Smith"],
+            ),
+            (
+                "Inspectors were Tonwen Empson, Joy Howick, Nigel Parkes, Neil Penswick and John Roughton.",
+                vec![
+                    "Tonwen Empson",
+                    "Joy Howick",
+                    "Nigel Parkes",
+                    "Neil Penswick",
+                    "John Roughton",
+                ],
+            ),
+            (
+                "The visit was conducted by Donna Marriott, Maire Atherton and Caroline Walsh, three of Her Majesty\u{2019}s Inspectors.",
+                vec!["Donna Marriott", "Maire Atherton", "Caroline Walsh"],
+            ),
+            (
+                "a focused visit to Hull which was carried out by Her Majesty\u{2019}s Inspectors Alex Dignan and Andy Whippey. The",
+                vec!["Alex Dignan", "Andy Whippey"],
+            ),
+            (
+                "Inspectors for this visit were lead inspector Ceri Evans and team inspector Monique Lindsay.",
+                vec!["Ceri Evans", "Monique Lindsay"],
+            ),
+            (
+                "Inspectors (HMI) for this visit were Russel Breyer and Victoria Metheringham, with Teresa Godfrey, HMI designate.",
+                vec!["Russel Breyer", "Victoria Metheringham", "Teresa Godfrey"],
+            ),
+            (
+                "The inspectors were Ann Lee and Bob Ray, who observed the visit.",
+                vec!["Ann Lee", "Bob Ray"],
             ),
         ];
         for (text, expected) in cases {

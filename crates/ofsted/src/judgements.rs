@@ -70,6 +70,9 @@ const LABELS: &[(&str, &str)] = &[
 const LINES_PER_ROW: usize = 3;
 /// Words after a verb phrase within which its grade must start.
 const VERB_WINDOW: usize = 6;
+/// Words within which the verb of a SIF report's overall judgement must come (a council's
+/// full name can stand before it: "in the Royal Borough of Kingston upon Thames are good").
+const OVERALL_VERB_WINDOW: usize = 12;
 
 /// A report's judgements, and where its judgement table ends.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,14 +88,26 @@ pub(crate) fn find(layout: &Layout, kind: ReportKind) -> Judgements {
     match kind {
         ReportKind::FocusedVisit | ReportKind::MonitoringVisit | ReportKind::Jtai => Judgements::default(),
         ReportKind::Sif => {
-            let mut judgements = table(layout, |line| line.contains("judgements on areas of the service"));
+            // Most SIF reports introduce the table ("The judgements on areas of the service
+            // that contribute to overall effectiveness are:"); re-inspections and some others
+            // go straight from the overall grade to its first row.
+            let start = layout
+                .find_line(|line| {
+                    line.to_ascii_lowercase()
+                        .contains("judgements on areas of the service")
+                })
+                .map(|header| header + 1)
+                .or_else(|| layout.find_line(is_first_sif_row));
+            let mut judgements = start.map_or_else(Judgements::default, |start| table_from(layout, start));
             let first_page = layout.page_text(1).to_ascii_lowercase();
             if let Some(grade) = sif_overall(&first_page) {
                 judgements
                     .grades
                     .insert(keys::OVERALL_EFFECTIVENESS.to_owned(), grade);
             }
-            if let Some(grade) = lscb_review(&layout.text().to_ascii_lowercase()) {
+            if let Some(grade) =
+                lscb_judgement_line(layout).or_else(|| lscb_review(&layout.text().to_ascii_lowercase()))
+            {
                 judgements.grades.insert(keys::LSCB_REVIEW.to_owned(), grade);
             }
             judgements
@@ -101,12 +116,22 @@ pub(crate) fn find(layout: &Layout, kind: ReportKind) -> Judgements {
     }
 }
 
+/// "1. Children who need help and protection Good": the first row of a SIF table.
+fn is_first_sif_row(line: &str) -> bool {
+    let line = line.to_ascii_lowercase().replace(' ', "");
+    line.starts_with("1.childrenwhoneedhelp")
+}
+
 /// Reads the table under the first line that `is_header` accepts (given in lower case).
 fn table(layout: &Layout, is_header: impl Fn(&str) -> bool) -> Judgements {
-    let Some(header) = layout.find_line(|line| is_header(&line.to_ascii_lowercase())) else {
-        return Judgements::default();
-    };
-    let rows = table_rows(layout, header);
+    layout
+        .find_line(|line| is_header(&line.to_ascii_lowercase()))
+        .map_or_else(Judgements::default, |header| table_from(layout, header + 1))
+}
+
+/// Reads the table whose rows start at line `start`.
+fn table_from(layout: &Layout, start: usize) -> Judgements {
+    let rows = table_rows(layout, start);
     let mut grades = BTreeMap::new();
     for row in &rows {
         let scan = Scan::new(&row.text());
@@ -120,16 +145,33 @@ fn table(layout: &Layout, is_header: impl Fn(&str) -> bool) -> Judgements {
     }
 }
 
-/// The paragraphs after the header that read as table rows: short, a grade ending a line,
+/// The paragraphs from `start` that read as table rows: short, a grade ending a line,
 /// a known label; up to and including overall effectiveness.
-fn table_rows(layout: &Layout, header: usize) -> Vec<Paragraph<'_>> {
+fn table_rows(layout: &Layout, start: usize) -> Vec<Paragraph<'_>> {
     let mut rows = Vec::new();
-    for paragraph in layout.paragraphs_from(header + 1) {
-        let scan = Scan::new(&paragraph.text());
+    let mut paragraphs = layout.paragraphs_from(start).peekable();
+    while let Some(paragraph) = paragraphs.next() {
+        let mut paragraph = without_text_after_table(paragraph);
+        let mut scan = Scan::new(&paragraph.text());
+        // Some tables put a row's label and its grade in paragraphs of their own.
+        if scan.grades.is_empty()
+            && !scan.labels().is_empty()
+            && let Some(grade) = paragraphs.peek()
+            && Scan::new(&grade.text()).labels().is_empty()
+        {
+            let end = grade.end();
+            paragraphs.next();
+            paragraph = Paragraph {
+                start: paragraph.start,
+                lines: &layout.lines()[paragraph.start..end],
+            };
+            scan = Scan::new(&paragraph.text());
+        }
         let labels = scan.labels();
+        let lines = paragraph.lines.iter().filter(|line| !line.text.is_empty());
         let is_row = !scan.grades.is_empty()
             && !labels.is_empty()
-            && paragraph.lines.len() <= LINES_PER_ROW * scan.grades.len()
+            && lines.clone().count() <= LINES_PER_ROW * scan.grades.len()
             && paragraph.lines.iter().any(|line| ends_with_grade(&line.text));
         if !is_row {
             break;
@@ -142,35 +184,93 @@ fn table_rows(layout: &Layout, header: usize) -> Vec<Paragraph<'_>> {
     rows
 }
 
+/// The paragraph up to the end of the overall effectiveness row, when the report's text
+/// runs on after the table with no blank line between.
+fn without_text_after_table(paragraph: Paragraph<'_>) -> Paragraph<'_> {
+    let lines = paragraph.lines;
+    let Some(overall) = lines
+        .iter()
+        .position(|line| line.text.to_ascii_lowercase().contains("overall effectiveness"))
+    else {
+        return paragraph;
+    };
+    let Some(graded) = (overall..lines.len()).find(|&index| ends_with_grade(&lines[index].text)) else {
+        return paragraph;
+    };
+    let wrapped = lines
+        .get(graded + 1)
+        .is_some_and(|line| line.text.trim().eq_ignore_ascii_case("to be good"));
+    let end = graded + 1 + usize::from(wrapped);
+    Paragraph {
+        start: paragraph.start,
+        lines: &lines[..end],
+    }
+}
+
 /// "The overall judgement is that children's services require improvement" (or, in
-/// re-inspections, "Children's services in X are good").
+/// re-inspections, "Children's services in X are good"; in 2013–2014, "The overall
+/// judgement is good").
 fn sif_overall(first_page: &str) -> Option<Grade> {
     [
-        "overall judgement is that children's services",
+        // "… that children's service requires improvement" also occurs.
+        "overall judgement is that children's service",
+        // "Children's services in the Royal Borough of Kingston upon Thames are good"
         "children's services in ",
+        "children's services require",
+        // 2013–2014: "The overall judgement is requires improvement."
+        "the overall judgement",
     ]
     .iter()
-    .filter_map(|phrase| first_page.find(phrase).map(|at| at + phrase.len()))
-    .find_map(|after| grade_after_verb(&first_page[after..]))
+    .filter_map(|phrase| {
+        first_page
+            .find(phrase)
+            .map(|at| at + phrase.len() - verb_kept(phrase))
+    })
+    .find_map(|after| grade_after_verb(&first_page[after..], OVERALL_VERB_WINDOW))
+}
+
+/// How many bytes at the end of `phrase` are its verb, which the grade reading needs.
+fn verb_kept(phrase: &str) -> usize {
+    if phrase.ends_with(" require") {
+        "require".len()
+    } else {
+        0
+    }
+}
+
+/// The LSCB section's own judgement line, which starts with the board's name ("The Local
+/// Safeguarding Children Board requires improvement"); the name also occurs mid-sentence
+/// elsewhere ("…including by the Local Safeguarding Children Board, is good at…").
+fn lscb_judgement_line(layout: &Layout) -> Option<Grade> {
+    const OPENING: &str = "the local safeguarding children board ";
+    let lines = layout.lines();
+    lines.iter().enumerate().find_map(|(index, line)| {
+        let lower = line.text.to_ascii_lowercase();
+        let rest = lower.strip_prefix(OPENING)?;
+        let next = lines
+            .get(index + 1)
+            .map_or(String::new(), |line| line.text.to_ascii_lowercase());
+        grade_after_verb(&format!("{rest} {next}"), VERB_WINDOW)
+    })
 }
 
 /// "The Local Safeguarding Children Board requires improvement" / "… is good".
 fn lscb_review(text: &str) -> Option<Grade> {
     const BOARD: &str = "local safeguarding children board";
     text.match_indices(BOARD)
-        .find_map(|(at, _)| grade_after_verb(&text[at + BOARD.len()..]))
+        .find_map(|(at, _)| grade_after_verb(&text[at + BOARD.len()..], VERB_WINDOW))
 }
 
-/// The grade right after the first "is", "are" or "require(s)" within a few words.
-fn grade_after_verb(text: &str) -> Option<Grade> {
+/// The grade right after the first "is", "are" or "require(s)" within `window` words.
+fn grade_after_verb(text: &str, window: usize) -> Option<Grade> {
     let words: Vec<String> = text
         .split_whitespace()
-        .take(VERB_WINDOW * 2)
+        .take(window + VERB_WINDOW)
         .map(bare_word)
         .collect();
     let verb = words
         .iter()
-        .take(VERB_WINDOW)
+        .take(window)
         .position(|word| matches!(word.as_str(), "is" | "are" | "require" | "requires"))?;
     let from = if matches!(words[verb].as_str(), "is" | "are") {
         verb + 1
@@ -386,6 +486,90 @@ mod tests {
         assert_eq!(
             lscb_review("review of the local safeguarding children board 1 inspection date"),
             None
+        );
+    }
+
+    #[test]
+    fn sif_reports_without_the_tables_introduction_and_with_other_overall_wordings() {
+        use Grade::*;
+        let report = "Report published: 14 July 2017\n\n\
+            Children\u{2019}s services in the Royal Borough of Kingston upon Thames are good\n\n\
+            1.  Children who need help and protection  Good\n\n\
+            2.  Children looked after and achieving\npermanence  Good\n\n\
+            2.1 Adoption performance  Good\n\n2.2 Experiences and progress of care leavers  Good\n\n\
+            3.  Leadership, management and governance  Outstanding\n\n\
+            1 Ofsted produces this report under its power to combine reports.\n";
+        assert_eq!(
+            judgements(report, ReportKind::Sif),
+            pairs(&[
+                (keys::HELP_AND_PROTECTION, Good),
+                (keys::LOOKED_AFTER_AND_PERMANENCE, Good),
+                (keys::ADOPTION, Good),
+                (keys::CARE_LEAVERS, Good),
+                (keys::LEADERSHIP_MANAGEMENT_GOVERNANCE, Outstanding),
+                (keys::OVERALL_EFFECTIVENESS, Good),
+            ])
+        );
+        for (first_page, grade) in [
+            (
+                "report published: 30 june 2014 the overall judgement is good. the local authority leads",
+                Good,
+            ),
+            (
+                "inspection date: 2013 the overall judgement is requires improvement. there are no",
+                RequiresImprovement,
+            ),
+            (
+                "the overall judgement is that children's service requires improvement.",
+                RequiresImprovement,
+            ),
+            (
+                "children's services require improvement to be good 1. children who need",
+                RequiresImprovement,
+            ),
+        ] {
+            assert_eq!(sif_overall(first_page), Some(grade), "{first_page}");
+        }
+    }
+
+    #[test]
+    fn the_lscb_judgement_is_its_own_line_not_a_mention() {
+        let report = "Inspection of services for children in need of help and protection\n\n\
+            Help was given by all agencies, including by the Local Safeguarding Children Board,\n\
+            which is good at sharing information.\n\n\
+            Local Safeguarding Children Board (LSCB)\n\nThe Local Safeguarding Children Board requires improvement\n";
+        assert!(
+            judgements(report, ReportKind::Sif)
+                .contains(&(keys::LSCB_REVIEW.to_owned(), Grade::RequiresImprovement))
+        );
+    }
+
+    #[test]
+    fn tables_whose_rows_split_from_their_grades_or_run_into_the_text() {
+        use Grade::*;
+        let split = "Judgement  Grade\n\nThe impact of leaders on social work\npractice with children and families\n\n\
+            Requires improvement to be good\n\nThe experiences and progress of\nchildren who need help and protection\n\n\
+            Good\n\nThe experiences and progress of\nchildren in care and care leavers\n\nGood\n\n\
+            Overall effectiveness  Requires improvement to be good\nThis is the first inspection of the council.\n";
+        assert_eq!(
+            judgements(split, ReportKind::IlacsStandard),
+            pairs(&[
+                (keys::CHILDREN_IN_CARE_AND_CARE_LEAVERS, Good),
+                (keys::HELP_AND_PROTECTION, Good),
+                (keys::IMPACT_OF_LEADERS, RequiresImprovement),
+                (keys::OVERALL_EFFECTIVENESS, RequiresImprovement),
+            ])
+        );
+        let runs_on = "Judgement Grade\nThe impact of leaders on social work practice with children\nand families Good\n\
+            Overall effectiveness Requires improvement\nto be good\n\
+            Services for children in Ealing have deteriorated, and now require improvement to be good. Some\n\
+            children are safe; others are not, and the work is inadequate in places.\n";
+        assert_eq!(
+            judgements(runs_on, ReportKind::IlacsStandard),
+            pairs(&[
+                (keys::IMPACT_OF_LEADERS, Good),
+                (keys::OVERALL_EFFECTIVENESS, RequiresImprovement),
+            ])
         );
     }
 

@@ -61,6 +61,9 @@ pub(crate) fn detect(layout: &Layout) -> ReportKind {
             || first_page.contains(&format!("findings of the {visit}"))
             || first_page.contains(&format!("findings of a {visit}"))
     };
+    if let Some(kind) = by_title(layout, &first_page) {
+        return kind;
+    }
     if letter_about("focused visit") {
         ReportKind::FocusedVisit
     } else if letter_about("monitoring visit") {
@@ -81,6 +84,37 @@ pub(crate) fn detect(layout: &Layout) -> ReportKind {
     } else {
         ReportKind::Other
     }
+}
+
+/// Lines at the top of the first page that can hold a report's title (wrapped titles
+/// included).
+const TITLE_LINES: usize = 6;
+
+/// The kind a report's own title gives ("Inspection of Kent County Council children's
+/// services", "Inspection of services for children in need of help and protection…"),
+/// before anything its text mentions: an inspection's first paragraph may well speak of
+/// an earlier focused visit or a JTAI.
+fn by_title(layout: &Layout, first_page: &str) -> Option<ReportKind> {
+    let title = layout
+        .page_lines(1)
+        .take(TITLE_LINES)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    if title.contains("inspection of services for children in need of help and protection") {
+        return Some(ReportKind::Sif);
+    }
+    let ilacs = title.contains("inspection of")
+        && !title.contains("visit to")
+        && [
+            "children's social care",
+            "children's services",
+            "children and families",
+        ]
+        .iter()
+        .any(|service| title.contains(service))
+        && first_page.contains("inspection date");
+    ilacs.then_some(ReportKind::IlacsStandard)
 }
 
 /// Standard or short ILACS inspection from the days on site (not printed on the report).
@@ -126,6 +160,27 @@ mod tests {
 
     fn date(text: &str) -> Option<NaiveDate> {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    }
+
+    #[test]
+    fn the_reports_own_title_decides_not_what_its_text_mentions() {
+        let detect_in = |text: &str| {
+            detect(&Layout::new(&crate::ReportText {
+                pages: vec![text.to_owned()],
+            }))
+        };
+        let inspection = "Lincolnshire County Council\nInspection of children\u{2019}s social care services\n\
+            Inspection dates: 29 April to 3 May 2019\nLead inspector: Rachel Griffiths\nJudgement Grade\n\n\
+            Since the findings of the focused visit in 2018 and the joint targeted area inspection, leaders have acted.\n";
+        assert_eq!(detect_in(inspection), ReportKind::IlacsStandard);
+        let kent = "Inspection of Kent County Council\nchildren\u{2019}s services\nInspection dates: 9 to 20 May 2022\n";
+        assert_eq!(detect_in(kent), ReportKind::IlacsStandard);
+        let trust =
+            "Inspection of Bradford Children and\nFamilies Trust\nInspection dates: 12 to 23 January 2026\n";
+        assert_eq!(detect_in(trust), ReportKind::IlacsStandard);
+        let letter = "12 July 2024\n\nHilary Brooks\nDirector of Children\u{2019}s Services\n\nDear Ms Brooks\n\
+            Focused visit to St Helens children\u{2019}s services\n\nThis letter summarises the findings of the focused visit.\n";
+        assert_eq!(detect_in(letter), ReportKind::FocusedVisit);
     }
 
     #[test]

@@ -97,12 +97,48 @@ pub fn grade_slug(grade: Grade) -> &'static str {
     }
 }
 
+/// What a report can have, for the `has:` operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportHas {
+    /// Areas for priority action.
+    PriorityActions,
+    /// A list of what needs to improve.
+    Improvements,
+}
+
+impl ReportHas {
+    /// The value used in queries (`has:priority-actions`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            ReportHas::PriorityActions => "priority-actions",
+            ReportHas::Improvements => "improvements",
+        }
+    }
+
+    /// Reads a value as people type it ("priority-actions", "priority action", "PA",
+    /// "improvements").
+    pub fn parse(raw: &str) -> Option<Self> {
+        let text = csfeed_core::gazetteer::slugify(raw);
+        match text.strip_suffix('s').unwrap_or(&text) {
+            "priority-action" | "priority" | "pa" | "area-for-priority-action" => {
+                Some(ReportHas::PriorityActions)
+            }
+            "improvement" | "what-needs-to-improve" | "recommendation" => Some(ReportHas::Improvements),
+            _ => None,
+        }
+    }
+}
+
 /// The index's facts about one article.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ArticleFacts {
     pub kind: ArticleKind,
     pub grade: Option<Grade>,
     pub inspectors: Vec<String>,
+    /// A report's findings (priority actions, then what needs to improve).
+    pub findings: Vec<String>,
+    /// What the report has, for `has:`.
+    pub has: Vec<ReportHas>,
     /// Slugs of the regions of the article's councils, each once.
     pub regions: Vec<String>,
 }
@@ -134,15 +170,33 @@ pub(crate) fn facts_for(
             None => (ArticleKind::News, None),
         }
     };
+    // An alert shares its report's grade but not its contents, so a search for findings
+    // finds the report once, not the report and its alert.
+    let contents = report.filter(|_| kind != ArticleKind::Alert);
     ArticleFacts {
         kind,
         grade: report.and_then(InspectionRecord::overall),
-        inspectors: match kind {
-            ArticleKind::Alert => Vec::new(),
-            _ => report.map(|report| report.inspectors.clone()).unwrap_or_default(),
-        },
+        inspectors: contents
+            .map(|report| report.inspectors.clone())
+            .unwrap_or_default(),
+        findings: contents
+            .map(|report| [report.priority_actions.clone(), report.improvements.clone()].concat())
+            .unwrap_or_default(),
+        has: contents.map(report_has).unwrap_or_default(),
         regions,
     }
+}
+
+/// What `report` has, for `has:`.
+fn report_has(report: &InspectionRecord) -> Vec<ReportHas> {
+    let mut has = Vec::new();
+    if !report.priority_actions.is_empty() {
+        has.push(ReportHas::PriorityActions);
+    }
+    if !report.improvements.is_empty() {
+        has.push(ReportHas::Improvements);
+    }
+    has
 }
 
 /// Stored inspections keyed by report address, for [`facts_for`].

@@ -7,7 +7,7 @@
 
 /// Fields the full-text parser may be pointed at by name (`title:kinship`). The other
 /// operators (`la:`, `kind:`…) are taken out of the query earlier, by `syntax`.
-const TEXT_FIELDS: &[&str] = &["title", "summary", "body", "inspector"];
+const TEXT_FIELDS: &[&str] = &["title", "summary", "body", "inspector", "findings"];
 
 /// The reason given when the parser still objects after mending.
 const UNREAD_SIGNS: &str = "some signs were not understood";

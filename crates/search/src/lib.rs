@@ -19,13 +19,14 @@ mod index;
 mod lenient;
 mod phrases;
 mod query;
+mod report_text;
 mod schema;
 mod synonyms;
 mod syntax;
 
 pub use error::SearchError;
 pub use facets::{FacetCount, FacetCounts, FacetField};
-pub use facts::{ArticleKind, grade_slug};
+pub use facts::{ArticleKind, ReportHas, grade_slug};
 pub use follow::{FollowedSearch, UnfollowableSearch, check_follow};
 pub use index::{CatchUp, OpenMode, SearchIndex};
 pub use query::{
@@ -488,20 +489,28 @@ mod tests {
                     })
                     .unwrap_or_default(),
                 headline: None,
+                priority_actions: Vec::new(),
+                improvements: Vec::new(),
                 origin: "report".into(),
             }
         };
+        let visit_report = csfeed_core::InspectionRecord {
+            improvements: vec!["Oversight of pathway plans.".into()],
+            ..report("https://news.example/fv", "focused_visit", None, "Jane Smith")
+        };
+        let full_report = csfeed_core::InspectionRecord {
+            priority_actions: vec!["The application of thresholds for child protection.".into()],
+            improvements: vec!["The quality of supervision.".into()],
+            ..report(
+                "https://news.example/ilacs",
+                "ilacs_standard",
+                Some(csfeed_core::Grade::Inadequate),
+                "Paul Jones",
+            )
+        };
         fixture
             .store
-            .upsert_inspections(&[
-                report("https://news.example/fv", "focused_visit", None, "Jane Smith"),
-                report(
-                    "https://news.example/ilacs",
-                    "ilacs_standard",
-                    Some(csfeed_core::Grade::Inadequate),
-                    "Paul Jones",
-                ),
-            ])
+            .upsert_inspections(&[visit_report, full_report])
             .unwrap();
         let mut visit = article(
             "ofsted",
@@ -583,6 +592,39 @@ mod tests {
         assert_eq!(search(&fixture, query("region:south-west")).total, 1);
         assert_eq!(search(&fixture, query("region:north-west")).total, 2);
         assert_eq!(search(&fixture, query("source:ofsted kind:news")).total, 2);
+    }
+
+    #[test]
+    fn has_priority_actions_and_findings_find_reports_by_what_they_found() {
+        let fixture = ofsted_fixture();
+        assert_eq!(
+            titles(&search(&fixture, query("has:priority-actions"))),
+            ["Inspection of Dorset children's services"],
+            "the report, not its alert"
+        );
+        assert_eq!(search(&fixture, query("has:improvements")).total, 2);
+        assert_eq!(
+            titles(&search(
+                &fixture,
+                query("has:\"priority actions\" findings:threshold")
+            )),
+            ["Inspection of Dorset children's services"],
+            "findings are a field of their own, stemmed"
+        );
+        assert_eq!(search(&fixture, query("findings:supervision kind:fv")).total, 0);
+        assert_eq!(
+            titles(&search(&fixture, query("findings:\"pathway plans\""))),
+            ["Focused visit to St Helens"]
+        );
+        let unknown = search(&fixture, query("has:cake"));
+        assert!(
+            unknown
+                .warnings
+                .iter()
+                .any(|warning| warning.contains("has:priority-actions")),
+            "{:?}",
+            unknown.warnings
+        );
     }
 
     #[test]

@@ -57,8 +57,16 @@ pub(crate) fn passage(
     length: usize,
 ) -> Option<(String, usize)> {
     let found = occurrences(text, names);
-    let first = found.first()?;
+    // A report's address block and cover page are quoted only when nothing else matches.
+    let floor = crate::report_text::passage_floor(text);
+    let first = found
+        .iter()
+        .find(|range| range.start >= floor)
+        .or(found.first())?;
     let mut start = first.start.saturating_sub(before);
+    if first.start >= floor {
+        start = start.max(floor);
+    }
     while !text.is_char_boundary(start) {
         start += 1;
     }

@@ -583,6 +583,9 @@ impl SearchIndex {
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(options))));
         }
+        for has in &operators.has {
+            clauses.push((Occur::Must, exact_term(self.fields.has, has.slug())));
+        }
         if let Some(range) = date_range(self.fields.date, operators.after, operators.before) {
             clauses.push((Occur::Must, range));
         }
@@ -889,11 +892,23 @@ fn snippet_window<'a>(
         return Some((text, 0));
     }
     let lower = text.to_ascii_lowercase();
-    let first = terms
-        .iter()
-        .filter_map(|term| first_word_stemming_to(&lower, term, analyzer))
-        .min()?;
+    // A report's address block and cover page are quoted only when nothing else matches.
+    let floor = crate::report_text::passage_floor(text);
+    let mut first = None;
+    for from in [floor, 0] {
+        first = terms
+            .iter()
+            .filter_map(|term| first_word_stemming_to(&lower[from..], term, analyzer).map(|at| at + from))
+            .min();
+        if first.is_some() {
+            break;
+        }
+    }
+    let first = first?;
     let mut start = first.saturating_sub(SNIPPET_WINDOW_BEFORE);
+    if first >= floor {
+        start = start.max(floor);
+    }
     while !text.is_char_boundary(start) {
         start -= 1;
     }
@@ -901,6 +916,7 @@ fn snippet_window<'a>(
     while !text.is_char_boundary(end) {
         end += 1;
     }
+    let (start, end) = crate::report_text::whole_words(text, start, end, first..first);
     Some((&text[start..end], start))
 }
 
@@ -1017,6 +1033,34 @@ mod tests {
         let text = long_text("A career in the law. ", "caring");
         assert_eq!(snippet_window(&text, &["cares".to_owned()], &mut english()), None);
         assert_eq!(snippet_window(&text, &[], &mut english()), None);
+    }
+
+    #[test]
+    fn windows_hold_whole_words_and_skip_a_letters_address() {
+        let text = format!(
+            "{} neglect {}",
+            "write to enquiries@ofsted.gov.uk ".repeat(9),
+            "for children. ".repeat(40)
+        );
+        let (window, start) = snippet_window(&text, &["neglect".to_owned()], &mut english()).expect("window");
+        assert!(
+            start == 0 || text[..start].ends_with(' '),
+            "starts mid-word: {window}"
+        );
+        assert!(
+            window.ends_with("for") || window.ends_with("children."),
+            "{window}"
+        );
+
+        let letter = format!(
+            "Atlas House St Helens WA9 1LD Dear Ms Brooks Focused visit. {}{PAGE_BREAK}St Helens again.{PAGE_BREAK}End.",
+            "Children are safe. ".repeat(30)
+        );
+        let (window, _) = snippet_window(&letter, &["helen".to_owned()], &mut english()).expect("window");
+        assert!(
+            window.contains("St Helens again") && !window.contains("WA9"),
+            "{window}"
+        );
     }
 
     #[test]

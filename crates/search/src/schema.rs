@@ -11,7 +11,7 @@ use crate::analysis::{ENGLISH, PLAIN};
 use crate::facts::ArticleFacts;
 
 /// Bumped whenever the schema or analysis changes; an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: u32 = 6;
+pub(crate) const SCHEMA_VERSION: u32 = 7;
 
 /// Handles to the fields of [`build_schema`].
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +42,11 @@ pub(crate) struct Fields {
     pub grade: Field,
     /// Inspectors named in a report.
     pub inspector: Field,
+    /// A report's findings: its areas for priority action and what needs to improve
+    /// (`findings:thresholds`).
+    pub findings: Field,
+    /// What a report has (`priority-actions`, `improvements`), for `has:`.
+    pub has: Field,
     /// The year of the article's date ("2025"), for the year facet.
     pub year: Field,
     /// Headline and teaser words, unstemmed: the vocabulary for "did you mean".
@@ -70,7 +75,9 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         source: builder.add_text_field("source", STRING | FAST),
         title: builder.add_text_field("title", english.clone()),
         summary: builder.add_text_field("summary", english.clone()),
-        body: builder.add_text_field("body", english),
+        body: builder.add_text_field("body", english.clone()),
+        findings: builder.add_text_field("findings", english),
+        has: builder.add_text_field("has", STRING),
         date: builder.add_date_field(
             "date",
             DateOptions::from(INDEXED)
@@ -122,6 +129,12 @@ pub(crate) fn to_document(fields: &Fields, record: &ArticleRecord, facts: &Artic
     }
     for inspector in &facts.inspectors {
         document.add_text(fields.inspector, inspector);
+    }
+    for finding in &facts.findings {
+        document.add_text(fields.findings, finding);
+    }
+    for flag in &facts.has {
+        document.add_text(fields.has, flag.slug());
     }
     if record.is_dated() {
         let year = chrono::Datelike::year(&record.display_date());

@@ -1,5 +1,5 @@
 //! Field operators in queries that name things rather than words: `la:` (or `council:`),
-//! `region:`, `topic:`, `kind:`, `grade:`, `year:`, `source:`, `after:` and `before:`. They
+//! `region:`, `topic:`, `kind:`, `grade:`, `year:`, `source:`, `has:`, `after:` and `before:`. They
 //! are taken out of the query and become exact filters; everything else goes to the
 //! full-text parser. Values may be quoted (`la:"St Helens"`), may use names, slugs or codes,
 //! and may list alternatives with commas (`kind:inspection,focused-visit`).
@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use csfeed_core::{Gazetteer, Grade, Topic};
 
 use crate::facets::FacetField;
-use crate::facts::{ArticleKind, grade_slug};
+use crate::facts::{ArticleKind, ReportHas, grade_slug};
 
 /// Filters found in a query, and what is left for the text parser.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -16,6 +16,8 @@ pub(crate) struct FieldFilters {
     /// Exact filters, all required; within one, any of the values matches. Values are as
     /// indexed (GSS codes, slugs, years).
     pub exact: Vec<(FacetField, Vec<String>)>,
+    /// What matching reports must have (`has:priority-actions`), all required.
+    pub has: Vec<ReportHas>,
     /// On or after.
     pub after: Option<DateTime<Utc>>,
     /// Before.
@@ -88,6 +90,12 @@ pub(crate) fn extract_filters(query: &str) -> FieldFilters {
             continue;
         }
         match field_name.as_str() {
+            "has" => match ReportHas::parse(value) {
+                Some(has) => filters.has.push(has),
+                None => filters.warnings.push(format!(
+                    "has:{value} is not something a report has (try has:priority-actions or has:improvements)"
+                )),
+            },
             "after" | "since" | "from" => match period(value) {
                 Some((start, _)) => filters.after = Some(start),
                 None => filters.warnings.push(format!(

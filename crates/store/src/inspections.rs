@@ -11,7 +11,7 @@ use rusqlite::{Connection, Row, params};
 use crate::{Store, StoreError};
 
 const COLUMNS: &str = "report_url, urn, gss_code, kind, visit_start, visit_end, published, lead_inspector,
-    inspectors, judgements, headline, origin";
+    inspectors, judgements, headline, origin, priority_actions, improvements";
 
 impl Store {
     /// Stores inspection records, one per report URL. A record read from the report itself
@@ -66,6 +66,59 @@ impl Store {
         self.connections.write(|connection| note_in(connection, notes))
     }
 
+    /// The inspection record of one report, by its address.
+    pub fn inspection(&self, report_url: &str) -> Result<Option<InspectionRecord>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM inspections WHERE report_url = ?1"
+            ))?;
+            let mut rows = statement.query_map([report_url], inspection_from_row)?;
+            rows.next().transpose()?.transpose()
+        })
+    }
+
+    /// Keeps the file a report was read from, replacing any earlier copy, so csfeed can
+    /// serve the very PDF behind the facts it shows.
+    pub fn save_report_file(
+        &self,
+        report_url: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
+        self.connections.write(|connection| {
+            connection.execute(
+                "INSERT INTO report_files (report_url, content_type, body, stored_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(report_url) DO UPDATE SET content_type = excluded.content_type,
+                     body = excluded.body, stored_at = excluded.stored_at",
+                params![report_url, content_type, body, chrono::Utc::now().timestamp()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The stored file of a report, with its content type, when csfeed kept one.
+    pub fn report_file(&self, report_url: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        self.connections.read(|connection| {
+            let mut statement = connection
+                .prepare_cached("SELECT content_type, body FROM report_files WHERE report_url = ?1")?;
+            let mut rows = statement.query_map([report_url], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            Ok(rows.next().transpose()?)
+        })
+    }
+
+    /// Whether a report has been read and its file kept, so it need not be fetched again
+    /// (a report read before csfeed kept files is read once more).
+    pub fn has_kept_report(&self, report_url: &str) -> Result<bool, StoreError> {
+        self.connections.read(|connection| {
+            Ok(connection
+                .prepare_cached(
+                    "SELECT 1 FROM inspections i JOIN report_files f ON f.report_url = i.report_url
+                     WHERE i.report_url = ?1 AND i.origin = 'report'",
+                )?
+                .exists([report_url])?)
+        })
+    }
+
     /// Whether a report has been read already (so its PDF need not be fetched again).
     pub fn has_read_report(&self, report_url: &str) -> Result<bool, StoreError> {
         self.connections.read(|connection| {
@@ -110,12 +163,14 @@ pub(crate) fn upsert_inspections_in(
 ) -> Result<usize, StoreError> {
     let mut changed = 0;
     let mut statement = transaction.prepare_cached(&format!(
-        "INSERT INTO inspections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        "INSERT INTO inspections ({COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT(report_url) DO UPDATE SET urn = excluded.urn, gss_code = excluded.gss_code,
              kind = excluded.kind, visit_start = excluded.visit_start, visit_end = excluded.visit_end,
              published = excluded.published, lead_inspector = excluded.lead_inspector,
              inspectors = excluded.inspectors, judgements = excluded.judgements,
-             headline = excluded.headline, origin = excluded.origin
+             headline = excluded.headline, origin = excluded.origin,
+             priority_actions = excluded.priority_actions, improvements = excluded.improvements
          WHERE excluded.origin = 'report'"
     ))?;
     let mut superseded = transaction.prepare_cached("DELETE FROM inspections WHERE report_url = ?1")?;
@@ -158,6 +213,8 @@ pub(crate) fn upsert_inspections_in(
             serde_json::to_string(&record.judgements).unwrap_or_else(|_| "{}".into()),
             record.headline,
             record.origin,
+            json_list(&record.priority_actions),
+            json_list(&record.improvements),
         ])?;
         note_in(transaction, &notes)?;
     }
@@ -191,6 +248,16 @@ fn note_in(connection: &Connection, notes: &[FactNote]) -> Result<(), StoreError
     Ok(())
 }
 
+/// A list of strings as its column keeps it.
+fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
+/// A list column read back; a value that is not a list of strings is corruption.
+fn list_from_json(what: &'static str, value: String) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(&value).map_err(|_| StoreError::Corrupt { what, value })
+}
+
 fn inspection_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InspectionRecord, StoreError>> {
     let date = |index: usize| -> rusqlite::Result<Option<NaiveDate>> {
         Ok(row
@@ -199,6 +266,8 @@ fn inspection_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InspectionRecor
     };
     let inspectors: String = row.get(8)?;
     let judgements: String = row.get(9)?;
+    let priority_actions: String = row.get(12)?;
+    let improvements: String = row.get(13)?;
     let record = InspectionRecord {
         report_url: row.get(0)?,
         urn: row.get(1)?,
@@ -211,6 +280,8 @@ fn inspection_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InspectionRecor
         inspectors: Vec::new(),
         judgements: BTreeMap::new(),
         headline: row.get(10)?,
+        priority_actions: Vec::new(),
+        improvements: Vec::new(),
         origin: row.get(11)?,
     };
     Ok((|| {
@@ -226,6 +297,8 @@ fn inspection_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InspectionRecor
         Ok(InspectionRecord {
             inspectors,
             judgements,
+            priority_actions: list_from_json("priority_actions", priority_actions)?,
+            improvements: list_from_json("improvements", improvements)?,
             ..record
         })
     })())
@@ -377,11 +450,8 @@ mod tests {
             visit_start: day(2019, 12, 3),
             visit_end: day(2019, 12, 4),
             published: day(2019, 1, 21),
-            lead_inspector: None,
-            inspectors: Vec::new(),
-            judgements: BTreeMap::new(),
-            headline: None,
             origin: "report".into(),
+            ..InspectionRecord::default()
         };
         store.upsert_inspections(std::slice::from_ref(&letter)).unwrap();
         let stored = store.inspections_for("E08000027").unwrap();
@@ -389,5 +459,43 @@ mod tests {
         let notes = store.inspection_notes().unwrap();
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].report.as_deref(), Some("2019-01-21"));
+    }
+
+    #[test]
+    fn a_report_keeps_its_findings_and_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let url = "https://files.ofsted.example/st-helens-2024.pdf";
+        let report = InspectionRecord {
+            report_url: url.into(),
+            urn: "80560".into(),
+            gss_code: Some("E08000013".into()),
+            kind: "focused_visit".into(),
+            priority_actions: vec!["The quality of management oversight of thresholds.".into()],
+            improvements: vec!["Timeliness of assessments.".into(), "Supervision.".into()],
+            origin: "report".into(),
+            ..InspectionRecord::default()
+        };
+        store.upsert_inspections(std::slice::from_ref(&report)).unwrap();
+        assert_eq!(store.inspection(url).unwrap(), Some(report));
+        assert_eq!(store.inspection("https://elsewhere.example/x.pdf").unwrap(), None);
+
+        assert_eq!(store.report_file(url).unwrap(), None);
+        assert!(store.has_read_report(url).unwrap());
+        assert!(
+            !store.has_kept_report(url).unwrap(),
+            "read, but its file was not kept"
+        );
+        store
+            .save_report_file(url, "application/pdf", b"%PDF-1.4 first")
+            .unwrap();
+        assert!(store.has_kept_report(url).unwrap());
+        store
+            .save_report_file(url, "application/pdf", b"%PDF-1.4 again")
+            .unwrap();
+        assert_eq!(
+            store.report_file(url).unwrap(),
+            Some(("application/pdf".to_owned(), b"%PDF-1.4 again".to_vec()))
+        );
     }
 }

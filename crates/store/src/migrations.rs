@@ -196,12 +196,28 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE http_cache ADD COLUMN body_bytes INTEGER;
     DELETE FROM http_cache;
     "#,
-    // 13: undated articles sort below
-    // every dated one (`UNDATED_SORT_SHIFT` seconds below their first-seen time), so an
-    // undated explainer is never the newest story.
+    // 13: undated articles sort below every dated one (`UNDATED_SORT_SHIFT` seconds below
+    // their first-seen time), so an undated explainer is never the newest story.
     r#"
     UPDATE articles SET sort_at = first_seen_at - 7884000000
     WHERE published_at IS NULL AND updated_at IS NULL;
+    "#,
+    // 14: reports as first-class pages: each report's findings (areas for priority action, what
+    // needs to improve, as JSON arrays) and the file csfeed read, so it can serve the very
+    // PDF behind its facts even when Ofsted's link moves or the source was a local file.
+    // Reports read before had neither: they are due again, to be read once more with both
+    // (and their new titles and alerts).
+    r#"
+    ALTER TABLE inspections ADD COLUMN priority_actions TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE inspections ADD COLUMN improvements TEXT NOT NULL DEFAULT '[]';
+    CREATE TABLE report_files (
+        report_url    TEXT PRIMARY KEY NOT NULL,
+        content_type  TEXT NOT NULL,
+        body          BLOB NOT NULL,
+        stored_at     INTEGER NOT NULL
+    ) STRICT;
+    UPDATE publications SET status = 'pending', attempts = 0, last_error = NULL, next_attempt_at = NULL
+        WHERE status = 'stored' AND url IN (SELECT report_url FROM inspections WHERE origin = 'report');
     "#,
     // records: notes for the operator where a report and the bundled history disagree or a
     // fact is impossible (`csfeed ofsted disagreements`); the history's 2012 rows, which
@@ -234,4 +250,46 @@ pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
         transaction.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_read_before_their_files_were_kept_are_due_again() {
+        let connection = Connection::open_in_memory().unwrap();
+        let step = MIGRATIONS
+            .iter()
+            .position(|step| step.contains("CREATE TABLE report_files"))
+            .unwrap();
+        for earlier in &MIGRATIONS[..step] {
+            connection.execute_batch(earlier).unwrap();
+        }
+        connection
+            .execute_batch(
+                "INSERT INTO sources (id, name, url, kind, interval_secs, enabled) VALUES
+                     ('ofsted', 'Ofsted', 'https://ofsted.example/{urn}', 'ofsted', 60, 1),
+                     ('scraped', 'Scraped', 'https://news.example/', 'html', 60, 1);
+                 INSERT INTO inspections (report_url, urn, kind, inspectors, judgements, origin) VALUES
+                     ('https://ofsted.example/read.pdf', '80560', 'focused_visit', '[]', '{}', 'report'),
+                     ('https://ofsted.example/history.pdf', '80560', 'ilacs', '[]', '{}', 'history');
+                 INSERT INTO publications (source_id, url, listing_url, details, status, listed_at) VALUES
+                     ('ofsted', 'https://ofsted.example/read.pdf', 'p', '{}', 'stored', 0),
+                     ('ofsted', 'https://ofsted.example/history.pdf', 'p', '{}', 'stored', 0),
+                     ('scraped', 'https://news.example/story', 'p', '{}', 'stored', 0);",
+            )
+            .unwrap();
+        connection.execute_batch(MIGRATIONS[step]).unwrap();
+        let status = |url: &str| -> String {
+            connection
+                .query_row("SELECT status FROM publications WHERE url = ?1", [url], |row| {
+                    row.get(0)
+                })
+                .unwrap()
+        };
+        assert_eq!(status("https://ofsted.example/read.pdf"), "pending");
+        assert_eq!(status("https://ofsted.example/history.pdf"), "stored");
+        assert_eq!(status("https://news.example/story"), "stored");
+    }
 }

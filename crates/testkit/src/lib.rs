@@ -43,6 +43,7 @@ const MISBEHAVIOUR_LIMIT: Duration = Duration::from_secs(30);
 /// | `/loop/a`, `/loop/b` | 302 to each other |
 /// | `/chain/N` | 301 to `/chain/N-1`; `/chain/0` is a feed |
 /// | `/temporary/N` | 302 to `/feed/N` |
+/// | `/slow-redirect/N` | after a 2-second pause, 302 to `/slow-redirect/N-1`; `/slow-redirect/0` to `/feed/slow` |
 /// | `/status/CODE` | that status; 429 adds `Retry-After: 120`, 503 an HTTP-date an hour ahead |
 /// | `/html` | an HTML page advertising `/feed/html` |
 /// | `/latin1` | a feed in Latin-1 bytes labelled `charset=utf-8` |
@@ -177,6 +178,15 @@ async fn serve(mut stream: TcpStream, hits: Arc<Mutex<HashMap<String, usize>>>, 
         _ if path.starts_with("/chain/") => {
             let n: u32 = path["/chain/".len()..].parse().unwrap_or(0);
             redirect(&mut stream, 301, &format!("/chain/{}", n.saturating_sub(1))).await
+        }
+        _ if path.starts_with("/slow-redirect/") => {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let n: u32 = path["/slow-redirect/".len()..].parse().unwrap_or(0);
+            let next = match n {
+                0 => "/feed/slow".to_owned(),
+                n => format!("/slow-redirect/{}", n - 1),
+            };
+            redirect(&mut stream, 302, &next).await
         }
         _ if path.starts_with("/temporary/") => {
             redirect(

@@ -76,7 +76,13 @@ pub(crate) fn current_councils() -> impl Iterator<Item = &'static LocalAuthority
         .filter(|la| la.abolished.is_none())
 }
 
-fn date(date: Option<NaiveDate>) -> String {
+/// The latest inspection with an overall grade, from records sorted newest first.
+pub(crate) fn latest_graded(records: &[InspectionRecord]) -> Option<&InspectionRecord> {
+    records.iter().find(|record| record.overall().is_some())
+}
+
+/// A day as the site writes it ("2 July 2024"); empty when unknown.
+pub(crate) fn date(date: Option<NaiveDate>) -> String {
     date.map(|d| d.format("%-d %B %Y").to_string())
         .unwrap_or_default()
 }
@@ -298,7 +304,8 @@ pub(crate) async fn council_feed(
     crate::feeds::search_feed(state, headers, Query(raw), FeedFormat::Rss, Some(home)).await
 }
 
-fn judgement_chips(record: &InspectionRecord) -> Vec<(String, GradeChip)> {
+/// A report's judgements as chips, in the order reports list them.
+pub(crate) fn judgement_chips(record: &InspectionRecord) -> Vec<(String, GradeChip)> {
     let order = |key: &str| {
         csfeed_core::JUDGEMENTS
             .iter()
@@ -343,16 +350,20 @@ fn report_link(
         .map(|id| (format!("/articles/{id}"), "Read the report")))
 }
 
-fn timeline_entry(record: &InspectionRecord, report_link: Option<(String, &'static str)>) -> TimelineEntry {
-    let visit = match (record.visit_start, record.visit_end) {
+/// When the inspectors visited ("2 July 2024 to 4 July 2024"); empty when unknown.
+pub(crate) fn visit_dates(record: &InspectionRecord) -> String {
+    match (record.visit_start, record.visit_end) {
         (Some(start), Some(end)) if start != end => format!("{} to {}", date(Some(start)), date(Some(end))),
         (Some(day), _) | (None, Some(day)) => date(Some(day)),
         (None, None) => String::new(),
-    };
+    }
+}
+
+fn timeline_entry(record: &InspectionRecord, report_link: Option<(String, &'static str)>) -> TimelineEntry {
     TimelineEntry {
         kind: record.kind_label(),
         published: date(record.published),
-        visit,
+        visit: visit_dates(record),
         overall: record.overall().map(GradeChip::from),
         reformed: record.is_reformed(),
         predecessor: None,

@@ -199,7 +199,7 @@ pub(crate) async fn ofsted_changes(
         .await?;
     let base = site_base(&state, &headers);
     let document = FeedDocument {
-        title: format!("{} – changes in Ofsted grades", state.site.title),
+        title: format!("{} – Ofsted grade changes and priority actions", state.site.title),
         page_url: absolute(base.as_ref(), "/ofsted"),
         self_url: absolute(base.as_ref(), "/ofsted/changes.rss"),
         items: alerts

@@ -12,10 +12,12 @@ mod councils;
 mod error;
 mod feed_cache;
 mod feeds;
+mod findings;
 mod json;
 mod opml;
 mod pages;
 mod params;
+mod reports;
 mod spreadsheet;
 mod state;
 mod subscriptions;
@@ -55,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
         .route("/articles/{id}", get(pages::article))
+        .route("/reports/{file}", get(reports::report_file))
         .route("/sources", get(pages::sources))
         .route("/sources.opml", get(opml::sources))
         .route("/la", get(councils::index))
@@ -62,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         .route("/la/{slug}/feed.rss", get(councils::council_feed))
         .route("/ofsted", get(councils::national))
         .route("/ofsted/changes.rss", get(feeds::ofsted_changes))
+        .route("/ofsted/findings", get(findings::findings))
         .route("/metrics", get(admin::metrics))
         .route("/feed.rss", get(feeds::rss))
         .route("/search.rss", get(feeds::rss))

@@ -54,7 +54,11 @@ pub(crate) fn site_feeds_opml(
     };
     let everything = vec![
         feed("All stories", "/feed.rss", "/"),
-        feed("Changes in Ofsted grades", "/ofsted/changes.rss", "/ofsted"),
+        feed(
+            "Ofsted alerts: grade changes and priority actions",
+            "/ofsted/changes.rss",
+            "/ofsted",
+        ),
     ];
     let sources = records
         .iter()

@@ -380,6 +380,8 @@ struct ArticlePage {
     first_seen: String,
     /// For news: the Ofsted reports it is about.
     about_reports: Vec<ReportLink>,
+    /// For a report csfeed read: its facts panel and findings.
+    report: Option<crate::reports::ReportFacts>,
     /// For a report: the news about it, as cards.
     coverage: Vec<StoryCard>,
     /// Other stories on the same subject.
@@ -470,16 +472,17 @@ pub(crate) async fn article(
         ))
     };
     let id = ArticleId::parse(&raw_id).ok_or_else(not_found)?;
-    let (record, (about_reports, coverage), similar) = state
+    let (record, (about_reports, coverage), report, similar) = state
         .blocking(move |state| {
             let Some(record) = state.store.article(&id)? else {
                 return Ok(None);
             };
             let links = report_links(state, &record)?;
+            let report = crate::reports::report_facts(&state.store, &record)?;
             let similar = state
                 .index
                 .more_like_this(&state.store, &record.article.id, SIMILAR_STORIES)?;
-            Ok(Some((record, links, similar)))
+            Ok(Some((record, links, report, similar)))
         })
         .await?
         .ok_or_else(not_found)?;
@@ -507,6 +510,7 @@ pub(crate) async fn article(
         first_seen: long_date(record.first_seen_at),
         card,
         about_reports,
+        report,
         coverage,
         similar: similar.iter().map(StoryCard::from_record).collect(),
     })

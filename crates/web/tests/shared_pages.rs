@@ -154,6 +154,8 @@ fn state(dir: &std::path::Path) -> AppState {
             inspectors: Vec::new(),
             judgements: Default::default(),
             headline: None,
+            priority_actions: Vec::new(),
+            improvements: Vec::new(),
             origin: "report".into(),
         }])
         .unwrap();

@@ -131,6 +131,47 @@ async fn a_trickling_body_hits_the_request_timeout() {
     assert!(matches!(error, FetchError::Timeout(_)), "{error:?}");
 }
 
+/// One byte a second never trips the stall timeout, so only a deadline over the whole body
+/// read ends it: it must end with the timeout error, well before the body would finish
+/// (1,000 s) and, here, well inside the 60 s of the default configuration.
+#[tokio::test]
+async fn a_body_at_one_byte_a_second_ends_at_the_whole_request_deadline() {
+    let server = fault(None).await;
+    let patient_reader = Fetcher::new(FetchConfig {
+        request_timeout: Duration::from_secs(3),
+        stall_timeout: Duration::from_secs(30),
+        ..config()
+    })
+    .unwrap();
+    let started = std::time::Instant::now();
+    let result = patient_reader
+        .fetch(&url(&server.url("/slow-body")), &Validators::default())
+        .await;
+    let elapsed = started.elapsed();
+    assert!(matches!(result, Err(FetchError::Timeout(_))), "{result:?}");
+    assert!(elapsed < Duration::from_secs(30), "ended after {elapsed:?}");
+}
+
+/// reqwest's own timeout starts again at every redirect hop; the request timeout is for the
+/// whole fetch. Four hops of 2 s each are each well inside 5 s, but not all together.
+#[tokio::test]
+async fn slow_redirect_hops_share_one_request_deadline() {
+    let server = fault(None).await;
+    let fetcher = Fetcher::new(FetchConfig {
+        request_timeout: Duration::from_secs(5),
+        stall_timeout: Duration::from_secs(30),
+        ..config()
+    })
+    .unwrap();
+    let result = fetcher
+        .fetch(&url(&server.url("/slow-redirect/3")), &Validators::default())
+        .await;
+    let Err(FetchError::Timeout(detail)) = result else {
+        panic!("should time out, got {result:?}");
+    };
+    assert!(detail.contains("fetch.request_timeout"), "{detail}");
+}
+
 #[tokio::test]
 async fn endless_huge_and_bomb_bodies_stop_at_the_cap() {
     let server = fault(None).await;
