@@ -76,11 +76,6 @@ pub(crate) fn current_councils() -> impl Iterator<Item = &'static LocalAuthority
         .filter(|la| la.abolished.is_none())
 }
 
-/// The latest inspection with an overall grade, from records sorted newest first.
-pub(crate) fn latest_graded(records: &[InspectionRecord]) -> Option<&InspectionRecord> {
-    records.iter().find(|record| record.overall().is_some())
-}
-
 /// A day as the site writes it ("2 July 2024"); empty when unknown.
 pub(crate) fn date(date: Option<NaiveDate>) -> String {
     date.map(|d| d.format("%-d %B %Y").to_string())

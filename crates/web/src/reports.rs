@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use csfeed_core::{ArticleId, Gazetteer, Grade, InspectionRecord};
 use csfeed_store::{ArticleRecord, Store};
 
-use crate::councils::{GradeChip, date, judgement_chips, latest_graded, visit_dates};
+use crate::councils::{GradeChip, date, judgement_chips, visit_dates};
 use crate::{AppError, AppState};
 
 /// Browsers show the file inline; `object-src 'self'` lets their PDF viewer run under our
@@ -18,7 +18,7 @@ const PDF_SECURITY_POLICY: &str = "default-src 'none'; object-src 'self'; frame-
 pub(crate) struct ReportFacts {
     pub council_slug: String,
     pub council_name: String,
-    /// The council's grade today (its newest graded inspection).
+    /// The council's grade today: its newest inspection's, none under the 2026 framework.
     pub current_grade: Option<GradeChip>,
     pub kind: &'static str,
     pub visit: String,
@@ -65,7 +65,7 @@ pub(crate) fn report_facts(store: &Store, record: &ArticleRecord) -> Result<Opti
     Ok(Some(ReportFacts {
         council_slug: la.slug.clone(),
         council_name: la.name.clone(),
-        current_grade: latest_graded(&history)
+        current_grade: csfeed_core::current_inspection(&history)
             .and_then(InspectionRecord::overall)
             .map(GradeChip::from),
         kind: report.kind_label(),

@@ -151,3 +151,39 @@ async fn a_successors_page_shows_its_predecessors_inspections_as_history() {
         assert!(!latest.contains("grade-outstanding"), "{slug}: {latest}");
     }
 }
+
+#[tokio::test]
+async fn a_report_page_never_calls_an_older_grade_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let source = csfeed_core::SourceId::parse("news").unwrap();
+    let in_2023 = history_of("80485")
+        .into_iter()
+        .find(|record| record.published == chrono::NaiveDate::from_ymd_opt(2023, 5, 25))
+        .unwrap();
+    let mut story = common::article(
+        &source,
+        &in_2023.report_url,
+        "Liverpool children's services inspection, May 2023: inadequate",
+        "Report text",
+        6,
+        &["E08000012"],
+    );
+    story.url = Some(url::Url::parse(&in_2023.report_url).unwrap());
+    state.store.upsert_articles(&[story], chrono::Utc::now()).unwrap();
+    state.store.upsert_inspections(&history_of("80485")).unwrap();
+    let mut read = in_2023.clone();
+    read.origin = "report".into();
+    state.store.upsert_inspections(&[read]).unwrap();
+    let id = csfeed_core::ArticleId::derive(&source, &in_2023.report_url);
+    let app = csfeed_web::app(state);
+
+    let (status, _, page) = get(&app, &format!("/articles/{id}")).await;
+    assert_eq!(status, 200);
+    let council = between(&page, "<th scope=\"row\">Council</th>", "</tr>");
+    assert!(council.contains("Liverpool"), "{council}");
+    assert!(
+        !council.contains("current grade"),
+        "the 2026 inspection, with no overall grade, is current: {council}"
+    );
+}
