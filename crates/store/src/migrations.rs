@@ -219,7 +219,7 @@ const MIGRATIONS: &[&str] = &[
     UPDATE publications SET status = 'pending', attempts = 0, last_error = NULL, next_attempt_at = NULL
         WHERE status = 'stored' AND url IN (SELECT report_url FROM inspections WHERE origin = 'report');
     "#,
-    // records: notes for the operator where a report and the bundled history disagree or a
+    // 15: notes for the operator where a report and the bundled history disagree or a
     // fact is impossible (`csfeed ofsted disagreements`); the history's 2012 rows, which
     // link to "report not found" pages, are no inspections.
     r#"
