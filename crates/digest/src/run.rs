@@ -457,19 +457,36 @@ fn current_grade_note(store: &Store, alert: &csfeed_core::Article) -> Result<Opt
     let Some(gss) = alert.local_authorities.first() else {
         return Ok(None);
     };
-    // Newest first: the first graded one is the council's grade now.
     let inspections = store.inspections_for(gss)?;
-    Ok(inspections
-        .iter()
-        .find(|inspection| inspection.overall().is_some())
-        .and_then(|latest| {
-            let grade = latest.overall()?;
-            let published = latest
-                .published
-                .map(|day| format!(" (report published {})", day.format("%-d %B %Y")))
-                .unwrap_or_default();
-            Some(format!("Current overall grade: {}{published}", grade.label()))
-        }))
+    // The council's position now is its newest judged inspection, on that inspection's own
+    // scale: a 2026-framework inspection has no overall grade and supersedes an older one.
+    let Some(current) = csfeed_core::current_inspection(&inspections) else {
+        return Ok(None);
+    };
+    let published = current
+        .published
+        .map(|day| format!(" (report published {})", day.format("%-d %B %Y")))
+        .unwrap_or_default();
+    Ok(Some(match current.overall() {
+        Some(grade) => format!("Current overall grade: {}{published}", grade.label()),
+        None => {
+            let judgements: Vec<String> = current
+                .judgements
+                .iter()
+                .map(|(key, grade)| {
+                    format!(
+                        "{} {}",
+                        csfeed_core::judgement_label(key),
+                        grade.label().to_lowercase()
+                    )
+                })
+                .collect();
+            format!(
+                "Current judgements, no overall grade (2026 framework): {}{published}",
+                judgements.join("; ")
+            )
+        }
+    }))
 }
 
 async fn blocking<T, F>(store: &Store, work: F) -> Result<T, DigestError>

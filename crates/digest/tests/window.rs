@@ -303,8 +303,23 @@ async fn a_grade_change_in_the_window_is_shown_with_the_councils_current_grade()
             hours_ago(3),
         )
         .unwrap();
-    let index = SearchIndex::open(&dir.path().join("index"), OpenMode::ReadWrite).unwrap();
-    index.catch_up(&store).unwrap();
+    let text = ofsted_follower_digest(&store, dir.path()).await;
+    assert!(text.contains("improved to outstanding"), "{text}");
+    assert!(
+        text.contains("Current overall grade: Outstanding (report published 4 December 2026)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("improved to good"),
+        "the 2023 change is history:\n{text}"
+    );
+}
+
+/// Runs the daily digest for one follower of the Ofsted topic over `store` and returns the
+/// text of the email it sent.
+async fn ofsted_follower_digest(store: &Store, dir: &std::path::Path) -> String {
+    let index = SearchIndex::open(&dir.join("index"), OpenMode::ReadWrite).unwrap();
+    index.catch_up(store).unwrap();
     let id = store
         .subscribe(
             "sw@example.org",
@@ -318,9 +333,9 @@ async fn a_grade_change_in_the_window_is_shown_with_the_councils_current_grade()
         .id;
     store.confirm_subscriber(id, hours_ago(2), hours_ago(2)).unwrap();
     let summary = csfeed_digest::run_digest(
-        &store,
+        store,
         &Arc::new(index),
-        &Mailer::outbox("csfeed <digest@csfeed.test>", dir.path().join("outbox")).unwrap(),
+        &Mailer::outbox("csfeed <digest@csfeed.test>", dir.join("outbox")).unwrap(),
         &Links {
             site: Url::parse("http://csfeed.test/").unwrap(),
             signer: Signer::new(b"test key"),
@@ -338,7 +353,7 @@ async fn a_grade_change_in_the_window_is_shown_with_the_councils_current_grade()
     .await
     .unwrap();
     assert_eq!(summary.sent, 1, "{summary:?}");
-    let sent = std::fs::read_dir(dir.path().join("outbox"))
+    let sent = std::fs::read_dir(dir.join("outbox"))
         .unwrap()
         .next()
         .unwrap()
@@ -346,14 +361,49 @@ async fn a_grade_change_in_the_window_is_shown_with_the_councils_current_grade()
         .path();
     let raw = std::fs::read(sent).unwrap();
     let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
-    let text = message.body_text(0).unwrap().into_owned();
-    assert!(text.contains("improved to outstanding"), "{text}");
-    assert!(
-        text.contains("Current overall grade: Outstanding (report published 4 December 2026)"),
-        "{text}"
-    );
-    assert!(
-        !text.contains("improved to good"),
-        "the 2023 change is history:\n{text}"
-    );
+    message.body_text(0).unwrap().into_owned()
+}
+
+#[tokio::test]
+async fn a_council_under_the_2026_framework_is_shown_with_its_judgements_not_an_older_grade() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = stocked_store(dir.path());
+    let reformed = InspectionRecord {
+        judgements: [
+            ("impact_of_leaders".to_owned(), Grade::Good),
+            ("help_and_protection".to_owned(), Grade::Good),
+        ]
+        .into_iter()
+        .collect(),
+        ..inspection(
+            "https://ofsted.example/2026",
+            NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+            Grade::Good,
+        )
+    };
+    store
+        .upsert_inspections(&[
+            inspection(
+                "https://ofsted.example/2023",
+                NaiveDate::from_ymd_opt(2023, 5, 25).unwrap(),
+                Grade::Inadequate,
+            ),
+            reformed,
+        ])
+        .unwrap();
+    store
+        .upsert_articles(
+            &[story(
+                "ofsted",
+                "alert:https://ofsted.example/2026",
+                "St Helens children's services given 1 area for priority action",
+                "Priority action.",
+                Some(midnight(2026, 12, 4)),
+            )],
+            hours_ago(3),
+        )
+        .unwrap();
+    let text = ofsted_follower_digest(&store, dir.path()).await;
+    assert!(text.contains("no overall grade (2026 framework)"), "{text}");
+    assert!(!text.contains("Current overall grade: Inadequate"), "{text}");
 }
