@@ -95,4 +95,10 @@ async fn findings_are_grouped_by_topic_linked_to_their_reports_and_windowed() {
 
     let (status, _, _) = common::get(&app, "/ofsted/findings?months=7").await;
     assert_eq!(status, 400);
+
+    let (_, _, national) = common::get(&app, "/ofsted").await;
+    assert!(
+        national.contains("href=\"/ofsted/findings\""),
+        "the national page leads to it"
+    );
 }
