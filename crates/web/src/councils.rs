@@ -97,7 +97,7 @@ fn row(la: &LocalAuthority, records: &[InspectionRecord]) -> CouncilRow {
 }
 
 /// Inspections grouped by council GSS code, each newest first.
-async fn inspections_by_council(
+pub(crate) async fn inspections_by_council(
     state: &AppState,
 ) -> Result<HashMap<String, Vec<InspectionRecord>>, AppError> {
     let all = state.blocking(|state| Ok(state.store.all_inspections()?)).await?;

@@ -14,6 +14,7 @@ mod feed_cache;
 mod feeds;
 mod findings;
 mod json;
+mod national_data;
 mod opml;
 mod pages;
 mod params;
@@ -66,6 +67,8 @@ pub fn app(state: AppState) -> Router {
         .route("/ofsted", get(councils::national))
         .route("/ofsted/changes.rss", get(feeds::ofsted_changes))
         .route("/ofsted/findings", get(findings::findings))
+        .route("/ofsted.csv", get(national_data::csv))
+        .route("/ofsted.json", get(national_data::json))
         .route("/metrics", get(admin::metrics))
         .route("/feed.rss", get(feeds::rss))
         .route("/search.rss", get(feeds::rss))

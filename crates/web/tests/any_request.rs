@@ -27,6 +27,8 @@ const ROUTES: &[&str] = &[
     "/ofsted",
     "/ofsted/changes.rss",
     "/ofsted/findings",
+    "/ofsted.csv",
+    "/ofsted.json",
     "/topics",
     "/topics/{}",
     "/sources",

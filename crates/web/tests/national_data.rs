@@ -1,0 +1,61 @@
+//! `/ofsted.csv` and `/ofsted.json`: every council's current position as data, over the
+//! bundled inspection history in a real store.
+
+mod common;
+
+use common::{get, state};
+use csfeed_core::inspection_history;
+
+#[tokio::test]
+async fn every_councils_current_position_as_csv_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    state.store.upsert_inspections(&inspection_history()).unwrap();
+    let app = csfeed_web::app(state);
+
+    let (status, _, body) = get(&app, "/ofsted.json").await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let councils = json["councils"].as_array().unwrap();
+    assert_eq!(councils.len(), 153, "every current council, none abolished");
+    let council = |slug: &str| {
+        councils
+            .iter()
+            .find(|row| row["slug"] == slug)
+            .unwrap_or_else(|| panic!("no {slug}"))
+    };
+    // Liverpool's newest inspection is under the 2026 framework: no overall grade, its own
+    // judgements, never its 2023 "inadequate" as current.
+    let liverpool = council("liverpool");
+    assert_eq!(liverpool["framework"], "2026", "{liverpool}");
+    assert!(liverpool["overall"].is_null(), "{liverpool}");
+    assert_eq!(
+        liverpool["judgements"]["impact_of_leaders"], "good",
+        "{liverpool}"
+    );
+    assert_eq!(
+        liverpool["direction"], "",
+        "no overall grade to compare: {liverpool}"
+    );
+    // St Helens: good in 2023 after inadequate in 2019.
+    let st_helens = council("st-helens");
+    assert_eq!(st_helens["previous_overall"], "inadequate", "{st_helens}");
+    assert_eq!(st_helens["direction"], "improved", "{st_helens}");
+    assert!(json["as_of"].as_str().is_some_and(|day| day.len() == 10));
+
+    let (status, _, csv) = get(&app, "/ofsted.csv").await;
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "council");
+    assert!(headers.iter().any(|h| h == "care_leavers") && headers.iter().any(|h| h == "direction"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 153);
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let liverpool = rows
+        .iter()
+        .find(|row| &row[column("slug")] == "liverpool")
+        .unwrap();
+    assert_eq!(&liverpool[column("overall")], "");
+    assert_eq!(&liverpool[column("framework")], "2026");
+}
