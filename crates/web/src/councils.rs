@@ -49,6 +49,14 @@ pub(crate) struct CouncilRow {
     /// The newest inspection's judgements other than the overall grade.
     pub judgements: Vec<(String, GradeChip)>,
     pub graded_on: String,
+    /// When the newest inspection was published (for sorting).
+    pub published: Option<NaiveDate>,
+    /// The overall grade of the graded inspection before the newest one.
+    pub previous: Option<GradeChip>,
+    /// `improved`, `declined`, `same`, or empty.
+    pub direction: &'static str,
+    /// The newest inspection's grades by judgement key (for filtering by area).
+    pub grades: std::collections::BTreeMap<String, Grade>,
 }
 
 /// One inspection in a council's timeline.
@@ -84,7 +92,16 @@ pub(crate) fn date(date: Option<NaiveDate>) -> String {
 
 fn row(la: &LocalAuthority, records: &[InspectionRecord]) -> CouncilRow {
     let current = current_inspection(records);
+    let previous = current
+        .and_then(|current| crate::national_data::previous_graded(records, current))
+        .and_then(InspectionRecord::overall);
     CouncilRow {
+        published: current.and_then(|record| record.published),
+        previous: previous.map(GradeChip::from),
+        direction: crate::national_data::direction(current.and_then(InspectionRecord::overall), previous),
+        grades: current
+            .map(|record| record.judgements.clone())
+            .unwrap_or_default(),
         slug: la.slug.clone(),
         name: la.name.clone(),
         region: la.region.clone(),
@@ -439,6 +456,36 @@ struct NationalPage {
     grade: String,
     grades: Vec<GradeChip>,
     changes: Vec<(CouncilRow, GradeChip, GradeChip, String)>,
+    /// The judgement the grade filter applies to (empty: overall effectiveness).
+    area: String,
+    /// (key, label) of each judgement that can be filtered on.
+    areas: Vec<(String, String)>,
+    /// `name`, `grade`, `published` or `region`.
+    sort: String,
+    /// Today: when the table was drawn from the records.
+    as_of: String,
+    /// The newest report on record.
+    newest_report: String,
+}
+
+/// Orders the national table: A–Z, best overall grade first (ungraded last), newest report
+/// first, or by region then name.
+fn sort_rows(rows: &mut [CouncilRow], sort: &str) {
+    let grade_rank = |row: &CouncilRow| {
+        row.grades
+            .get("overall_effectiveness")
+            .map_or(Grade::ALL.len(), |grade| *grade as usize)
+    };
+    match sort {
+        "grade" => rows.sort_by(|a, b| grade_rank(a).cmp(&grade_rank(b)).then(a.name.cmp(&b.name))),
+        "published" => rows.sort_by(|a, b| b.published.cmp(&a.published).then(a.name.cmp(&b.name))),
+        "region" => rows.sort_by(|a, b| a.region.cmp(&b.region).then(a.name.cmp(&b.name))),
+        _ => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+    }
+}
+
+fn long_date_naive(day: NaiveDate) -> String {
+    day.format("%-d %B %Y").to_string()
 }
 
 /// `/ofsted?region=&grade=`: every council's current grade, counts, and recent changes.
@@ -456,6 +503,33 @@ pub(crate) async fn national(
                 "grade={key:?} is not a grade: use outstanding, good, requires_improvement or inadequate"
             ))
         })?),
+    };
+    let area = match raw.get("area").map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(asked) => Some(
+            crate::national_data::AREAS
+                .into_iter()
+                .chain(["overall_effectiveness"])
+                .find(|key| *key == asked)
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "area={asked:?} is not a judgement: use one of {} (with grade=)",
+                        crate::national_data::AREAS.join(", ")
+                    ))
+                })?,
+        )
+        .filter(|key| *key != "overall_effectiveness"),
+    };
+    let sort = match raw.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => "name",
+        Some(asked) => ["name", "grade", "published", "region"]
+            .into_iter()
+            .find(|key| *key == asked)
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "sort={asked:?}: sort by name, grade, published or region"
+                ))
+            })?,
     };
     let mut regions: Vec<(String, String)> = current_councils()
         .map(|la| (slugify(&la.region), la.region.clone()))
@@ -502,11 +576,15 @@ pub(crate) async fn national(
         .iter()
         .filter(|(la, row)| {
             (region.is_empty() || slugify(&la.region) == region)
-                && grade_filter.is_none_or(|grade| row.grade.as_ref().is_some_and(|g| g.key == grade.key()))
+                && grade_filter.is_none_or(|grade| match area {
+                    // "care leavers inadequate": the grade of that judgement, not the overall.
+                    Some(area) => row.grades.get(area) == Some(&grade),
+                    None => row.grade.as_ref().is_some_and(|g| g.key == grade.key()),
+                })
         })
         .map(|(la, _)| row(la, inspections.get(&la.gss_code).unwrap_or(&empty)))
         .collect();
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    sort_rows(&mut rows, sort);
     let since = Utc::now().date_naive() - chrono::Duration::days(RECENT_CHANGE_DAYS);
     let mut changes = Vec::new();
     for (la, _) in &all {
@@ -539,6 +617,19 @@ pub(crate) async fn national(
         regions,
         region,
         grade: grade_filter.map(|g| g.key().to_owned()).unwrap_or_default(),
+        area: area.unwrap_or_default().to_owned(),
+        areas: crate::national_data::AREAS
+            .iter()
+            .map(|key| ((*key).to_owned(), judgement_label(key).to_owned()))
+            .collect(),
+        sort: sort.to_owned(),
+        as_of: long_date_naive(Utc::now().date_naive()),
+        newest_report: all
+            .iter()
+            .filter_map(|(_, row)| row.published)
+            .max()
+            .map(long_date_naive)
+            .unwrap_or_default(),
         grades: Grade::ALL.iter().map(|g| GradeChip::from(*g)).collect(),
         changes,
     })

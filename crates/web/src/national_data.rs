@@ -18,7 +18,7 @@ use crate::{AppError, AppState};
 
 /// Judgement keys, in column order (the areas changed over the eras; empty where the current
 /// inspection did not judge one).
-const AREAS: [&str; 6] = [
+pub(crate) const AREAS: [&str; 6] = [
     "impact_of_leaders",
     "help_and_protection",
     "children_in_care_and_care_leavers",
@@ -65,25 +65,37 @@ async fn positions(state: &AppState) -> Result<Vec<CouncilPosition>, AppError> {
     Ok(rows)
 }
 
-fn position(la: &LocalAuthority, records: &[InspectionRecord]) -> CouncilPosition {
-    let current = current_inspection(records);
-    let previous = current.and_then(|current| {
-        let before = current.published.or(current.visit_end);
-        records
-            .iter()
-            .filter(|record| record.report_url != current.report_url && record.overall().is_some())
-            .filter(|record| record.published.or(record.visit_end) < before)
-            .max_by_key(|record| record.published.or(record.visit_end))
-    });
-    let overall = current.and_then(InspectionRecord::overall);
-    let previous_overall = previous.and_then(InspectionRecord::overall);
+/// The graded inspection before `current` (its overall grade is the one to compare with).
+pub(crate) fn previous_graded<'a>(
+    records: &'a [InspectionRecord],
+    current: &InspectionRecord,
+) -> Option<&'a InspectionRecord> {
+    let before = current.published.or(current.visit_end);
+    records
+        .iter()
+        .filter(|record| record.report_url != current.report_url && record.overall().is_some())
+        .filter(|record| record.published.or(record.visit_end) < before)
+        .max_by_key(|record| record.published.or(record.visit_end))
+}
+
+/// `improved`, `declined` or `same` from the previous overall grade to the current one;
+/// empty when either is missing.
+pub(crate) fn direction(now: Option<Grade>, before: Option<Grade>) -> &'static str {
     // Grades are ordered best first, so a smaller grade is a better one.
-    let direction = match (overall, previous_overall) {
+    match (now, before) {
         (Some(now), Some(before)) if now < before => "improved",
         (Some(now), Some(before)) if now > before => "declined",
         (Some(_), Some(_)) => "same",
         _ => "",
-    };
+    }
+}
+
+fn position(la: &LocalAuthority, records: &[InspectionRecord]) -> CouncilPosition {
+    let current = current_inspection(records);
+    let previous = current.and_then(|current| previous_graded(records, current));
+    let overall = current.and_then(InspectionRecord::overall);
+    let previous_overall = previous.and_then(InspectionRecord::overall);
+    let direction = direction(overall, previous_overall);
     CouncilPosition {
         council: la.name.clone(),
         slug: la.slug.clone(),

@@ -59,6 +59,7 @@ const KEYS: &[&str] = &[
     "facets",
     "region",
     "months",
+    "area",
     "grade",
     "token",
     "email",

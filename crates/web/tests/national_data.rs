@@ -59,3 +59,55 @@ async fn every_councils_current_position_as_csv_and_json() {
     assert_eq!(&liverpool[column("overall")], "");
     assert_eq!(&liverpool[column("framework")], "2026");
 }
+
+#[tokio::test]
+async fn the_national_table_filters_by_any_judgement_sorts_and_shows_the_direction_of_travel() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    state.store.upsert_inspections(&inspection_history()).unwrap();
+    let app = csfeed_web::app(state);
+
+    let (status, _, page) = get(&app, "/ofsted?area=care_leavers&grade=inadequate").await;
+    assert_eq!(status, 200);
+    let (_, _, json) = get(&app, "/ofsted.json").await;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let expected: Vec<&str> = json["councils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["judgements"]["care_leavers"] == "inadequate")
+        .map(|row| row["slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "the history has councils whose care leavers were judged inadequate"
+    );
+    let listed = page.matches("<th scope=\"row\">").count();
+    assert_eq!(
+        listed,
+        expected.len(),
+        "exactly the councils whose care leavers are inadequate now"
+    );
+    for slug in &expected {
+        assert!(page.contains(&format!("href=\"/la/{slug}\"")), "{slug}");
+    }
+
+    let (_, _, by_grade) = get(&app, "/ofsted?sort=grade").await;
+    let first_row = by_grade.split("<th scope=\"row\">").nth(1).unwrap();
+    assert!(first_row.contains("Outstanding"), "best grade first: {first_row}");
+    let (_, _, by_name) = get(&app, "/ofsted").await;
+    let st_helens = by_name
+        .split("<th scope=\"row\"><a href=\"/la/st-helens\">")
+        .nth(1)
+        .unwrap();
+    let st_helens = &st_helens[..st_helens.find("</tr>").unwrap()];
+    assert!(
+        st_helens.contains("Inadequate") && st_helens.contains("improved"),
+        "{st_helens}"
+    );
+    assert!(by_name.contains("As of "), "the table says when it was drawn");
+
+    for bad in ["/ofsted?area=astrology&grade=good", "/ofsted?sort=vibes"] {
+        assert_eq!(get(&app, bad).await.0, 400, "{bad}");
+    }
+}
