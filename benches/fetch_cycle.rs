@@ -10,7 +10,10 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "support/process.rs"]
+mod process;
 
 use csfeed_testkit::FaultServer;
 
@@ -78,7 +81,6 @@ async fn main() {
 
 /// Runs `csfeed fetch` to completion, sampling its peak resident set size.
 async fn run_fetch(config: &Path, extra: Option<&str>, no_gap: bool) -> (Duration, u64, String) {
-    let started = Instant::now();
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_csfeed"));
     command
         .arg("fetch")
@@ -92,31 +94,6 @@ async fn run_fetch(config: &Path, extra: Option<&str>, no_gap: bool) -> (Duratio
     if no_gap {
         command.env("CSFEED__FETCH__MIN_HOST_INTERVAL", "0s");
     }
-    let mut child = command.spawn().expect("start csfeed fetch");
-    let pid = child.id().expect("running");
-    let mut peak = 0;
-    let status = loop {
-        if let Some(hwm) = peak_rss_kib(pid) {
-            peak = peak.max(hwm);
-        }
-        match tokio::time::timeout(Duration::from_millis(20), child.wait()).await {
-            Ok(status) => break status.expect("csfeed fetch ran"),
-            Err(_) => continue,
-        }
-    };
-    let elapsed = started.elapsed();
-    let mut summary = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        use tokio::io::AsyncReadExt;
-        let _ = stdout.read_to_string(&mut summary).await;
-    }
-    let _ = status;
-    (elapsed, peak, summary.trim().to_owned())
-}
-
-/// VmHWM (the peak resident set) of a running process, from /proc.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    let run = process::run_watching_peak(&mut command).await;
+    (run.elapsed, run.peak_kib, run.stdout.trim().to_owned())
 }

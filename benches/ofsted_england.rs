@@ -8,9 +8,11 @@
 //! generated ones padded to N KiB.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use csfeed_core::Gazetteer;
+#[path = "support/process.rs"]
+mod process;
+
 use csfeed_testkit::{MirrorCouncil, OfstedMirror};
 
 #[tokio::main]
@@ -60,32 +62,16 @@ async fn main() {
         "full-England Ofsted ingest: {pages} provider pages, {} reports ({reports})",
         pages * per_council
     );
-    let started = Instant::now();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_csfeed"))
-        .args(["fetch", "--all", "--config"])
-        .arg(&config)
-        .env("CSFEED__FETCH__MIN_HOST_INTERVAL", "0s")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start csfeed fetch");
-    let pid = child.id().expect("running");
-    let mut peak_kib = 0;
-    let status = loop {
-        if let Some(hwm) = peak_rss_kib(pid) {
-            peak_kib = peak_kib.max(hwm);
-        }
-        match tokio::time::timeout(Duration::from_millis(20), child.wait()).await {
-            Ok(status) => break status.expect("csfeed fetch ran"),
-            Err(_) => continue,
-        }
-    };
-    let elapsed = started.elapsed();
-    let mut summary = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        use tokio::io::AsyncReadExt;
-        let _ = stdout.read_to_string(&mut summary).await;
-    }
+    let run = process::run_watching_peak(
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_csfeed"))
+            .args(["fetch", "--all", "--config"])
+            .arg(&config)
+            .env("CSFEED__FETCH__MIN_HOST_INTERVAL", "0s")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    )
+    .await;
+    let (elapsed, peak_kib, status, summary) = (run.elapsed, run.peak_kib, run.status, run.stdout);
     let read: i64 = rusqlite::Connection::open(dir.path().join("data/csfeed.sqlite3"))
         .and_then(|database| {
             database.query_row(
@@ -119,11 +105,4 @@ fn real_reports() -> Vec<Vec<u8>> {
         .iter()
         .map(|path| std::fs::read(path).expect("a fixture"))
         .collect()
-}
-
-/// VmHWM (the peak resident set) of a running process, from /proc.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
