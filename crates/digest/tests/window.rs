@@ -291,18 +291,11 @@ async fn a_grade_change_in_the_window_is_shown_with_the_councils_current_grade()
             Grade::Outstanding,
         )])
         .unwrap();
-    store
-        .upsert_articles(
-            &[story(
-                "ofsted",
-                "alert:https://ofsted.example/2026",
-                "St Helens children's services improved to outstanding (was good)",
-                "Now outstanding.",
-                Some(midnight(2026, 12, 4)),
-            )],
-            hours_ago(3),
-        )
-        .unwrap();
+    store_alert(
+        &store,
+        "St Helens children's services improved to outstanding (was good)",
+        "Now outstanding.",
+    );
     let text = ofsted_follower_digest(&store, dir.path()).await;
     assert!(text.contains("improved to outstanding"), "{text}");
     assert!(
@@ -313,6 +306,23 @@ async fn a_grade_change_in_the_window_is_shown_with_the_councils_current_grade()
         !text.contains("improved to good"),
         "the 2023 change is history:\n{text}"
     );
+}
+
+/// Stores the alert for the 2026 St Helens report, published on 4 December 2026 and seen
+/// three hours ago.
+fn store_alert(store: &Store, title: &str, summary: &str) {
+    store
+        .upsert_articles(
+            &[story(
+                "ofsted",
+                "alert:https://ofsted.example/2026",
+                title,
+                summary,
+                Some(midnight(2026, 12, 4)),
+            )],
+            hours_ago(3),
+        )
+        .unwrap();
 }
 
 /// Runs the daily digest for one follower of the Ofsted topic over `store` and returns the
@@ -391,18 +401,11 @@ async fn a_council_under_the_2026_framework_is_shown_with_its_judgements_not_an_
             reformed,
         ])
         .unwrap();
-    store
-        .upsert_articles(
-            &[story(
-                "ofsted",
-                "alert:https://ofsted.example/2026",
-                "St Helens children's services given 1 area for priority action",
-                "Priority action.",
-                Some(midnight(2026, 12, 4)),
-            )],
-            hours_ago(3),
-        )
-        .unwrap();
+    store_alert(
+        &store,
+        "St Helens children's services given 1 area for priority action",
+        "Priority action.",
+    );
     let text = ofsted_follower_digest(&store, dir.path()).await;
     assert!(text.contains("no overall grade (2026 framework)"), "{text}");
     assert!(!text.contains("Current overall grade: Inadequate"), "{text}");
