@@ -90,29 +90,18 @@ async fn the_demo_site_works_and_passes_axe_at_phone_and_desktop_widths() {
         .to_owned();
     let client = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + COMMAND_TIMEOUT;
+    let get_json = |path: &str| {
+        let request = client.get(format!("{base}{path}"));
+        async move {
+            let body = request.send().await.unwrap().text().await.unwrap();
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        }
+    };
     loop {
-        let body = client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let health = get_json("/healthz").await;
         let fetched = health["failing_sources"] == 0 && health["articles"].as_u64().unwrap_or(0) >= 90;
         // The report page checked is the 2018 letter: wait until it is read and indexed.
-        let letters = client
-            .get(format!(
-                "{base}/api/v1/search?q=kind:focused-visit+la:st-helens+has:priority-actions"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let letters: serde_json::Value = serde_json::from_str(&letters).unwrap();
+        let letters = get_json("/api/v1/search?q=kind:focused-visit+la:st-helens+has:priority-actions").await;
         let read = letters["total"].as_u64().unwrap_or(0) >= 1;
         if fetched && read && health["indexed"] == health["articles"] {
             break;
