@@ -78,16 +78,47 @@ pub(crate) fn previous_graded<'a>(
         .max_by_key(|record| record.published.or(record.visit_end))
 }
 
-/// `improved`, `declined` or `same` from the previous overall grade to the current one;
-/// empty when either is missing.
-pub(crate) fn direction(now: Option<Grade>, before: Option<Grade>) -> &'static str {
-    // Grades are ordered best first, so a smaller grade is a better one.
-    match (now, before) {
-        (Some(now), Some(before)) if now < before => "improved",
-        (Some(now), Some(before)) if now > before => "declined",
-        (Some(_), Some(_)) => "same",
-        _ => "",
+/// Which way a council went from its previous overall grade to its current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Travel {
+    Improved,
+    Declined,
+    Same,
+}
+
+impl Travel {
+    /// The direction between two grades; `None` when either is missing.
+    pub(crate) fn between(now: Option<Grade>, before: Option<Grade>) -> Option<Self> {
+        // Grades are ordered best first, so a smaller grade is a better one.
+        Some(match now?.cmp(&before?) {
+            std::cmp::Ordering::Less => Travel::Improved,
+            std::cmp::Ordering::Greater => Travel::Declined,
+            std::cmp::Ordering::Equal => Travel::Same,
+        })
     }
+
+    /// As data and CSS classes: `improved`, `declined`, `same`.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Travel::Improved => "improved",
+            Travel::Declined => "declined",
+            Travel::Same => "same",
+        }
+    }
+
+    /// As a report page says it.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Travel::Improved => "Improved",
+            Travel::Declined => "Declined",
+            Travel::Same => "No change",
+        }
+    }
+}
+
+/// [`Travel::key`] of the direction between two grades; empty when either is missing.
+pub(crate) fn direction(now: Option<Grade>, before: Option<Grade>) -> &'static str {
+    Travel::between(now, before).map_or("", Travel::key)
 }
 
 fn position(la: &LocalAuthority, records: &[InspectionRecord]) -> CouncilPosition {

@@ -4,10 +4,11 @@
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use csfeed_core::{ArticleId, Gazetteer, Grade, InspectionRecord};
+use csfeed_core::{ArticleId, Gazetteer, InspectionRecord};
 use csfeed_store::{ArticleRecord, Store};
 
 use crate::councils::{GradeChip, date, judgement_chips, visit_dates};
+use crate::national_data::Travel;
 use crate::{AppError, AppState};
 
 /// Browsers show the file inline; `object-src 'self'` lets their PDF viewer run under our
@@ -55,11 +56,7 @@ pub(crate) fn report_facts(store: &Store, record: &ArticleRecord) -> Result<Opti
         return Ok(None);
     };
     let history = store.inspections_for(&la.gss_code)?;
-    let previous = history
-        .iter()
-        .filter(|other| other.report_url != report.report_url)
-        .filter(|other| other.published.is_some() && other.published < report.published)
-        .find(|other| other.overall().is_some());
+    let previous = crate::national_data::previous_graded(&history, &report);
     let previous_grade = previous.and_then(InspectionRecord::overall);
     let has_file = store.has_kept_report(&report.report_url)?;
     Ok(Some(ReportFacts {
@@ -76,25 +73,13 @@ pub(crate) fn report_facts(store: &Store, record: &ArticleRecord) -> Result<Opti
         previous: previous
             .zip(previous_grade)
             .map(|(earlier, grade)| (GradeChip::from(grade), date(earlier.published))),
-        travel: report
-            .overall()
-            .zip(previous_grade)
-            .map(|(now, before)| travel(now, before)),
+        travel: Travel::between(report.overall(), previous_grade).map(Travel::label),
         summary: report.headline.clone().unwrap_or_default(),
         pdf_href: has_file.then(|| format!("/reports/{}.pdf", article.id)),
         ofsted_href: crate::views::on_the_web(&report.report_url).then(|| report.report_url.clone()),
         priority_actions: report.priority_actions,
         improvements: report.improvements,
     }))
-}
-
-/// Which way a council went between two grades (better grades sort first).
-fn travel(now: Grade, before: Grade) -> &'static str {
-    match now.cmp(&before) {
-        std::cmp::Ordering::Less => "Improved",
-        std::cmp::Ordering::Greater => "Declined",
-        std::cmp::Ordering::Equal => "No change",
-    }
 }
 
 /// `/reports/{id}.pdf`: the report file csfeed read for the story `id`, from the store.
