@@ -484,10 +484,6 @@ fn sort_rows(rows: &mut [CouncilRow], sort: &str) {
     }
 }
 
-fn long_date_naive(day: NaiveDate) -> String {
-    day.format("%-d %B %Y").to_string()
-}
-
 /// `/ofsted?region=&grade=`: every council's current grade, counts, and recent changes.
 pub(crate) async fn national(
     State(state): State<AppState>,
@@ -623,13 +619,12 @@ pub(crate) async fn national(
             .map(|key| ((*key).to_owned(), judgement_label(key).to_owned()))
             .collect(),
         sort: sort.to_owned(),
-        as_of: long_date_naive(Utc::now().date_naive()),
+        as_of: date(Some(Utc::now().date_naive())),
         newest_report: all
             .iter()
             .filter_map(|(_, row)| row.published)
             .max()
-            .map(long_date_naive)
-            .unwrap_or_default(),
+            .map_or_else(String::new, |day| date(Some(day))),
         grades: Grade::ALL.iter().map(|g| GradeChip::from(*g)).collect(),
         changes,
     })

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{Months, Utc};
 use csfeed_core::{Gazetteer, InspectionRecord};
 
 use crate::pages::render;
@@ -105,7 +105,7 @@ pub(crate) async fn findings(
         )),
         months,
         windows: WINDOWS,
-        since: long(since),
+        since: crate::councils::date(Some(since)),
         reports,
         priority_total,
         improvement_total,
@@ -191,8 +191,4 @@ fn group_by_topic(records: &[InspectionRecord], links: &HashMap<String, String>)
             .then(a.name.cmp(&b.name))
     });
     topics
-}
-
-fn long(day: NaiveDate) -> String {
-    day.format("%-d %B %Y").to_string()
 }
