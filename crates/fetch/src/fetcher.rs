@@ -120,15 +120,16 @@ impl Fetcher {
         let mut current = url.clone();
         let mut visited = vec![url.clone()];
         let mut all_permanent = true;
-        let mut deadline = None;
+        // One time budget for every hop and the whole body (reqwest's own timeout starts
+        // again with each redirect). Only time spent with the server counts: waiting for the
+        // host to let us in, behind other fetches of the same host, is politeness, not
+        // slowness, on the first hop and on every later one.
+        let mut budget = self.config.request_timeout;
         loop {
             self.check_robots(&current).await?;
             let permit = self.gate.enter(&current).await;
-            // The deadline starts once the host lets us in (a queue behind other fetches of
-            // the same host is politeness, not slowness) and covers every later hop and the
-            // whole body: reqwest's own timeout starts again with each redirect.
-            let deadline =
-                *deadline.get_or_insert_with(|| tokio::time::Instant::now() + self.config.request_timeout);
+            let hop_started = tokio::time::Instant::now();
+            let deadline = hop_started + budget;
             let response = self.within(deadline, self.get(&current, previous)).await?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
@@ -153,6 +154,7 @@ impl Fetcher {
                 );
                 visited.push(next.clone());
                 current = next;
+                budget = budget.saturating_sub(hop_started.elapsed());
                 continue;
             }
             let moved = (visited.len() > 1 && all_permanent).then(|| current.clone());

@@ -173,6 +173,26 @@ async fn slow_redirect_hops_share_one_request_deadline() {
 }
 
 #[tokio::test]
+async fn waiting_for_the_host_between_redirect_hops_is_not_counted_against_the_deadline() {
+    let server = fault(None).await;
+    // Each hop waits 2 s for the host (politeness) but is answered at once: the loop is
+    // found, where a deadline that counted the waiting would have timed out after 1 s.
+    let fetcher = Fetcher::new(FetchConfig {
+        request_timeout: Duration::from_secs(1),
+        min_host_interval: Duration::from_secs(2),
+        ..config()
+    })
+    .unwrap();
+    let result = fetcher
+        .fetch(&url(&server.url("/loop/a")), &Validators::default())
+        .await;
+    let Err(FetchError::Redirect(detail)) = result else {
+        panic!("should be a redirect loop, got {result:?}");
+    };
+    assert!(detail.contains("redirect loop"), "{detail}");
+}
+
+#[tokio::test]
 async fn endless_huge_and_bomb_bodies_stop_at_the_cap() {
     let server = fault(None).await;
     for route in ["/endless", "/huge", "/gzip-bomb"] {
