@@ -16,7 +16,7 @@ use std::borrow::Cow;
 
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::attributes::Attribute;
-use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesEnd, BytesRef, BytesStart, BytesText, Event};
 use quick_xml::name::QName;
 use quick_xml::{Reader, Writer, XmlVersion};
 
@@ -170,7 +170,14 @@ fn rewrite(text: &str, wrap_in_channel: bool) -> Option<(Vec<u8>, Facts)> {
         ..Pass::default()
     };
     loop {
-        match reader.read_event().ok()? {
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            // A document cut off inside its last end tag (`</rss`) is otherwise whole;
+            // feedparser reads it, so close what is open and stop there.
+            Err(_) if is_cut_off_end_tag(text, reader.error_position()) => break,
+            Err(_) => return None,
+        };
+        match event {
             Event::Eof => break,
             Event::Start(start) => {
                 let start = pass.open(&start, false)?;
@@ -203,9 +210,12 @@ fn rewrite(text: &str, wrap_in_channel: bool) -> Option<(Vec<u8>, Facts)> {
                 }
             }
             Event::GeneralRef(reference) => {
+                let legacy = html4_entity(&reference);
                 let resolved = match reference.resolve_char_ref() {
                     Ok(Some(character)) => Some(character.to_string()),
-                    _ => resolve_predefined_entity(&reference).map(str::to_owned),
+                    _ => legacy
+                        .map(String::from)
+                        .or_else(|| resolve_predefined_entity(&reference).map(str::to_owned)),
                 };
                 if let Some(resolved) = &resolved {
                     if pass.hold_back(resolved) {
@@ -213,9 +223,19 @@ fn rewrite(text: &str, wrap_in_channel: bool) -> Option<(Vec<u8>, Facts)> {
                     }
                     pass.capture(resolved);
                 }
+                let reference = match legacy {
+                    Some(character) => BytesRef::new(format!("#{}", u32::from(character))),
+                    None => reference,
+                };
                 writer.write_event(Event::GeneralRef(reference)).ok()?;
             }
             other => writer.write_event(other).ok()?,
+        }
+    }
+    // A root left open at the end (or cut off) is closed, as a forgiving reader would.
+    while !pass.open.is_empty() {
+        for event in pass.close()? {
+            writer.write_event(event).ok()?;
         }
     }
     Some((writer.into_inner(), pass.facts))
@@ -244,10 +264,7 @@ impl Pass {
         let in_feed_namespace = prefix
             .as_ref()
             .is_none_or(|prefix| self.atom03_prefixes.contains(prefix));
-        let renamed = match dialect {
-            Dialect::Atom03 if in_feed_namespace => atom03_name(&local_name),
-            _ => None,
-        };
+        let renamed = self.renamed(&dialect, &local_name, prefix.is_none(), in_feed_namespace);
         let local_name = renamed.map_or(local_name, str::to_owned);
         let qualified_name = match &prefix {
             Some(prefix) => format!("{prefix}:{local_name}"),
@@ -282,6 +299,26 @@ impl Pass {
             return Some(start.borrow());
         }
         Some(BytesStart::new(qualified_name).with_attributes(new_attributes.unwrap_or(attributes)))
+    }
+
+    /// The name feed-rs knows an element by, when it is written otherwise: Atom 0.3's
+    /// names, an Atom `<item>` (feedparser reads it as an entry) and RSS elements in
+    /// another case (`<TiTlE>`), which feedparser and iTunes read case-insensitively.
+    fn renamed(
+        &self,
+        dialect: &Dialect,
+        local_name: &str,
+        unprefixed: bool,
+        in_feed_namespace: bool,
+    ) -> Option<&'static str> {
+        match dialect {
+            _ if dialect.is_atom() && in_feed_namespace && local_name == "item" && self.open.len() == 1 => {
+                Some("entry")
+            }
+            Dialect::Atom03 if in_feed_namespace => atom03_name(local_name),
+            Dialect::Rss(_) if unprefixed => rss_name(local_name),
+            _ => None,
+        }
     }
 
     /// Whether this element is the channel's `dc:title`, the first one met.
@@ -381,6 +418,24 @@ impl Pass {
     }
 }
 
+/// Whether reading stopped at an end tag that the document ends inside (`</rss`).
+fn is_cut_off_end_tag(text: &str, error_position: u64) -> bool {
+    usize::try_from(error_position)
+        .ok()
+        .and_then(|position| text.get(position..))
+        .is_some_and(|rest| rest.trim_start().starts_with("</") && !rest.contains('>'))
+}
+
+/// The HTML 4 entities that HTML5 redefined: feeds use HTML 4's table (as feedparser
+/// does), and a later HTML5 reading of the text would otherwise give another character.
+fn html4_entity(reference: &BytesRef) -> Option<char> {
+    match &**reference {
+        "lang" => Some('\u{2329}'),
+        "rang" => Some('\u{232a}'),
+        _ => None,
+    }
+}
+
 fn root_dialect(local_name: &str, attributes: &[Attribute]) -> Dialect {
     let declares = |namespace: &str| {
         attributes
@@ -388,7 +443,7 @@ fn root_dialect(local_name: &str, attributes: &[Attribute]) -> Dialect {
             .any(|attribute| is_namespace_declaration(attribute) && attribute.value.trim() == namespace)
     };
     match local_name {
-        "rss" => Dialect::Rss(attribute_value(attributes, "version")),
+        name if name.eq_ignore_ascii_case("rss") => Dialect::Rss(attribute_value(attributes, "version")),
         "RDF" if declares(RSS_090) => Dialect::Rss090,
         "RDF" => Dialect::Rss10,
         "feed" if declares(ATOM_03) => Dialect::Atom03,
@@ -401,6 +456,49 @@ fn root_dialect(local_name: &str, attributes: &[Attribute]) -> Dialect {
         "feed" | "entry" => Dialect::Atom10,
         other => Dialect::Other(other.to_owned()),
     }
+}
+
+/// RSS 2.0's element names as the spec writes them, for elements written in another case.
+const RSS_ELEMENTS: [&str; 30] = [
+    "rss",
+    "channel",
+    "item",
+    "title",
+    "link",
+    "description",
+    "language",
+    "copyright",
+    "managingEditor",
+    "webMaster",
+    "pubDate",
+    "lastBuildDate",
+    "category",
+    "generator",
+    "docs",
+    "cloud",
+    "ttl",
+    "image",
+    "url",
+    "width",
+    "height",
+    "rating",
+    "textInput",
+    "skipHours",
+    "skipDays",
+    "author",
+    "comments",
+    "enclosure",
+    "guid",
+    "source",
+];
+
+/// The spec's spelling of an RSS element written in another case, when it differs.
+fn rss_name(local_name: &str) -> Option<&'static str> {
+    RSS_ELEMENTS
+        .iter()
+        .find(|name| name.eq_ignore_ascii_case(local_name))
+        .filter(|name| **name != local_name)
+        .copied()
 }
 
 /// Atom 0.3 element names that Atom 1.0 renamed.
@@ -510,6 +608,9 @@ fn atom_text_type(dialect: &Dialect, local_name: &str, attributes: &[Attribute])
             (Some("escaped"), kind) if kind.contains("html") => "html",
             (Some("escaped"), _) => "text",
             (_, kind) if kind.contains("html") => "xhtml",
+            // Atom 0.3's default mode, "xml", makes any child elements (`Example
+            // <b>Atom</b>`) part of the text; read as "text", feed-rs would drop them.
+            (None | Some("xml"), "text/plain" | "text") => "xhtml",
             (_, "text/plain" | "text") => "text",
             // Other MIME types are valid Atom 1.0 content; titles take them as text.
             _ if is_atom03_content => return None,
