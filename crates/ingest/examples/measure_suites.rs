@@ -9,7 +9,7 @@
 //! other non-feed files are skipped). For every input it prints nothing unless something is
 //! wrong, and at the end:
 //! - **titles**: of the files whose feedparser `Expect:` line states the feed's title
-//!   (`feed['title'] == '…'`), how many csfeed gives that title (compared as plain text, the
+//!   (`feed['title'] == '…'`, `feed['title_detail']['value'] == '…'`), how many csfeed gives that title (compared as plain text, the
 //!   way csfeed stores titles), and how many it gives any title for;
 //! - **silent empty successes**: documents that parse with no articles although their text
 //!   has items (`<item>`, `<entry>`, a JSON `"items"` array with something in it);
@@ -205,10 +205,15 @@ fn header(text: &str, name: &str) -> Option<String> {
 fn stated_feed_title(text: &str) -> Option<String> {
     let expect = &text[text.find("Expect:")?..];
     let expect = &expect[..expect.find("-->").unwrap_or(expect.len())];
-    ["feed['title'] ==", "feed[\"title\"] ==", "feed.title =="]
-        .iter()
-        .find_map(|pattern| expect.find(pattern).map(|at| &expect[at + pattern.len()..]))
-        .and_then(python_string)
+    [
+        "feed['title'] ==",
+        "feed[\"title\"] ==",
+        "feed.title ==",
+        "feed['title_detail']['value'] ==",
+    ]
+    .iter()
+    .find_map(|pattern| expect.find(pattern).map(|at| &expect[at + pattern.len()..]))
+    .and_then(python_string)
 }
 
 /// Reads a Python string literal (`'…'`, `"…"`, `u'…'`) at the start of `text`.
