@@ -417,13 +417,15 @@ impl Pipeline {
         let location = fetched.final_url.clone();
         let content_type = fetched.content_type.clone();
         let body = fetched.body.clone();
-        tokio::task::spawn_blocking(move || {
-            csfeed_ingest::parse_feed(&id, &body, content_type.as_deref(), Some(&location))
-        })
-        .await
-        .map_err(|error| format!("parser crashed: {error}"))?
-        .map(|feed| feed.articles)
-        .map_err(|error| error.to_string())
+        let parse = match source.kind {
+            SourceKind::Judgments => csfeed_ingest::parse_judgments,
+            _ => csfeed_ingest::parse_feed,
+        };
+        tokio::task::spawn_blocking(move || parse(&id, &body, content_type.as_deref(), Some(&location)))
+            .await
+            .map_err(|error| format!("parser crashed: {error}"))?
+            .map(|feed| feed.articles)
+            .map_err(|error| error.to_string())
     }
 
     /// For `full_text` feeds: items that carry only an excerpt get their page's text.

@@ -368,10 +368,11 @@ impl LoadedSettings {
                     csfeed_ingest::CompiledSelectors::compile(selectors)
                         .with_context(|| format!("source {id:?}"))?;
                 }
-                (SourceKind::Feed, Some(_)) => bail!(
-                    "source {id:?} has a [sources.html] table but kind = \"feed\": set kind = \"html\" or remove the table"
+                (SourceKind::Feed | SourceKind::Judgments, Some(_)) => bail!(
+                    "source {id:?} has a [sources.html] table but kind = \"{}\": set kind = \"html\" or remove the table",
+                    configured.kind.as_str()
                 ),
-                (SourceKind::Feed | SourceKind::Ofsted, None) => {}
+                (SourceKind::Feed | SourceKind::Judgments | SourceKind::Ofsted, None) => {}
                 (SourceKind::Ofsted, Some(_)) => {
                     bail!("source {id:?} is kind = \"ofsted\" and takes no [sources.html] table")
                 }

@@ -7,6 +7,7 @@ mod failures;
 mod faults;
 mod helpers;
 mod inspect_feed;
+mod judgments;
 mod ofsted;
 mod ofsted_mirror;
 mod operations;

@@ -73,6 +73,9 @@ pub enum SourceKind {
     Html,
     /// Ofsted provider pages of councils, and the reports they list.
     Ofsted,
+    /// A feed of court judgments (Find Case Law's Atom feed of a court): each judgment is
+    /// tagged with the councils named as its parties, and listed on their pages.
+    Judgments,
 }
 
 impl SourceKind {
@@ -82,6 +85,7 @@ impl SourceKind {
             SourceKind::Feed => "feed",
             SourceKind::Html => "html",
             SourceKind::Ofsted => "ofsted",
+            SourceKind::Judgments => "judgments",
         }
     }
 
@@ -91,6 +95,7 @@ impl SourceKind {
             "feed" => Some(SourceKind::Feed),
             "html" => Some(SourceKind::Html),
             "ofsted" => Some(SourceKind::Ofsted),
+            "judgments" => Some(SourceKind::Judgments),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ mod error;
 mod extract;
 mod feed;
 mod html;
+mod judgments;
 mod listing;
 mod normalise;
 
@@ -21,4 +22,5 @@ pub use error::IngestError;
 pub use extract::{ExtractedPage, extract_page};
 pub use feed::{ParsedFeed, parse_feed};
 pub use html::{html_to_text, sanitize_html};
+pub use judgments::parse_judgments;
 pub use listing::{CompiledSelectors, Listing, ListingItem, parse_listing};

@@ -176,6 +176,22 @@ impl Store {
         })
     }
 
+    /// The newest judgments (articles of `judgments` sources) that name the council with
+    /// this GSS code as a party, newest first.
+    pub fn judgments_for(&self, gss_code: &str, limit: usize) -> Result<Vec<ArticleRecord>, StoreError> {
+        self.connections.read(|connection| {
+            let sql = format!(
+                "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id
+                 WHERE s.kind = 'judgments'
+                   AND EXISTS (SELECT 1 FROM json_each(a.local_authorities) WHERE json_each.value = ?1)
+                 ORDER BY a.sort_at DESC, a.id LIMIT ?2"
+            );
+            let mut statement = connection.prepare_cached(&sql)?;
+            let rows = statement.query_map(params![gss_code, limit as i64], article_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+    }
+
     /// The id of the article stored under this key (guid) by any source, if any.
     pub fn article_id_by_guid(&self, guid: &str) -> Result<Option<ArticleId>, StoreError> {
         self.connections.read(|connection| {

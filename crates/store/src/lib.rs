@@ -367,6 +367,42 @@ mod tests {
     const VISIT: &str = "Ofsted inspectors found St Helens gives a consistent and effective service to children in need and those on protection plans, in a focused visit letter published after the April visit by Gareth Dakin and Alison Smale.";
 
     #[test]
+    fn judgments_for_a_council_are_those_of_judgments_sources_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let mut court = source("court");
+        court.kind = SourceKind::Judgments;
+        store.sync_sources(&[source("one"), court]).unwrap();
+        let mut older = article("court", "j1", "Lancashire County Council v A");
+        older.local_authorities = vec!["E10000017".into()];
+        let mut newer = article("court", "j2", "Lancashire County Council v B");
+        newer.local_authorities = vec!["E10000017".into(), "E08000013".into()];
+        newer.published = Some(at(86_400));
+        let mut elsewhere = article("court", "j3", "Kent County Council v C");
+        elsewhere.local_authorities = vec!["E10000016".into()];
+        let mut news = article("one", "n1", "Lancashire news");
+        news.local_authorities = vec!["E10000017".into()];
+        store
+            .upsert_articles(&[older, newer, elsewhere, news], at(10))
+            .unwrap();
+        let titles = |gss: &str| -> Vec<String> {
+            store
+                .judgments_for(gss, 10)
+                .unwrap()
+                .into_iter()
+                .map(|record| record.article.title)
+                .collect()
+        };
+        assert_eq!(
+            titles("E10000017"),
+            ["Lancashire County Council v B", "Lancashire County Council v A"],
+            "newest first, and never a news story"
+        );
+        assert_eq!(titles("E08000013"), ["Lancashire County Council v B"]);
+        assert!(titles("E09000001").is_empty());
+    }
+
+    #[test]
     fn the_same_url_from_two_sources_is_stored_once() {
         let (_dir, store) = open_temp();
         let first = report(

@@ -18,6 +18,8 @@ use crate::{AppError, AppState};
 
 /// Stories listed on a council's page.
 const COUNCIL_STORIES: usize = 10;
+/// Judgments listed on a council's page (the rest are in its search and feed).
+const COUNCIL_JUDGMENTS: usize = 10;
 /// How far back "recent changes" on `/ofsted` look.
 const RECENT_CHANGE_DAYS: i64 = 90;
 
@@ -177,6 +179,8 @@ struct CouncilPage {
     chart_svg: String,
     stories: Vec<StoryCard>,
     stories_total: usize,
+    /// Published judgments that name the council as a party, newest first.
+    judgments: Vec<StoryCard>,
     slug: String,
     predecessor_note: Option<String>,
 }
@@ -223,9 +227,10 @@ pub(crate) async fn council(
         limit: COUNCIL_STORIES,
         ..SearchRequest::default()
     };
-    let (records, inherited, report_links, results) = state
+    let (records, inherited, report_links, results, judgments) = state
         .blocking(move |state| {
             let records = state.store.inspections_for(&gss)?;
+            let judgments = state.store.judgments_for(&gss, COUNCIL_JUDGMENTS)?;
             let mut inherited = Vec::new();
             for (old_gss, name) in &predecessors {
                 for record in state.store.inspections_for(old_gss)? {
@@ -242,6 +247,7 @@ pub(crate) async fn council(
                 inherited,
                 links,
                 state.index.search(&state.store, &request)?,
+                judgments,
             ))
         })
         .await?;
@@ -288,6 +294,7 @@ pub(crate) async fn council(
         chart_svg: grade_chart(&records),
         stories: results.hits.iter().map(StoryCard::from_hit).collect(),
         stories_total: results.total,
+        judgments: judgments.iter().map(StoryCard::from_record).collect(),
         slug: la.slug.clone(),
         predecessor_note: la.abolished.as_ref().map(|abolition| {
             format!(
