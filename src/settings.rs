@@ -471,6 +471,44 @@ mod tests {
         }
     }
 
+    /// Every `html` source shipped in `config/default.toml` reads its saved page shape in
+    /// `tests/fixtures/sources/<id>.html`: stories with headlines and links on its site.
+    #[test]
+    fn the_html_sources_read_their_saved_page_shapes() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let loaded = LoadedSettings::load(Some(&root.join("config/default.toml"))).unwrap();
+        let html_sources: Vec<Source> = loaded
+            .sources()
+            .unwrap()
+            .into_iter()
+            .filter(|source| source.kind == SourceKind::Html)
+            .collect();
+        assert!(!html_sources.is_empty());
+        for source in html_sources {
+            let shape = root.join(format!("tests/fixtures/sources/{}.html", source.id));
+            let html = std::fs::read_to_string(&shape)
+                .unwrap_or_else(|error| panic!("{}: no saved page shape ({error})", source.id));
+            let selectors = source
+                .options
+                .html
+                .as_ref()
+                .expect("an html source has selectors");
+            let compiled = csfeed_ingest::CompiledSelectors::compile(selectors).unwrap();
+            let listing =
+                csfeed_ingest::parse_listing(&html, &source.url, &compiled, chrono::Utc::now()).unwrap();
+            assert!(listing.items.len() >= 2, "{}: {:?}", source.id, listing.items);
+            for item in &listing.items {
+                assert!(!item.title.is_empty(), "{}: {item:?}", source.id);
+                assert_eq!(
+                    item.url.host_str(),
+                    source.url.host_str(),
+                    "{}: {item:?}",
+                    source.id
+                );
+            }
+        }
+    }
+
     #[test]
     fn relative_file_urls_resolve_against_the_config_folder() {
         let url = resolve_source_url("file:../demo/feeds/x.rss", Path::new("/srv/csfeed/config")).unwrap();

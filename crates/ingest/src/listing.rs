@@ -100,9 +100,18 @@ fn read_item(
     now: DateTime<Utc>,
 ) -> Option<ListingItem> {
     let title = collapse_whitespace(&item.select(&selectors.title).next()?.text().collect::<String>());
+    // A card that is itself the link (`<a class="card">`) is matched by the link selector
+    // too: only an element's descendants are searched otherwise.
     let href = item
         .select(&selectors.link)
-        .find_map(|link| link.value().attr("href"))?;
+        .find_map(|link| link.value().attr("href"))
+        .or_else(|| {
+            selectors
+                .link
+                .matches(&item)
+                .then(|| item.value().attr("href"))
+                .flatten()
+        })?;
     let url = page_url.join(href.trim()).ok()?;
     if title.is_empty() || !matches!(url.scheme(), "http" | "https" | "file") {
         return None;
@@ -180,6 +189,26 @@ mod tests {
             listing.next_page.unwrap().as_str(),
             "https://site.example/news/page2.html"
         );
+    }
+
+    #[test]
+    fn an_item_that_is_itself_the_link_gives_its_own_href() {
+        let cards = CompiledSelectors::compile(&HtmlSelectors {
+            item: "div.card-list a.card".into(),
+            title: ".primary-info".into(),
+            link: "a.card".into(),
+            summary: Some(".text".into()),
+            ..HtmlSelectors::default()
+        })
+        .unwrap();
+        let html = r#"<div class="card-list"><a class="card card-news" href="/news/1/"><div class="primary-info">One</div><div class="text">Teaser</div></a></div>"#;
+        let base = Url::parse("https://committees.example/committee/203/news/").unwrap();
+        let listing = parse_listing(html, &base, &cards, Utc::now()).unwrap();
+        assert_eq!(
+            listing.items[0].url.as_str(),
+            "https://committees.example/news/1/"
+        );
+        assert_eq!(listing.items[0].summary, "Teaser");
     }
 
     #[test]
