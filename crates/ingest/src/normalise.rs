@@ -172,9 +172,15 @@ fn rewrite(text: &str, wrap_in_channel: bool) -> Option<(Vec<u8>, Facts)> {
     loop {
         let event = match reader.read_event() {
             Ok(event) => event,
-            // A document cut off inside its last end tag (`</rss`) is otherwise whole;
-            // feedparser reads it, so close what is open and stop there.
-            Err(_) if is_cut_off_end_tag(text, reader.error_position()) => break,
+            // A document cut off inside the root's end tag (`</rss`) is otherwise whole:
+            // feedparser reads it, so the root is closed. One cut off anywhere else (a
+            // partial download) stays an error rather than stored half-read.
+            Err(_) if pass.open.len() == 1 && is_cut_off_end_tag(text, reader.error_position()) => {
+                for event in pass.close()? {
+                    writer.write_event(event).ok()?;
+                }
+                break;
+            }
             Err(_) => return None,
         };
         match event {
@@ -230,12 +236,6 @@ fn rewrite(text: &str, wrap_in_channel: bool) -> Option<(Vec<u8>, Facts)> {
                 writer.write_event(Event::GeneralRef(reference)).ok()?;
             }
             other => writer.write_event(other).ok()?,
-        }
-    }
-    // A root left open at the end (or cut off) is closed, as a forgiving reader would.
-    while !pass.open.is_empty() {
-        for event in pass.close()? {
-            writer.write_event(event).ok()?;
         }
     }
     Some((writer.into_inner(), pass.facts))
@@ -743,6 +743,25 @@ mod tests {
             document.contains(r#"<title type="html">&lt;b&gt;A &amp; B&lt;/b&gt;</title>"#),
             "{document}"
         );
+    }
+
+    #[test]
+    fn only_a_cut_in_the_root_end_tag_is_mended() {
+        let (document, _) = normalised("<rss><channel><title>T</title></channel></rss");
+        assert_eq!(
+            document,
+            r#"<rss version="2.0"><channel><title>T</title></channel></rss>"#
+        );
+        for partial in [
+            "<rss><channel><title>T</title></chann",
+            "<rss><channel><item><title>cut",
+        ] {
+            let (document, _) = normalised(partial);
+            assert!(
+                !document.ends_with("</rss>"),
+                "a partial download is not closed: {document}"
+            );
+        }
     }
 
     #[test]
