@@ -34,11 +34,11 @@ async fn a_council_page_lists_the_judgments_that_name_it_as_a_party() {
 
     let fetch = workspace.run(&["fetch"]).await;
     assert!(fetch.status.success(), "{fetch:?}");
-    assert!(fetch.stdout.contains("4 new"), "{}", fetch.stdout);
+    assert!(fetch.stdout.contains("5 new"), "{}", fetch.stdout);
 
     let server = workspace.serve().await;
     server
-        .wait_for("the judgments to be indexed", |health| health["indexed"] == 4)
+        .wait_for("the judgments to be indexed", |health| health["indexed"] == 5)
         .await;
     let (status, lancashire) = server.get_text("/la/lancashire").await;
     assert_eq!(status, 200);
@@ -65,6 +65,15 @@ async fn a_council_page_lists_the_judgments_that_name_it_as_a_party() {
     assert!(
         !leeds.contains("Published judgments"),
         "an anonymised authority sitting at Leeds is no judgment of Leeds City Council"
+    );
+
+    let (_, successor) = server.get_text("/la/north-northamptonshire").await;
+    assert!(
+        successor
+            .split("Published judgments")
+            .nth(1)
+            .is_some_and(|section| section.contains("Northamptonshire County Council v E (Placement Order)")),
+        "a predecessor's judgments are on its successors' pages"
     );
 
     let (status, feed) = server.get_text("/la/lancashire/feed.rss").await;

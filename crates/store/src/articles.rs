@@ -176,18 +176,23 @@ impl Store {
         })
     }
 
-    /// The newest judgments (articles of `judgments` sources) that name the council with
-    /// this GSS code as a party, newest first.
-    pub fn judgments_for(&self, gss_code: &str, limit: usize) -> Result<Vec<ArticleRecord>, StoreError> {
+    /// The newest judgments (articles of `judgments` sources) that name any of the councils
+    /// with these GSS codes (a council and its predecessors) as a party, newest first.
+    pub fn judgments_for(
+        &self,
+        gss_codes: &[String],
+        limit: usize,
+    ) -> Result<Vec<ArticleRecord>, StoreError> {
         self.connections.read(|connection| {
             let sql = format!(
                 "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id
                  WHERE s.kind = 'judgments'
-                   AND EXISTS (SELECT 1 FROM json_each(a.local_authorities) WHERE json_each.value = ?1)
+                   AND EXISTS (SELECT 1 FROM json_each(a.local_authorities) party
+                               WHERE party.value IN (SELECT value FROM json_each(?1)))
                  ORDER BY a.sort_at DESC, a.id LIMIT ?2"
             );
             let mut statement = connection.prepare_cached(&sql)?;
-            let rows = statement.query_map(params![gss_code, limit as i64], article_from_row)?;
+            let rows = statement.query_map(params![json_list(gss_codes), limit as i64], article_from_row)?;
             rows.map(|row| row?).collect()
         })
     }

@@ -387,7 +387,7 @@ mod tests {
             .unwrap();
         let titles = |gss: &str| -> Vec<String> {
             store
-                .judgments_for(gss, 10)
+                .judgments_for(&[gss.to_owned()], 10)
                 .unwrap()
                 .into_iter()
                 .map(|record| record.article.title)
@@ -400,6 +400,10 @@ mod tests {
         );
         assert_eq!(titles("E08000013"), ["Lancashire County Council v B"]);
         assert!(titles("E09000001").is_empty());
+        let either = store
+            .judgments_for(&["E10000016".to_owned(), "E08000013".to_owned()], 10)
+            .unwrap();
+        assert_eq!(either.len(), 2, "a council's judgments and its predecessor's");
     }
 
     #[test]

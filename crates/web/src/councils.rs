@@ -230,7 +230,12 @@ pub(crate) async fn council(
     let (records, inherited, report_links, results, judgments) = state
         .blocking(move |state| {
             let records = state.store.inspections_for(&gss)?;
-            let judgments = state.store.judgments_for(&gss, COUNCIL_JUDGMENTS)?;
+            // A predecessor's judgments (Northamptonshire's, for its successors) are the
+            // council's history, as its inspections are.
+            let parties: Vec<String> = std::iter::once(gss.clone())
+                .chain(predecessors.iter().map(|(old_gss, _)| old_gss.clone()))
+                .collect();
+            let judgments = state.store.judgments_for(&parties, COUNCIL_JUDGMENTS)?;
             let mut inherited = Vec::new();
             for (old_gss, name) in &predecessors {
                 for record in state.store.inspections_for(old_gss)? {
