@@ -89,6 +89,8 @@ struct Tally {
     titles_equal: usize,
     titles_any: usize,
     titles_without_text: usize,
+    entry_titles_stated: usize,
+    entry_titles_equal: usize,
     with_items: usize,
     empty_successes: usize,
 }
@@ -141,6 +143,20 @@ impl Tally {
                 println!("TITLE {}\twant {expected:?}\tgot {got}", file.display());
             }
         }
+        if let Some(expected) = stated_title(&text, &["entries[0]['title'] =="]) {
+            self.entry_titles_stated += 1;
+            let got = parsed
+                .as_ref()
+                .ok()
+                .and_then(|feed| feed.articles.first())
+                .map(|article| article.title.clone());
+            let no_text = collapse(&html_to_text(&expected)).is_empty();
+            if got.as_deref().is_some_and(|got| same_title(got, &expected)) || no_text {
+                self.entry_titles_equal += 1;
+            } else if list {
+                println!("ENTRY {}\twant {expected:?}\tgot {got:?}", file.display());
+            }
+        }
         if has_items(&text) {
             self.with_items += 1;
             if let Ok(feed) = &parsed
@@ -160,6 +176,10 @@ impl Tally {
         println!(
             "feed titles stated by feedparser's suite {}: read as stated {} (of which {} are titles with no text, only markup such as an image, which csfeed reads as no title), any title {}",
             self.titles_stated, self.titles_equal, self.titles_without_text, self.titles_any
+        );
+        println!(
+            "first entry titles stated {}: read as stated {}",
+            self.entry_titles_stated, self.entry_titles_equal
         );
         println!(
             "documents with items {}: silent empty successes {}",
@@ -203,17 +223,25 @@ fn header(text: &str, name: &str) -> Option<String> {
 
 /// The feed title a feedparser test file's `Expect:` line states, as a string.
 fn stated_feed_title(text: &str) -> Option<String> {
+    stated_title(
+        text,
+        &[
+            "feed['title'] ==",
+            "feed[\"title\"] ==",
+            "feed.title ==",
+            "feed['title_detail']['value'] ==",
+        ],
+    )
+}
+
+/// The string a feedparser test file's `Expect:` line compares with one of `patterns`.
+fn stated_title(text: &str, patterns: &[&str]) -> Option<String> {
     let expect = &text[text.find("Expect:")?..];
     let expect = &expect[..expect.find("-->").unwrap_or(expect.len())];
-    [
-        "feed['title'] ==",
-        "feed[\"title\"] ==",
-        "feed.title ==",
-        "feed['title_detail']['value'] ==",
-    ]
-    .iter()
-    .find_map(|pattern| expect.find(pattern).map(|at| &expect[at + pattern.len()..]))
-    .and_then(python_string)
+    patterns
+        .iter()
+        .find_map(|pattern| expect.find(pattern).map(|at| &expect[at + pattern.len()..]))
+        .and_then(python_string)
 }
 
 /// Reads a Python string literal (`'…'`, `"…"`, `u'…'`) at the start of `text`.

@@ -29,6 +29,8 @@ const RSS_10: &str = "http://purl.org/rss/1.0/";
 /// Userland's namespaces for RSS 0.92 and 2.0 (`…/rss`, `…/rss2`).
 const USERLAND_RSS: &str = "http://backend.userland.com/rss";
 const DUBLIN_CORE: &str = "http://purl.org/dc/elements/1.1/";
+/// Media RSS, whose `media:title` feedparser takes for an item without a title.
+const MEDIA_RSS: &str = "http://search.yahoo.com/mrss";
 
 /// The RSS versions feed-rs dispatches on; any other `<rss>` is read as 2.0, as
 /// feedparser does (0.93, 0.94 and 2.1 are upward compatible with it).
@@ -143,8 +145,13 @@ struct Open {
     /// For an RSS 1.0 item: whether it has a `<link>`, and its `rdf:about`.
     has_link: bool,
     about: Option<String>,
-    /// Text being collected for the channel's `dc:title`.
+    /// Text being collected for the channel's `dc:title`, or for an item's `dc:title` or
+    /// `media:title`.
     captured: Option<String>,
+    /// For an RSS item: whether it has a `<title>`, and the first `dc:title` or
+    /// `media:title` met, which stands in for one.
+    has_title: bool,
+    fallback_title: Option<String>,
     /// Base64 text of an Atom text construct, held back to be written decoded.
     base64: Option<String>,
 }
@@ -154,8 +161,9 @@ struct Pass {
     wrap_in_channel: bool,
     facts: Facts,
     open: Vec<Open>,
-    /// Prefixes bound to Dublin Core and to Atom 0.3 anywhere in the document.
+    /// Prefixes bound to Dublin Core, Media RSS and Atom 0.3 anywhere in the document.
     dublin_core_prefixes: Vec<String>,
+    media_prefixes: Vec<String>,
     atom03_prefixes: Vec<String>,
 }
 
@@ -279,9 +287,9 @@ impl Pass {
             &attributes,
         );
         if !empty {
-            let captured = self
-                .is_channel_dc_title(prefix.as_deref(), &local_name)
-                .then(String::new);
+            let captured = (self.is_channel_dc_title(prefix.as_deref(), &local_name)
+                || self.is_item_title_stand_in(&dialect, prefix.as_deref(), &local_name))
+            .then(String::new);
             let base64 = (dialect.is_atom()
                 && in_feed_namespace
                 && is_base64_text(&dialect, &local_name, &attributes))
@@ -293,6 +301,8 @@ impl Pass {
                 local_name,
                 has_link: false,
                 captured,
+                has_title: false,
+                fallback_title: None,
             });
         }
         if renamed.is_none() && new_attributes.is_none() {
@@ -329,7 +339,24 @@ impl Pass {
             && self.facts.channel_dc_title.is_none()
     }
 
-    /// Counts items, notes a channel and RSS 1.0 links.
+    /// Whether this element is a `dc:title` or `media:title` of an RSS item, the first one
+    /// met: feedparser takes it for the title of an item that has none.
+    fn is_item_title_stand_in(&self, dialect: &Dialect, prefix: Option<&str>, local_name: &str) -> bool {
+        local_name == "title"
+            && matches!(dialect, Dialect::Rss(_) | Dialect::Rss090 | Dialect::Rss10)
+            && prefix.is_some_and(|prefix| self.is_title_stand_in_prefix(prefix))
+            && self
+                .open
+                .last()
+                .is_some_and(|parent| parent.local_name == "item" && parent.fallback_title.is_none())
+    }
+
+    fn is_title_stand_in_prefix(&self, prefix: &str) -> bool {
+        self.dublin_core_prefixes.iter().any(|dc| dc == prefix)
+            || self.media_prefixes.iter().any(|media| media == prefix)
+    }
+
+    /// Counts items, notes a channel, and RSS items' links and titles.
     fn note_structure(&mut self, dialect: &Dialect, local_name: &str, prefix: Option<&str>) {
         if dialect.item_element() == Some(local_name)
             && prefix.is_none_or(|prefix| !self.dublin_core_prefixes.iter().any(|dc| dc == prefix))
@@ -339,11 +366,13 @@ impl Pass {
         if local_name == "channel" && self.open.len() == 1 {
             self.facts.has_channel = true;
         }
-        if local_name == "link"
-            && let Some(parent) = self.open.last_mut()
+        let own_title =
+            local_name == "title" && prefix.is_none_or(|prefix| !self.is_title_stand_in_prefix(prefix));
+        if let Some(parent) = self.open.last_mut()
             && parent.local_name == "item"
         {
-            parent.has_link = true;
+            parent.has_link |= local_name == "link";
+            parent.has_title |= own_title;
         }
     }
 
@@ -360,6 +389,9 @@ impl Pass {
             };
             match attribute.value.trim() {
                 DUBLIN_CORE => self.dublin_core_prefixes.push(prefix.to_owned()),
+                namespace if namespace.trim_end_matches('/') == MEDIA_RSS => {
+                    self.media_prefixes.push(prefix.to_owned());
+                }
                 ATOM_03 => self.atom03_prefixes.push(prefix.to_owned()),
                 _ => {}
             }
@@ -385,12 +417,29 @@ impl Pass {
     }
 
     /// Records an element closing and returns the events to write: its end tag, preceded
-    /// by a `<link>` for an RSS 1.0 item that has only an `rdf:about`.
+    /// by a `<link>` for an RSS 1.0 item that has only an `rdf:about`, and by a `<title>`
+    /// for an RSS item whose only title is a `dc:title` or `media:title`.
     fn close(&mut self) -> Option<Vec<Event<'static>>> {
         let closed = self.open.pop()?;
-        let mut events = Vec::with_capacity(4);
+        let mut events = Vec::with_capacity(7);
         if let Some(title) = closed.captured {
-            self.facts.channel_dc_title = Some(title);
+            match self.open.last_mut() {
+                Some(parent) if parent.local_name == "item" => parent.fallback_title = Some(title),
+                _ => self.facts.channel_dc_title = Some(title),
+            }
+        }
+        let prefixed = |name: &str| match closed.qualified_name.split_once(':') {
+            Some((prefix, _)) => format!("{prefix}:{name}"),
+            None => name.to_owned(),
+        };
+        if let Some(title) = closed
+            .fallback_title
+            .filter(|title| !closed.has_title && !title.trim().is_empty())
+        {
+            let element = prefixed("title");
+            events.push(Event::Start(BytesStart::new(element.clone())));
+            events.push(Event::Text(BytesText::new(&title).into_owned()));
+            events.push(Event::End(BytesEnd::new(element)));
         }
         if let Some(encoded) = closed.base64 {
             events.push(Event::Text(BytesText::new(&decode_base64(&encoded)).into_owned()));
@@ -401,10 +450,7 @@ impl Pass {
             // feed-rs drops RSS 0.90/1.0 items without a link; the placeholder keeps them,
             // and `feed` never uses it as a link or key.
             let about = closed.about.unwrap_or_else(|| NO_LINK.to_owned());
-            let link = match closed.qualified_name.split_once(':') {
-                Some((prefix, _)) => format!("{prefix}:link"),
-                None => "link".to_owned(),
-            };
+            let link = prefixed("link");
             events.push(Event::Start(BytesStart::new(link.clone())));
             events.push(Event::Text(BytesText::new(&about).into_owned()));
             events.push(Event::End(BytesEnd::new(link)));
@@ -426,13 +472,18 @@ fn is_cut_off_end_tag(text: &str, error_position: u64) -> bool {
         .is_some_and(|rest| rest.trim_start().starts_with("</") && !rest.contains('>'))
 }
 
-/// The HTML 4 entities that HTML5 redefined: feeds use HTML 4's table (as feedparser
-/// does), and a later HTML5 reading of the text would otherwise give another character.
+/// A reference written back as a numeric one: the HTML 4 entities that HTML5 redefined
+/// (feeds use HTML 4's table, as feedparser does, and a later HTML5 reading of the text
+/// would give another character), and `&#X41;`, which XML does not allow (only `&#x41;`)
+/// and would otherwise reject the whole document.
 fn html4_entity(reference: &BytesRef) -> Option<char> {
     match &**reference {
         "lang" => Some('\u{2329}'),
         "rang" => Some('\u{232a}'),
-        _ => None,
+        name => name
+            .strip_prefix("#X")
+            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+            .and_then(char::from_u32),
     }
 }
 
@@ -762,6 +813,27 @@ mod tests {
                 "a partial download is not closed: {document}"
             );
         }
+    }
+
+    #[test]
+    fn an_rss_item_without_a_title_takes_its_dc_or_media_title() {
+        let (document, _) = normalised(
+            r#"<rss xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/"><channel><item><dc:title>A &amp; B</dc:title></item><item><media:title>M</media:title><title>Own</title></item></channel></rss>"#,
+        );
+        assert!(
+            document.contains("<dc:title>A &amp; B</dc:title><title>A &amp; B</title></item>"),
+            "{document}"
+        );
+        assert!(
+            document.contains("<title>Own</title></item>"),
+            "an item's own title wins: {document}"
+        );
+    }
+
+    #[test]
+    fn an_uppercase_hex_reference_is_written_as_xml_allows() {
+        let (document, _) = normalised("<rss><channel><title>&#X41;</title></channel></rss>");
+        assert!(document.contains("<title>&#65;</title>"), "{document}");
     }
 
     #[test]
