@@ -41,6 +41,9 @@ const RSS_VERSIONS_FEED_RS_KNOWS: [&str; 3] = ["0.91", "0.92", "2.0"];
 pub(crate) enum Dialect {
     /// `<rss>`, with its `version` attribute as written (`None` when it has none).
     Rss(Option<String>),
+    /// Microsoft's Channel Definition Format (`<CHANNEL>` of `<ITEM HREF=…>`), written
+    /// back as RSS 2.0.
+    Cdf,
     /// `<rdf:RDF>` in the RSS 0.90 namespace.
     Rss090,
     /// Any other `<rdf:RDF>`: RSS 1.0.
@@ -59,6 +62,7 @@ impl Dialect {
         match self {
             Dialect::Rss(Some(version)) if !version.trim().is_empty() => format!("RSS {}", version.trim()),
             Dialect::Rss(_) => "RSS (no version)".to_owned(),
+            Dialect::Cdf => "CDF".to_owned(),
             Dialect::Rss090 => "RSS 0.90".to_owned(),
             Dialect::Rss10 => "RSS 1.0".to_owned(),
             Dialect::Atom03 => "Atom 0.3".to_owned(),
@@ -69,7 +73,7 @@ impl Dialect {
 
     fn item_element(&self) -> Option<&'static str> {
         match self {
-            Dialect::Rss(_) | Dialect::Rss090 | Dialect::Rss10 => Some("item"),
+            Dialect::Rss(_) | Dialect::Cdf | Dialect::Rss090 | Dialect::Rss10 => Some("item"),
             Dialect::Atom03 | Dialect::Atom10 => Some("entry"),
             Dialect::Other(_) => None,
         }
@@ -165,6 +169,9 @@ struct Pass {
     dublin_core_prefixes: Vec<String>,
     media_prefixes: Vec<String>,
     atom03_prefixes: Vec<String>,
+    /// Elements to write just inside the element last opened (a CDF item's `HREF` as its
+    /// `<link>`).
+    pending: Vec<Event<'static>>,
 }
 
 /// Reads `text` event by event and writes it back with the rewrites applied; `None` when
@@ -201,10 +208,24 @@ fn rewrite(text: &str, wrap_in_channel: bool) -> Option<(Vec<u8>, Facts)> {
                         .write_event(Event::Start(BytesStart::new("channel")))
                         .ok()?;
                 }
+                for event in std::mem::take(&mut pass.pending) {
+                    writer.write_event(event).ok()?;
+                }
             }
             Event::Empty(start) => {
                 let start = pass.open(&start, true)?;
-                writer.write_event(Event::Empty(start)).ok()?;
+                if pass.pending.is_empty() {
+                    writer.write_event(Event::Empty(start)).ok()?;
+                    continue;
+                }
+                // An empty element with attributes turned into children is opened and closed.
+                writer.write_event(Event::Start(start)).ok()?;
+                for event in std::mem::take(&mut pass.pending) {
+                    writer.write_event(event).ok()?;
+                }
+                for event in pass.close()? {
+                    writer.write_event(event).ok()?;
+                }
             }
             Event::End(_) => {
                 for event in pass.close()? {
@@ -279,6 +300,9 @@ impl Pass {
             None => local_name.clone(),
         };
         self.note_structure(&dialect, &local_name, prefix.as_deref());
+        if dialect == Dialect::Cdf && (self.open.is_empty() || local_name == "item") {
+            self.pending = cdf_children(self.open.is_empty(), &attributes);
+        }
         let new_attributes = rewrite_attributes(
             &dialect,
             self.open.is_empty(),
@@ -286,7 +310,7 @@ impl Pass {
             in_feed_namespace,
             &attributes,
         );
-        if !empty {
+        if !empty || !self.pending.is_empty() {
             let captured = (self.is_channel_dc_title(prefix.as_deref(), &local_name)
                 || self.is_item_title_stand_in(&dialect, prefix.as_deref(), &local_name))
             .then(String::new);
@@ -327,6 +351,7 @@ impl Pass {
             }
             Dialect::Atom03 if in_feed_namespace => atom03_name(local_name),
             Dialect::Rss(_) if unprefixed => rss_name(local_name),
+            Dialect::Cdf if unprefixed => cdf_name(local_name, self.open.is_empty()),
             _ => None,
         }
     }
@@ -455,8 +480,12 @@ impl Pass {
             events.push(Event::Text(BytesText::new(&about).into_owned()));
             events.push(Event::End(BytesEnd::new(link)));
         }
-        if self.wrap_in_channel && self.open.is_empty() && matches!(self.facts.dialect, Some(Dialect::Rss(_)))
-        {
+        let wrapped = match self.facts.dialect {
+            Some(Dialect::Rss(_)) => self.wrap_in_channel,
+            Some(Dialect::Cdf) => true,
+            _ => false,
+        };
+        if wrapped && self.open.is_empty() {
             events.push(Event::End(BytesEnd::new("channel")));
         }
         events.push(Event::End(BytesEnd::new(closed.qualified_name)));
@@ -505,6 +534,7 @@ fn root_dialect(local_name: &str, attributes: &[Attribute]) -> Dialect {
             Dialect::Atom03
         }
         "feed" | "entry" => Dialect::Atom10,
+        name if name.eq_ignore_ascii_case("channel") => Dialect::Cdf,
         other => Dialect::Other(other.to_owned()),
     }
 }
@@ -552,6 +582,43 @@ fn rss_name(local_name: &str) -> Option<&'static str> {
         .copied()
 }
 
+/// The RSS 2.0 name of a CDF element: the root `<CHANNEL>` becomes `<rss>` (its
+/// `<channel>` is written inside it), `<ITEM>`, `<TITLE>` and `<ABSTRACT>` become `<item>`,
+/// `<title>` and `<description>`.
+fn cdf_name(local_name: &str, is_root: bool) -> Option<&'static str> {
+    let name = local_name.to_ascii_lowercase();
+    match name.as_str() {
+        "channel" if is_root => Some("rss"),
+        "item" => Some("item"),
+        "title" => Some("title"),
+        "abstract" => Some("description"),
+        _ => None,
+    }
+}
+
+/// What CDF says in attributes and RSS in elements, to write inside the element: the
+/// channel itself (for the root), `HREF` as `<link>` and `LASTMOD` as `<pubDate>`.
+fn cdf_children(is_root: bool, attributes: &[Attribute]) -> Vec<Event<'static>> {
+    let mut children = Vec::new();
+    if is_root {
+        children.push(Event::Start(BytesStart::new("channel")));
+    }
+    for (attribute, element) in [("href", "link"), ("lastmod", "pubDate")] {
+        let value = attributes
+            .iter()
+            .find(|candidate| candidate.key.as_ref().eq_ignore_ascii_case(attribute))
+            .and_then(|found| found.normalized_value(XmlVersion::Implicit1_0).ok())
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty());
+        if let Some(value) = value {
+            children.push(Event::Start(BytesStart::new(element)));
+            children.push(Event::Text(BytesText::new(&value).into_owned()));
+            children.push(Event::End(BytesEnd::new(element)));
+        }
+    }
+    children
+}
+
 /// Atom 0.3 element names that Atom 1.0 renamed.
 fn atom03_name(local_name: &str) -> Option<&'static str> {
     match local_name {
@@ -578,6 +645,11 @@ fn rewrite_attributes<'a>(
             *attribute = value;
             changed = true;
         }
+    }
+    if *dialect == Dialect::Cdf && (is_root || local_name == "item") {
+        // Its attributes are written as children (`cdf_children`).
+        let root = is_root.then(|| Attribute::from(("version", "2.0")));
+        return Some(root.into_iter().collect());
     }
     if is_root && let Dialect::Rss(version) = dialect {
         let known = version
@@ -828,6 +900,22 @@ mod tests {
             document.contains("<title>Own</title></item>"),
             "an item's own title wins: {document}"
         );
+    }
+
+    #[test]
+    fn cdf_is_written_back_as_rss_2_0() {
+        let (document, result) = normalised(
+            r#"<CHANNEL HREF="https://news.example/"><TITLE>T</TITLE><ITEM HREF="https://news.example/1" LASTMOD="2004-04-06T23:05:43-05:00"><ABSTRACT>A</ABSTRACT></ITEM><ITEM HREF="https://news.example/2"/></CHANNEL>"#,
+        );
+        assert_eq!(
+            document,
+            concat!(
+                r#"<rss version="2.0"><channel><link>https://news.example/</link><title>T</title>"#,
+                "<item><link>https://news.example/1</link><pubDate>2004-04-06T23:05:43-05:00</pubDate><description>A</description></item>",
+                "<item><link>https://news.example/2</link></item></channel></rss>"
+            )
+        );
+        assert_eq!((result.dialect, result.items), (Some(Dialect::Cdf), 2));
     }
 
     #[test]
