@@ -55,10 +55,18 @@ pub(crate) fn find(layout: &Layout, kind: ReportKind, table_end: Option<usize>) 
     // "Children's services in X require improvement because:" leads into a list: keep its
     // first item with it.
     if (first.ends_with(':') || first.ends_with(" because"))
-        && let Some(next) = paragraphs.find(|paragraph| !is_sub_heading(&paragraph.text()))
+        && let Some(next) = paragraphs.find(|paragraph| {
+            let text = paragraph.text();
+            !is_sub_heading(&text) && !is_number_alone(&text)
+        })
     {
         let item = join_lines(next.lines.iter().map(|line| line.text.as_str()));
         let item = item.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '"');
+        // A SIF report numbers its paragraphs ("2. Not all professionals…").
+        let item = match item.split_once(". ") {
+            Some((number, rest)) if is_number_alone(number) => rest,
+            _ => item,
+        };
         return Some(format!("{first} {}", item.trim()));
     }
     Some(first)
@@ -70,7 +78,8 @@ fn first_heading(layout: &Layout, titles: &[&str]) -> Option<usize> {
     titles.iter().find_map(|title| {
         let lines = layout.lines();
         lines.iter().enumerate().find_map(|(index, line)| {
-            let is_title = heading_key(&line.text) == *title && !ends_with_page_number(&line.text);
+            let is_title =
+                section_title(&heading_key(&line.text)) == *title && !ends_with_page_number(&line.text);
             let next = lines[index + 1..].iter().find(|line| !line.text.is_empty());
             let contents_entry = next.is_some_and(|next| {
                 next.text.chars().all(|c| c.is_ascii_digit()) || ends_with_page_number(&next.text)
@@ -80,6 +89,23 @@ fn first_heading(layout: &Layout, titles: &[&str]) -> Option<usize> {
     })
 }
 
+/// The title of a numbered section: "section 1: the local authority - summary of
+/// findings" (2014 SIF reports) → "summary of findings"; any other key as it is.
+fn section_title(key: &str) -> &str {
+    if !key.starts_with("section ") {
+        return key;
+    }
+    key.rsplit_once(" - ")
+        .or_else(|| key.rsplit_once(" – "))
+        .map_or(key, |(_, title)| title.trim())
+}
+
+/// "1.": a SIF paragraph number printed apart from its paragraph.
+fn is_number_alone(text: &str) -> bool {
+    let digits = text.trim_end_matches('.');
+    !digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// "Help and protection": a short line that names what follows.
 fn is_sub_heading(text: &str) -> bool {
     text.split_whitespace().count() <= 8 && !text.ends_with(['.', ':'])
@@ -87,7 +113,7 @@ fn is_sub_heading(text: &str) -> bool {
 
 /// "Summary of findings  3": a contents-page line (a short one: "…since the last
 /// inspection in 2018" is text, not a contents entry).
-fn ends_with_page_number(line: &str) -> bool {
+pub(crate) fn ends_with_page_number(line: &str) -> bool {
     const CONTENTS_LINE_CHARS: usize = 60;
     line.chars().count() <= CONTENTS_LINE_CHARS
         && line.trim_end().rsplit_once(' ').is_some_and(|(_, last)| {
@@ -153,6 +179,20 @@ mod tests {
             Some("Children are safe.")
         );
         assert_eq!(headline(report, ReportKind::Sif, Some(1)), None);
+    }
+
+    #[test]
+    fn a_2014_sif_summary_under_a_numbered_section_heading() {
+        let report = "Contents\nSection 1: The local authority - Summary of findings  3\n\n\
+            Section 1: The local authority - Summary of findings\n\
+            Children's Services in Barnsley require improvement because:\n\n1.\n\n\
+            Not all professionals understand thresholds.\n";
+        assert_eq!(
+            headline(report, ReportKind::Sif, None).as_deref(),
+            Some(
+                "Children's Services in Barnsley require improvement because: Not all professionals understand thresholds."
+            )
+        );
     }
 
     #[test]
