@@ -6,7 +6,7 @@
 //! X and Y." or "The inspectors were X, Her Majesty's Inspector, and Y, …" and are signed
 //! by the lead inspector after "Yours sincerely".
 
-use crate::layout::{Layout, join_lines};
+use crate::layout::Layout;
 
 /// The inspectors of a report: the lead first, as the report names them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -135,7 +135,14 @@ fn signatory(layout: &Layout) -> Option<String> {
 
 /// The names in the letter's "Inspectors for this visit were …" sentence, in order.
 fn letter_team(layout: &Layout) -> Vec<String> {
-    let text = join_lines(layout.page_lines(1).take(60));
+    // Paragraphs on separate lines: the sentence of names can end at its paragraph's end
+    // without a full stop ("…were Kendra Bell and Teresa Godfrey" / "Inspectors looked at…").
+    let text = layout
+        .paragraphs_from(0)
+        .take_while(|paragraph| paragraph.lines[0].page == 1)
+        .map(|paragraph| paragraph.text())
+        .collect::<Vec<_>>()
+        .join("\n");
     let lower = text.to_ascii_lowercase();
     let Some(start) = TEAM_OPENINGS
         .iter()
@@ -171,7 +178,8 @@ fn letter_team(layout: &Layout) -> Vec<String> {
     team
 }
 
-/// Bytes up to the full stop ending a sentence of names (initials like "J." do not end it).
+/// Bytes up to the full stop ending a sentence of names (initials like "J." do not end it)
+/// or the end of its paragraph.
 fn sentence_length(text: &str) -> usize {
     text.char_indices()
         .find(|&(at, c)| {
@@ -179,7 +187,7 @@ fn sentence_length(text: &str) -> usize {
                 .rsplit(' ')
                 .next()
                 .is_some_and(|word| word.chars().count() == 1);
-            c == '.' && !initial
+            c == '\n' || c == '.' && !initial
         })
         .map_or(text.len(), |(at, _)| at)
 }
@@ -329,6 +337,11 @@ mod tests {
             (
                 "The inspectors were Ann Lee and Bob Ray, who observed the visit.",
                 vec!["Ann Lee", "Bob Ray"],
+            ),
+            (
+                "Her Majesty's Inspectors for this visit were Kendra\nBell and Teresa Godfrey\n\n\
+                 Inspectors looked at the local authority's arrangements for the protection of children.",
+                vec!["Kendra Bell", "Teresa Godfrey"],
             ),
         ];
         for (text, expected) in cases {
