@@ -13,7 +13,7 @@ use crate::layout::Layout;
 pub(crate) struct Inspectors {
     /// The lead inspector (for letters, the signatory).
     pub lead: Option<String>,
-    /// Everyone named as inspecting: lead, deputy, or a letter's team.
+    /// Everyone named as inspecting: lead, deputy and team inspectors, or a letter's team.
     pub all: Vec<String>,
 }
 
@@ -96,7 +96,15 @@ pub(crate) fn find(layout: &Layout, letter: bool) -> Inspectors {
         .iter()
         .find_map(|label| labelled(layout, label));
         let deputy = labelled(layout, "deputy lead inspector");
-        let all = lead.iter().chain(deputy.iter()).cloned().collect();
+        let mut all: Vec<String> = lead.iter().chain(deputy.iter()).cloned().collect();
+        for name in labelled_list(layout, "lead inspectors")
+            .into_iter()
+            .chain(labelled_list(layout, "team inspectors"))
+        {
+            if !all.contains(&name) {
+                all.push(name);
+            }
+        }
         Inspectors { lead, all }
     }
 }
@@ -120,6 +128,41 @@ fn labelled(layout: &Layout, label: &str) -> Option<String> {
         value
     };
     clean_name(value.split(',').next().unwrap_or(value))
+}
+
+/// "Team inspectors: Brendan Parkinson, Judith Nelson, Susan Myers,\nShirley Bailey and
+/// Deane Jennings" → each name; the list may wrap onto following lines until the next
+/// label ("Quality assurance manager: …") or paragraph break.
+fn labelled_list(layout: &Layout, label: &str) -> Vec<String> {
+    let lines = layout.lines();
+    let Some(index) = layout.find_line(|line| line.to_ascii_lowercase().starts_with(label)) else {
+        return Vec::new();
+    };
+    let Some((_, first)) = lines[index].text.split_once(':') else {
+        return Vec::new();
+    };
+    let mut list = first.trim().to_owned();
+    for line in lines[index + 1..]
+        .iter()
+        .take_while(|line| !line.text.is_empty() && !line.text.contains(':'))
+    {
+        // "Barazetti-" / "Scott" is one name broken at its hyphen.
+        if !list.ends_with('-') {
+            list.push(' ');
+        }
+        list.push_str(&line.text);
+    }
+    list.split([',', ';'])
+        .flat_map(|piece| piece.split(" and "))
+        .filter_map(|piece| {
+            // "Rachel Holden, HMI designate", "Marie McGuinness Senior HMI".
+            let words: Vec<&str> = piece
+                .split_whitespace()
+                .filter(|word| *word != "and" && !TEAM_TITLE_WORDS.contains(&word.to_lowercase().as_str()))
+                .collect();
+            clean_name(&words.join(" "))
+        })
+        .collect()
 }
 
 /// The name under "Yours sincerely".
@@ -202,9 +245,15 @@ fn is_title(piece: &str) -> bool {
 fn clean_name(raw: &str) -> Option<String> {
     let words: Vec<&str> = raw
         .split_whitespace()
-        .filter(|word| !matches!(word.trim_matches(['(', ')', '.', ',']), "HMI" | "OI" | "SHMI"))
+        .filter(|word| {
+            !matches!(
+                word.trim_matches(['(', ')', '.', ',']).to_lowercase().as_str(),
+                "hmi" | "oi" | "shmi" | "ai" | "scri" | "senior" | "designate" | "contracted" | "additional"
+            )
+        })
         .collect();
-    let name = words.join(" ");
+    // "Paula Thomson- Jones": a hyphenated name printed with a space after its hyphen.
+    let name = words.join(" ").replace("- ", "-");
     let name = name.trim_matches(|c: char| !c.is_alphabetic());
     let plausible = (1..=MAX_NAME_WORDS).contains(&words.len())
         && name.starts_with(|c: char| c.is_alphabetic())
@@ -274,7 +323,34 @@ mod tests {
             false,
         );
         assert_eq!(found.lead.as_deref(), Some("Jenny-ellen Scotland"));
-        assert_eq!(found.all, names(&["Jenny-ellen Scotland", "Sarah O'Brien"]));
+        assert_eq!(
+            found.all,
+            names(&[
+                "Jenny-ellen Scotland",
+                "Sarah O'Brien",
+                "Brendan Parkinson",
+                "Judith Nelson"
+            ])
+        );
+        let sif = inspectors(
+            "Lead inspector: Tracey Metcalfe\nDeputy lead inspector: Sarah Urding\n\
+             Team inspectors: Brendan Parkinson, Judith Nelson, Susan Myers; Carmen Rodney SCRI,\n\
+             Shirley Bailey HMI designate and Deane Barazetti-\nJennings AI\nQuality assurance manager: Paul Armitage\n",
+            false,
+        );
+        assert_eq!(
+            sif.all,
+            names(&[
+                "Tracey Metcalfe",
+                "Sarah Urding",
+                "Brendan Parkinson",
+                "Judith Nelson",
+                "Susan Myers",
+                "Carmen Rodney",
+                "Shirley Bailey",
+                "Deane Barazetti-Jennings"
+            ])
+        );
     }
 
     #[test]
