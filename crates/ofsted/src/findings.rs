@@ -146,6 +146,18 @@ fn starts_with_bullet(line: &str) -> bool {
         .is_some_and(|c| matches!(c, '◼' | '•' | '●' | '▪' | '■' | '\u{f000}'..='\u{f0ff}'))
 }
 
+/// "1 The areas for improvement have been cross-referenced…": a footnote, its number
+/// without a full stop.
+fn is_footnote(text: &str) -> bool {
+    let mut words = text.split(' ');
+    let number = words.next().unwrap_or_default();
+    (1..=2).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && words
+            .next()
+            .is_some_and(|word| word.starts_with(char::is_uppercase))
+}
+
 /// A line of a sub-list: marked with a dash, under a bullet.
 fn is_sub_item(text: &str) -> bool {
     text.starts_with(['−', '–', '-']) && text.chars().nth(1) == Some(' ')
@@ -258,6 +270,9 @@ fn section_items<'a>(blocks: impl Iterator<Item = Vec<&'a str>>) -> Vec<String> 
                 numbered = true;
                 number_alone = true;
             }
+            // A page's footnote ("1 The areas for improvement have been cross-referenced
+            // with … the National Framework") can fall between two bullets of a list.
+            Mark::Plain if !items.is_empty() && !numbered && is_footnote(&text) => {}
             Mark::Plain => {
                 let continues = text.chars().next().is_some_and(char::is_lowercase);
                 if continues && let Some(last) = items.last_mut() {
@@ -382,6 +397,22 @@ mod tests {
             [
                 "Consider permanence for children at the earliest stage.",
                 "Recruit sufficient adopters."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_footnote_between_two_bullets_is_not_the_end_of_the_list() {
+        let letter = "What needs to improve in this area of social work practice?1\n\n\
+            \u{25fc} Responses to children in care who go missing. (Outcome 3, national framework)\n\n\
+            1 The areas for improvement have been cross-referenced with the outcomes, enablers or principles in\n\
+            the Children's Social Care: National Framework.\n\n\
+            \u{25fc} Transitions to adulthood. (Outcome 4, national framework)\n\nMain findings\n\nText.\n";
+        assert_eq!(
+            findings(letter).improvements,
+            [
+                "Responses to children in care who go missing. (Outcome 3, national framework)",
+                "Transitions to adulthood. (Outcome 4, national framework)"
             ]
         );
     }

@@ -276,7 +276,11 @@ fn is_dated_page_line(line: &str, page: usize) -> bool {
 fn remove_address_blocks(lines: &mut Vec<String>) {
     let is_address = |line: &str| {
         let lower = line.to_ascii_lowercase();
-        ADDRESS_LINES.contains(&lower.as_str()) || ADDRESS_PREFIXES.iter().any(|p| lower.starts_with(p))
+        // "8524": the end of the textphone number, wrapped onto a line of its own.
+        let number_tail = (1..=4).contains(&line.len()) && line.bytes().all(|b| b.is_ascii_digit());
+        ADDRESS_LINES.contains(&lower.as_str())
+            || ADDRESS_PREFIXES.iter().any(|p| lower.starts_with(p))
+            || number_tail
     };
     let mut remove = vec![false; lines.len()];
     for anchor in 0..lines.len() {
@@ -334,7 +338,7 @@ mod tests {
         let text = ReportText {
             pages: vec![
                 "\u{25fc} Using case planning to full advantage.\n\nPiccadilly Gate\nStore Street\n\
-                 Manchester M1 2WD\n  \n   T 0300 123 1231\nTextphone 0161 618 8524\nenquiries@ofsted.gov.uk\n\
+                 Manchester M1 2WD\n  \n   T 0300 123 1231\nTextphone 0161 618\n8524\nenquiries@ofsted.gov.uk\n\
                  www.gov.uk/ofsted\n"
                     .into(),
                 "\u{25fc} Assessments and care planning.\n".into(),
