@@ -158,9 +158,10 @@ fn is_footnote(text: &str) -> bool {
             .is_some_and(|word| word.starts_with(char::is_uppercase))
 }
 
-/// A line of a sub-list: marked with a dash, under a bullet.
+/// A line of a sub-list: marked with a dash (or the stroke some PDFs draw it with),
+/// under a bullet.
 fn is_sub_item(text: &str) -> bool {
-    text.starts_with(['−', '–', '-']) && text.chars().nth(1) == Some(' ')
+    text.starts_with(['−', '–', '-', '\u{336}']) && text.chars().nth(1) == Some(' ')
 }
 
 /// How a paragraph is marked.
@@ -447,7 +448,7 @@ mod tests {
         );
         let sub_list = "What needs to improve?\n\n\u{25fc} The voices of children.\n\
             \u{25fc} The quality of oversight and monitoring of:\n\u{2212} the pre-proceedings process\n\
-            \u{2212} permanence for children\n\u{2212} private fostering.\n\u{25fc} Caseloads.\n\n\
+            \u{2212} permanence for children\n\n\u{336} private fostering.\n\n\u{25fc} Caseloads.\n\n\
             The experiences and progress of children who need help and protection\n";
         assert_eq!(
             findings(sub_list).improvements,
