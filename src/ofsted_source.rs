@@ -742,6 +742,7 @@ mod tests {
             local_authority: Some(neighbour.name.clone()),
             urn: Some(neighbour.urn.clone()),
             gss_code: Some(neighbour.gss_code.clone()),
+            successors: Vec::new(),
             visit_start: None,
             visit_end: None,
             published: None,

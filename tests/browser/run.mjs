@@ -7,7 +7,8 @@
 // page it also follows a facet link, as a user narrowing results would. On every page it
 // checks the share metadata and that headings go down one level at a time, and per page
 // type what people share: a story's chips, subscribe form and canonical link; a topic's
-// active facet; an error page without feeds. Prints one JSON
+// active facet; an error page without feeds; nothing cut off on /ofsted, a report or a
+// council page (no box scrolls sideways, nothing reaches past the window). Prints one JSON
 // report on stdout; exits 1 when any page failed to load or has serious/critical
 // violations, 2 when the browser cannot start.
 
@@ -93,6 +94,21 @@ async function pageProblems(page, name) {
       if (!document.querySelectorAll('section.improvements li').length) problems.push('no "what needs to improve" list');
       if (!document.querySelector('a[href^="/reports/"][href$=".pdf"]')) problems.push('no link to the stored PDF');
       if (!/, August 2018$/.test(document.querySelector('h1')?.textContent || '')) problems.push('the title does not say which letter');
+    }
+    // Nothing on the national table, a report or a council page is cut off: no box scrolls
+    // sideways and nothing reaches past the window's right edge (a table inside a
+    // scrolling box does not widen the page, so the page-wide check misses it).
+    if (['ofsted', 'report', 'council'].includes(name)) {
+      for (const box of document.querySelectorAll('main *')) {
+        const style = getComputedStyle(box);
+        if (style.position === 'absolute' || style.display === 'none') continue;
+        const scrolls = ['auto', 'scroll', 'hidden'].includes(style.overflowX) && box.scrollWidth > box.clientWidth + 1;
+        const right = box.getBoundingClientRect().right;
+        if (scrolls || right > window.innerWidth + 1) {
+          problems.push(`cut off at ${window.innerWidth} px: <${box.tagName.toLowerCase()} class="${box.className}">`);
+          break;
+        }
+      }
     }
     if (name === 'topic' && !document.querySelector('section.facet[aria-label="Topic"] .facet-active')) {
       problems.push('the topic\'s own facet is not active');

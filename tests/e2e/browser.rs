@@ -1,7 +1,8 @@
 //! The demo site in a real browser: Debian's chromium driven by playwright-core (npm) loads
 //! the home, search (and clicks a facet), article, Ofsted report (and its stored PDF), council, councils, Ofsted, topic, help and
 //! 404 pages at 390 px and 1280 px (and 1280 px in the dark scheme), saves screenshots under `target/screenshots/`, checks
-//! nothing overflows sideways, and runs axe-core: no serious or critical violations. Every
+//! nothing overflows sideways (and on /ofsted, the report and the council page, that nothing
+//! is cut off inside a scrolling box), and runs axe-core: no serious or critical violations. Every
 //! page has share metadata and headings in order; the story page its chips, council
 //! subscribe form and canonical link; the topic page its active facet; the 404 page the
 //! site's title and no feeds.

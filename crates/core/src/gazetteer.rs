@@ -50,6 +50,49 @@ pub struct Abolition {
     pub successors: Vec<String>,
 }
 
+/// A council as it stood on a given day (see [`Gazetteer::as_at`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouncilAt<'a> {
+    /// Its name then ("Northamptonshire", "Bournemouth").
+    pub name: String,
+    /// The GSS code then in force ("E10000021").
+    pub gss_code: String,
+    /// The councils that have since taken over its children's services; empty when it is
+    /// still the same council.
+    pub successors: Vec<&'a LocalAuthority>,
+}
+
+/// A council that took over children's services under a new GSS code while keeping the
+/// Ofsted provider page of the one before (so it has no row of its own in
+/// `predecessor_authorities.csv`): its code before `until` (ONS; the Dorset row of the
+/// data-to-insight provider lookup also records E10000009).
+struct FormerCode {
+    /// The current council's GSS code.
+    successor: &'static str,
+    /// The earlier council's name and code.
+    name: &'static str,
+    gss_code: &'static str,
+    /// First day of the new council (YYYY-MM-DD).
+    until: &'static str,
+}
+
+/// The 2019 Dorset reorganisation: Dorset County Council and Bournemouth Borough Council were
+/// replaced by Dorset Council and Bournemouth, Christchurch and Poole (Poole has its own row).
+const FORMER_CODES: &[FormerCode] = &[
+    FormerCode {
+        successor: "E06000059",
+        name: "Dorset",
+        gss_code: "E10000009",
+        until: "2019-04-01",
+    },
+    FormerCode {
+        successor: "E06000058",
+        name: "Bournemouth",
+        gss_code: "E06000028",
+        until: "2019-04-01",
+    },
+];
+
 /// Display names where the ONS form reads oddly in a headline.
 const DISPLAY_NAMES: &[(&str, &str)] = &[
     ("Bristol, City of", "Bristol"),
@@ -337,6 +380,41 @@ impl Gazetteer {
                 })
             })
             .collect()
+    }
+
+    /// The council `la` was on `day` (the day of a visit): its name and the GSS code then in
+    /// force, and the councils that have since taken over its children's services.
+    /// Northamptonshire in 2019 is E10000021, succeeded by North and West Northamptonshire;
+    /// Dorset before April 2019 is the county council, E10000009, succeeded by today's Dorset;
+    /// a council unchanged since is itself, with no successors.
+    pub fn as_at(&self, la: &LocalAuthority, day: chrono::NaiveDate) -> CouncilAt<'_> {
+        if let Some(abolition) = &la.abolished {
+            return CouncilAt {
+                name: la.name.clone(),
+                gss_code: la.gss_code.clone(),
+                successors: abolition
+                    .successors
+                    .iter()
+                    .filter_map(|name| self.lookup(name))
+                    .collect(),
+            };
+        }
+        let day = day.format("%Y-%m-%d").to_string();
+        let former = FORMER_CODES
+            .iter()
+            .find(|former| former.successor == la.gss_code && day.as_str() < former.until);
+        match former.and_then(|former| Some((former, self.find(&la.gss_code)?))) {
+            Some((former, successor)) => CouncilAt {
+                name: former.name.to_owned(),
+                gss_code: former.gss_code.to_owned(),
+                successors: vec![successor],
+            },
+            None => CouncilAt {
+                name: la.name.clone(),
+                gss_code: la.gss_code.clone(),
+                successors: Vec::new(),
+            },
+        }
     }
 
     /// The authority with this Ofsted provider URN.
@@ -730,6 +808,53 @@ mod tests {
         assert_eq!(
             codes("Ofsted judged Croydon, Sutton and Merton good"),
             ["E09000008", "E09000029", "E09000024"]
+        );
+    }
+
+    #[test]
+    fn councils_as_they_were_on_the_day_of_a_visit() {
+        let gazetteer = Gazetteer::get();
+        let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        let at = |slug: &str, on: &str| {
+            let council = gazetteer.as_at(gazetteer.find(slug).unwrap(), day(on));
+            let successors: Vec<String> = council.successors.iter().map(|la| la.gss_code.clone()).collect();
+            (council.name, council.gss_code, successors)
+        };
+        assert_eq!(
+            at("northamptonshire", "2019-06-03"),
+            (
+                "Northamptonshire".into(),
+                "E10000021".into(),
+                vec!["E06000061".into(), "E06000062".into()]
+            )
+        );
+        assert_eq!(
+            at("cumbria", "2022-05-09"),
+            (
+                "Cumbria".into(),
+                "E10000006".into(),
+                vec!["E06000063".into(), "E06000064".into()]
+            )
+        );
+        assert_eq!(
+            at("poole", "2017-01-09"),
+            ("Poole".into(), "E06000029".into(), vec!["E06000058".into()])
+        );
+        assert_eq!(
+            at("dorset", "2018-11-05"),
+            ("Dorset".into(), "E10000009".into(), vec!["E06000059".into()])
+        );
+        assert_eq!(
+            at("bournemouth-christchurch-and-poole", "2017-10-02"),
+            ("Bournemouth".into(), "E06000028".into(), vec!["E06000058".into()])
+        );
+        assert_eq!(
+            at("dorset", "2019-09-16"),
+            ("Dorset".into(), "E06000059".into(), vec![])
+        );
+        assert_eq!(
+            at("st-helens", "2014-11-05"),
+            ("St Helens".into(), "E08000013".into(), vec![])
         );
     }
 

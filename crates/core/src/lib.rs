@@ -20,7 +20,7 @@ pub mod topics;
 
 pub use article::{Article, ArticleId};
 pub use canonical::canonical_url;
-pub use gazetteer::{Gazetteer, LocalAuthority};
+pub use gazetteer::{CouncilAt, Gazetteer, LocalAuthority};
 pub use inspection::{
     ALERT_PREFIX, Grade, HISTORY_ALERT_PREFIX, InspectionRecord, JUDGEMENTS, REFORMED_FRAMEWORK_FROM,
     alert_report_url, current_inspection, inspection_history, judgement_label,

@@ -128,10 +128,23 @@ fn labelled_range(layout: &Layout) -> Option<VisitDates> {
         .split_once(':')
         .map_or(&line["inspection date".len()..], |(_, rest)| rest);
     let value = value.trim_start_matches(['s', 'S']);
-    parse_range(value, None).or_else(|| {
+    let with_next = || {
         let next = lines.get(index + 1)?;
         parse_range(&format!("{value} {}", next.text), None)
-    })
+    };
+    // "8 July 2019 to 12 July 2019 and 7 August 2019 to" ends mid-range: its end is on
+    // the next line, and the first line alone would end the visit a day early.
+    if ends_mid_range(value) {
+        return with_next().or_else(|| parse_range(value, None));
+    }
+    parse_range(value, None).or_else(with_next)
+}
+
+/// Whether a line of dates stops on a word or dash that joins it to more dates.
+fn ends_mid_range(value: &str) -> bool {
+    let last = value.trim_end().rsplit(' ').next().unwrap_or_default();
+    matches!(last.to_ascii_lowercase().as_str(), "to" | "and" | "–" | "-" | ",")
+        || value.trim_end().ends_with([',', '–', '-'])
 }
 
 /// The visit dates in a letter's opening sentence.
@@ -179,9 +192,24 @@ pub(crate) fn printed_publication_date(layout: &Layout) -> Option<NaiveDate> {
     parse_single(line.split_once(':')?.1)
 }
 
-/// The date at the head of a letter: the first line of page 1 that is only a date.
+/// The date at the head of a letter: the first line of page 1 that is only a date, or a
+/// day alone on its line followed by its month and year ("22" over "February 2018":
+/// the reader drops a superscript ordinal and breaks the line there).
 pub(crate) fn letter_date(layout: &Layout) -> Option<NaiveDate> {
-    layout.page_lines(1).take(40).find_map(parse_single)
+    let lines: Vec<&str> = layout.page_lines(1).take(40).collect();
+    lines.iter().enumerate().find_map(|(index, line)| {
+        parse_single(line).or_else(|| {
+            let next = lines.get(index + 1).filter(|next| is_rest_of_date(line, next))?;
+            parse_single(&format!("{line} {next}"))
+        })
+    })
+}
+
+/// Whether `next` ("February 2018") completes the date whose day alone is `day` ("22"):
+/// not when `next` is a whole date already ("3 April 2018" under a page number).
+pub(crate) fn is_rest_of_date(day: &str, next: &str) -> bool {
+    let day_alone = (1..=2).contains(&day.len()) && day.bytes().all(|b| b.is_ascii_digit());
+    day_alone && parse_single(next).is_none() && parse_single(&format!("{day} {next}")).is_some()
 }
 
 fn tokens(text: &str) -> Vec<Token> {
@@ -410,6 +438,41 @@ mod tests {
         let dates = parse_range("17 and 18 May", Some(2023)).unwrap();
         assert_eq!((dates.start, dates.end), (date("2023-05-17"), date("2023-05-18")));
         assert_eq!(parse_range("17 and 18 May", None), None);
+    }
+
+    fn layout(text: &str) -> Layout {
+        Layout::new(&crate::ReportText {
+            pages: vec![text.to_owned()],
+        })
+    }
+
+    #[test]
+    fn a_letter_date_whose_ordinal_broke_the_line() {
+        let letter = layout(
+            "22\n February 2018\nGail Quinton\n\nDear Ms Quinton\n\nFocused visit to Coventry City Council children's \
+             services\n\nThis letter summarises the findings of a focused visit to Coventry City Council\n\
+             children's services on 30\n and 31\n January. The inspectors were Alison Smale, HMI.\n",
+        );
+        let dated = letter_date(&letter);
+        assert_eq!(dated, Some(date("2018-02-22")));
+        let visit = visit_dates(&letter, dated).map(|dates| (dates.start, dates.end));
+        assert_eq!(visit, Some((date("2018-01-30"), date("2018-01-31"))));
+        let page_number_above = layout(" 1 \n\n3 April 2018\n\nMs Linzi Roberts-Egan\n");
+        assert_eq!(letter_date(&page_number_above), Some(date("2018-04-03")));
+    }
+
+    #[test]
+    fn inspection_dates_wrapped_mid_range() {
+        let report = layout(
+            "Derbyshire County Council\nInspection of children's social care services\n\
+             Inspection dates: 8 July 2019 to 12 July 2019 and 7 August 2019 to\n8 August 2019\n\
+             Lead inspector: Julie Knight\n",
+        );
+        let visit = visit_dates(&report, None).map(|dates| (dates.start, dates.end));
+        assert_eq!(visit, Some((date("2019-07-08"), date("2019-08-08"))));
+        let wrapped_after_start = layout("Inspection dates: 4 March 2019 –\n15 March 2019\n");
+        let visit = visit_dates(&wrapped_after_start, None).map(|dates| (dates.start, dates.end));
+        assert_eq!(visit, Some((date("2019-03-04"), date("2019-03-15"))));
     }
 
     #[test]

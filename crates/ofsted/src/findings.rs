@@ -4,7 +4,7 @@
 //! development", "Recommendations"). Each section is read as a list of items: bulleted
 //! paragraphs, or numbered ones (SIF reports number them across sub-headings).
 
-use crate::layout::{Layout, Paragraph, join_lines};
+use crate::layout::{Layout, join_lines};
 
 /// The findings lists of one report.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -86,28 +86,22 @@ fn is_any_heading(key: &str) -> bool {
             .any(|start| key == *start || key.starts_with(&format!("{start} ")))
         || key.starts_with("the experiences and progress of")
         || key.starts_with("the impact of leaders")
+        || key.starts_with("inspection findings")
+        || key.starts_with("ofsted will take")
+        || key.starts_with("the graded judgement")
 }
 
 /// The items of every section whose heading `wanted` accepts, in order, each once.
 fn items_under(layout: &Layout, wanted: impl Fn(&str) -> bool) -> Vec<String> {
-    let paragraphs: Vec<Paragraph<'_>> = layout.paragraphs_from(0).collect();
+    let blocks = blocks(layout);
     let mut items: Vec<String> = Vec::new();
-    for (index, paragraph) in paragraphs.iter().enumerate() {
-        let key = heading_key(&paragraph.lines[0].text);
-        if !wanted(&key) {
+    for (index, block) in blocks.iter().enumerate() {
+        // "Recommendations 8" is a contents-page entry, not the section.
+        if !wanted(&heading_key(block[0])) || crate::headline::ends_with_page_number(block[0]) {
             continue;
         }
-        let rest: Vec<&str> = paragraph.lines[1..]
-            .iter()
-            .map(|line| line.text.as_str())
-            .collect();
-        let following = paragraphs[index + 1..].iter().map(|paragraph| {
-            paragraph
-                .lines
-                .iter()
-                .map(|line| line.text.as_str())
-                .collect::<Vec<_>>()
-        });
+        let rest = block[1..].to_vec();
+        let following = blocks[index + 1..].iter().cloned();
         let blocks = std::iter::once(rest)
             .filter(|rest| !rest.is_empty())
             .chain(following);
@@ -118,6 +112,56 @@ fn items_under(layout: &Layout, wanted: impl Fn(&str) -> bool) -> Vec<String> {
         }
     }
     items
+}
+
+/// The report's paragraphs as runs of lines, a paragraph split where a heading line
+/// follows the end of a sentence with no blank line between ("…management oversight." /
+/// "What needs to improve in this area of social work practice"), and before each
+/// bulleted line (a list under "…highlighted within their self-evaluation:").
+fn blocks(layout: &Layout) -> Vec<Vec<&str>> {
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    for paragraph in layout.paragraphs_from(0) {
+        let mut block: Vec<&str> = Vec::new();
+        for line in paragraph.lines.iter().map(|line| line.text.as_str()) {
+            let after_sentence = block.last().is_some_and(|last| last.ends_with(['.', '?', '!']));
+            let heading = after_sentence && is_any_heading(&heading_key(line));
+            let sub_item = is_sub_item(line)
+                && (block.last().is_some_and(|last| last.ends_with(':'))
+                    || block.first().is_some_and(|first| is_sub_item(first)));
+            if (heading || sub_item || starts_with_bullet(line)) && !block.is_empty() {
+                blocks.push(std::mem::take(&mut block));
+            }
+            block.push(line);
+        }
+        blocks.push(block);
+    }
+    blocks
+}
+
+/// Whether a line opens with one of the bullet glyphs reports use (squares, dots, and the
+/// Symbol and Wingdings glyphs PDF readers give as private-use characters).
+fn starts_with_bullet(line: &str) -> bool {
+    line.chars()
+        .next()
+        .is_some_and(|c| matches!(c, '◼' | '•' | '●' | '▪' | '■' | '\u{f000}'..='\u{f0ff}'))
+}
+
+/// "1 The areas for improvement have been cross-referenced…": a footnote, its number
+/// without a full stop.
+fn is_footnote(text: &str) -> bool {
+    let mut words = text.split(' ');
+    let number = words.next().unwrap_or_default();
+    (1..=2).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && words
+            .next()
+            .is_some_and(|word| word.starts_with(char::is_uppercase))
+}
+
+/// A line of a sub-list: marked with a dash (or the stroke some PDFs draw it with),
+/// under a bullet.
+fn is_sub_item(text: &str) -> bool {
+    text.starts_with(['−', '–', '-', '\u{336}']) && text.chars().nth(1) == Some(' ')
 }
 
 /// How a paragraph is marked.
@@ -157,10 +201,35 @@ fn mark(text: &str) -> Mark {
     Mark::Plain
 }
 
+/// Most paragraphs of prose read as a section's items (a list printed without bullets).
+const MAX_PROSE_ITEMS: usize = 12;
+
+/// Phrases of a section that sets nothing new: "There are no additional areas for
+/// improvement", "The areas for improvement set at the last focused visit remain".
+const NOTHING_NEW: &[&str] = &[
+    "no additional",
+    "no new ",
+    "no further",
+    "no areas for",
+    "no areas of",
+    "no priority",
+    "no recommendations",
+    "did not find any",
+    "did not identify any",
+    "not identified any",
+    " remain.",
+    " remain unchanged",
+    "continue to be those",
+];
+
 /// The items of one section, given its paragraphs (each as lines) from just after its
-/// heading: stops at the next heading, or at unmarked prose once items have begun.
+/// heading: stops at the next heading, or at unmarked prose once items have begun. A
+/// section written as one paragraph of prose, with no list, is one item (unless it only
+/// says that there is nothing new to improve).
 fn section_items<'a>(blocks: impl Iterator<Item = Vec<&'a str>>) -> Vec<String> {
     let mut items: Vec<String> = Vec::new();
+    let mut prose: Vec<String> = Vec::new();
+    let mut ended_at_heading = false;
     let mut numbered = false;
     let mut number_alone = false;
     for lines in blocks {
@@ -169,6 +238,7 @@ fn section_items<'a>(blocks: impl Iterator<Item = Vec<&'a str>>) -> Vec<String> 
         };
         let key = heading_key(first);
         if is_any_heading(&key) {
+            ended_at_heading = true;
             break;
         }
         let text = join_lines(lines.iter().copied());
@@ -178,6 +248,19 @@ fn section_items<'a>(blocks: impl Iterator<Item = Vec<&'a str>>) -> Vec<String> 
             continue;
         }
         match mark(&text) {
+            // "The quality of oversight and monitoring of:" then "− permanence for
+            // children": a dashed sub-list belongs to the item that introduces it.
+            Mark::Bullet(item)
+                if is_sub_item(&text) && items.last().is_some_and(|last| last.ends_with([':', ';'])) =>
+            {
+                if let Some(last) = items.last_mut() {
+                    last.push(' ');
+                    last.push_str(&item);
+                    if !item.ends_with(['.', ';']) {
+                        last.push(';');
+                    }
+                }
+            }
             Mark::Bullet(item) if !item.is_empty() => items.push(item),
             Mark::Bullet(_) => {}
             Mark::Numbered(item) => {
@@ -188,6 +271,9 @@ fn section_items<'a>(blocks: impl Iterator<Item = Vec<&'a str>>) -> Vec<String> 
                 numbered = true;
                 number_alone = true;
             }
+            // A page's footnote ("1 The areas for improvement have been cross-referenced
+            // with … the National Framework") can fall between two bullets of a list.
+            Mark::Plain if !items.is_empty() && !numbered && is_footnote(&text) => {}
             Mark::Plain => {
                 let continues = text.chars().next().is_some_and(char::is_lowercase);
                 if continues && let Some(last) = items.last_mut() {
@@ -200,15 +286,40 @@ fn section_items<'a>(blocks: impl Iterator<Item = Vec<&'a str>>) -> Vec<String> 
                 if introduction || (sub_heading && (numbered || items.is_empty())) {
                     continue;
                 }
+                // Prose may introduce a list ("…in the following areas.") or be the
+                // list itself, its bullets lost: which, the blocks after it say.
+                if items.is_empty() && prose.len() < MAX_PROSE_ITEMS && is_sentence(&text) {
+                    prose.push(text);
+                    continue;
+                }
                 break;
             }
         }
+    }
+    if items.is_empty() && !prose.iter().any(|text| says_nothing_new(text)) {
+        // Paragraphs up to the next heading are the items; with no heading to end them,
+        // only the first is surely the section's.
+        let kept = if ended_at_heading { prose.len() } else { 1 };
+        items.extend(prose.into_iter().take(kept));
     }
     items
         .into_iter()
         .map(|item| item.trim().to_owned())
         .filter(|item| item.chars().filter(|c| c.is_alphabetic()).count() >= 3)
         .collect()
+}
+
+/// Prose of a section of its own: whole sentences, not a contents entry or the tail of a
+/// paragraph the section's heading interrupted.
+fn is_sentence(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_uppercase())
+        && text.ends_with(['.', '!', '?'])
+        && text.split(' ').count() >= 6
+}
+
+fn says_nothing_new(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    NOTHING_NEW.iter().any(|phrase| lower.contains(phrase))
 }
 
 #[cfg(test)]
@@ -267,6 +378,98 @@ mod tests {
             found.improvements,
             ["Complete the MASH.", "Develop a risk model for domestic abuse."]
         );
+    }
+
+    #[test]
+    fn a_heading_run_on_from_the_paragraph_before() {
+        let letter = "Overview\n\nLeaders know the service well and have a realistic view.\n\
+            Inspectors' findings largely reflected the local authority's own analysis.\n\
+            What needs to improve in this area of social work practice\n\
+            \u{f06e} The quality of children's plans.\n\n\u{f06e} Capturing children's views.\n\n\
+            Findings\n\n\u{f06e} The quality of services is improving.\n";
+        assert_eq!(
+            findings(letter).improvements,
+            ["The quality of children's plans.", "Capturing children's views."]
+        );
+        let sif = "\u{f02d} no children are living in houses of\nmultiple occupation.\nRecommendations\n\n\
+            1. Consider permanence for children at the earliest stage.\n\n2. Recruit sufficient adopters.\n";
+        assert_eq!(
+            findings(sif).improvements,
+            [
+                "Consider permanence for children at the earliest stage.",
+                "Recruit sufficient adopters."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_footnote_between_two_bullets_is_not_the_end_of_the_list() {
+        let letter = "What needs to improve in this area of social work practice?1\n\n\
+            \u{25fc} Responses to children in care who go missing. (Outcome 3, national framework)\n\n\
+            1 The areas for improvement have been cross-referenced with the outcomes, enablers or principles in\n\
+            the Children's Social Care: National Framework.\n\n\
+            \u{25fc} Transitions to adulthood. (Outcome 4, national framework)\n\nMain findings\n\nText.\n";
+        assert_eq!(
+            findings(letter).improvements,
+            [
+                "Responses to children in care who go missing. (Outcome 3, national framework)",
+                "Transitions to adulthood. (Outcome 4, national framework)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_section_in_prose_is_one_item_unless_it_sets_nothing_new() {
+        let prose = "What needs to improve?\n\nThere are an extremely small number of areas of variability\n\
+            in what is otherwise an exceptional practice.\n\nMore text about leaders.\n";
+        assert_eq!(
+            findings(prose).improvements,
+            [
+                "There are an extremely small number of areas of variability in what is otherwise an exceptional practice."
+            ]
+        );
+        let bullets_lost = "What needs to improve in this area of social work practice\n\n\
+            In locality team hubs, many assessments do not describe changes.\n\n\
+            Plans are not sufficiently effective in reducing needs.\n\nYours sincerely\n\nJane Doe\n";
+        assert_eq!(
+            findings(bullets_lost).improvements,
+            [
+                "In locality team hubs, many assessments do not describe changes.",
+                "Plans are not sufficiently effective in reducing needs."
+            ]
+        );
+        let list_after_colon = "What needs to improve in this area of social work practice\n\n\
+            The areas for improvement continue to be those identified at the ILACS\n\
+            inspection in February 2019, with one additional area highlighted by leaders:\n\
+            \u{25fc} the timeliness of assessment of disabled children's needs.\n\nFindings\n\nText.\n";
+        assert_eq!(
+            findings(list_after_colon).improvements,
+            ["the timeliness of assessment of disabled children's needs."]
+        );
+        let sub_list = "What needs to improve?\n\n\u{25fc} The voices of children.\n\
+            \u{25fc} The quality of oversight and monitoring of:\n\u{2212} the pre-proceedings process\n\
+            \u{2212} permanence for children\n\n\u{336} private fostering.\n\n\u{25fc} Caseloads.\n\n\
+            The experiences and progress of children who need help and protection\n";
+        assert_eq!(
+            findings(sub_list).improvements,
+            [
+                "The voices of children.",
+                "The quality of oversight and monitoring of: the pre-proceedings process; permanence for children; private fostering.",
+                "Caseloads."
+            ]
+        );
+        let introduction = "Areas for priority action\n\nThe local authority needs to act in the following areas.\n\n\
+            \u{f0ae} Delays in escalating cases.\n\nFindings\n\nText.\n";
+        assert_eq!(
+            findings(introduction).priority_actions,
+            ["Delays in escalating cases."]
+        );
+        let carried_over = "Areas for priority action\n\nThe areas for priority action set at the last focused visit in\n\
+            February 2020 remain. There are no additional priority actions.\n\n\
+            What needs to improve in this area of social work practice?\n\n\
+            The areas for improvement continue to be those that were identified at the ILACS\n\
+            inspection in July 2018. Progress is evident in key areas.\n\nMain findings\n\nText.\n";
+        assert_eq!(findings(carried_over), Findings::default());
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use csfeed_core::Gazetteer;
+
 use crate::layout::Layout;
 use crate::{
     Grade, ReportKind, ReportText, authority, dates, findings, headline, inspectors, judgements, kind,
@@ -19,8 +21,13 @@ pub struct Inspection {
     pub local_authority: Option<String>,
     /// Ofsted URN of the authority's children's services ("80560").
     pub urn: Option<String>,
-    /// ONS GSS code of the authority ("E08000013").
+    /// ONS GSS code of the authority in force at the visit ("E08000013"; Northamptonshire's
+    /// E10000021 in 2019, Dorset County Council's E10000009 before April 2019).
     pub gss_code: Option<String>,
+    /// The councils that have taken over the authority's children's services since the
+    /// visit (North and West Northamptonshire for a 2019 Northamptonshire report); empty
+    /// when it is still the same council.
+    pub successors: Vec<Successor>,
     /// First day of the visit.
     pub visit_start: Option<NaiveDate>,
     /// Last day of the visit.
@@ -47,6 +54,15 @@ pub struct Inspection {
     pub improvements: Vec<String>,
 }
 
+/// A council that took over the inspected authority's children's services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Successor {
+    /// Its display name ("West Northamptonshire").
+    pub name: String,
+    /// Its GSS code ("E06000062").
+    pub gss_code: String,
+}
+
 impl Inspection {
     /// Fills [`Inspection::published`] from the provider page listing when the report does
     /// not print its own (ILACS reports from 2018 never do). A printed date is kept.
@@ -71,11 +87,34 @@ pub fn read_facts(text: &ReportText) -> Inspection {
     let judgements = judgements::find(&layout, kind);
     let headline = headline::find(&layout, kind, judgements.table_end);
     let findings = findings::find(&layout);
+    // The council as it was when inspectors visited, not as it is today.
+    let day = visit.map(|visit| visit.start).or(published);
+    let at_visit = authority
+        .zip(day)
+        .map(|(la, day)| Gazetteer::get().as_at(la, day));
     Inspection {
         kind,
-        local_authority: authority.map(|la| la.name.clone()),
+        local_authority: at_visit
+            .as_ref()
+            .map(|council| council.name.clone())
+            .or_else(|| authority.map(|la| la.name.clone())),
         urn: authority.map(|la| la.urn.clone()),
-        gss_code: authority.map(|la| la.gss_code.clone()),
+        gss_code: at_visit
+            .as_ref()
+            .map(|council| council.gss_code.clone())
+            .or_else(|| authority.map(|la| la.gss_code.clone())),
+        successors: at_visit
+            .map(|council| {
+                council
+                    .successors
+                    .iter()
+                    .map(|la| Successor {
+                        name: la.name.clone(),
+                        gss_code: la.gss_code.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         visit_start: visit.map(|visit| visit.start),
         visit_end: visit.map(|visit| visit.end),
         published,
@@ -124,6 +163,45 @@ mod tests {
         assert!(letter.judgements.is_empty());
         let listed = date("2020-01-08").unwrap_or_default();
         assert_eq!(letter.with_listed_date(listed).published, date("2020-01-07"));
+    }
+
+    #[test]
+    fn codes_in_force_at_the_visit_and_the_successors() {
+        let northamptonshire = facts(
+            "Northamptonshire County Council\nInspection of children's social care services\n\
+             Inspection dates: 3 June 2019 to 14 June 2019\nLead inspector: Ann Lee\n",
+        );
+        assert_eq!(
+            northamptonshire.local_authority.as_deref(),
+            Some("Northamptonshire")
+        );
+        assert_eq!(northamptonshire.gss_code.as_deref(), Some("E10000021"));
+        let successors: Vec<&str> = northamptonshire
+            .successors
+            .iter()
+            .map(|la| la.gss_code.as_str())
+            .collect();
+        assert_eq!(successors, ["E06000061", "E06000062"]);
+        let dorset = facts(
+            "5 December 2018\n\nDear Ms Doe\n\nFocused visit to Dorset County Council children's services\n\n\
+             This letter summarises the findings of the focused visit to Dorset County Council children's services \
+             on 6 and 7 November 2018. Her Majesty's Inspectors for this visit were Ann Lee and Bob Ray.\n",
+        );
+        assert_eq!(dorset.gss_code.as_deref(), Some("E10000009"));
+        assert_eq!(dorset.urn.as_deref(), Some("2532283"));
+        assert_eq!(
+            dorset.successors,
+            [Successor {
+                name: "Dorset".into(),
+                gss_code: "E06000059".into()
+            }]
+        );
+        let cumbria = facts(
+            "Cumbria County Council\nInspection of children's social care services\n\
+             Inspection dates: 9 May 2022 to 20 May 2022\nLead inspector: Ann Lee\n",
+        );
+        assert_eq!(cumbria.gss_code.as_deref(), Some("E10000006"));
+        assert_eq!(cumbria.successors.len(), 2);
     }
 
     #[test]

@@ -6,14 +6,14 @@
 //! X and Y." or "The inspectors were X, Her Majesty's Inspector, and Y, …" and are signed
 //! by the lead inspector after "Yours sincerely".
 
-use crate::layout::{Layout, join_lines};
+use crate::layout::Layout;
 
 /// The inspectors of a report: the lead first, as the report names them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Inspectors {
     /// The lead inspector (for letters, the signatory).
     pub lead: Option<String>,
-    /// Everyone named as inspecting: lead, deputy, or a letter's team.
+    /// Everyone named as inspecting: lead, deputy and team inspectors, or a letter's team.
     pub all: Vec<String>,
 }
 
@@ -96,7 +96,15 @@ pub(crate) fn find(layout: &Layout, letter: bool) -> Inspectors {
         .iter()
         .find_map(|label| labelled(layout, label));
         let deputy = labelled(layout, "deputy lead inspector");
-        let all = lead.iter().chain(deputy.iter()).cloned().collect();
+        let mut all: Vec<String> = lead.iter().chain(deputy.iter()).cloned().collect();
+        for name in labelled_list(layout, "lead inspectors")
+            .into_iter()
+            .chain(labelled_list(layout, "team inspectors"))
+        {
+            if !all.contains(&name) {
+                all.push(name);
+            }
+        }
         Inspectors { lead, all }
     }
 }
@@ -122,6 +130,41 @@ fn labelled(layout: &Layout, label: &str) -> Option<String> {
     clean_name(value.split(',').next().unwrap_or(value))
 }
 
+/// "Team inspectors: Brendan Parkinson, Judith Nelson, Susan Myers,\nShirley Bailey and
+/// Deane Jennings" → each name; the list may wrap onto following lines until the next
+/// label ("Quality assurance manager: …") or paragraph break.
+fn labelled_list(layout: &Layout, label: &str) -> Vec<String> {
+    let lines = layout.lines();
+    let Some(index) = layout.find_line(|line| line.to_ascii_lowercase().starts_with(label)) else {
+        return Vec::new();
+    };
+    let Some((_, first)) = lines[index].text.split_once(':') else {
+        return Vec::new();
+    };
+    let mut list = first.trim().to_owned();
+    for line in lines[index + 1..]
+        .iter()
+        .take_while(|line| !line.text.is_empty() && !line.text.contains(':'))
+    {
+        // "Barazetti-" / "Scott" is one name broken at its hyphen.
+        if !list.ends_with('-') {
+            list.push(' ');
+        }
+        list.push_str(&line.text);
+    }
+    list.split([',', ';'])
+        .flat_map(|piece| piece.split(" and "))
+        .filter_map(|piece| {
+            // "Rachel Holden, HMI designate", "Marie McGuinness Senior HMI".
+            let words: Vec<&str> = piece
+                .split_whitespace()
+                .filter(|word| *word != "and" && !TEAM_TITLE_WORDS.contains(&word.to_lowercase().as_str()))
+                .collect();
+            clean_name(&words.join(" "))
+        })
+        .collect()
+}
+
 /// The name under "Yours sincerely".
 fn signatory(layout: &Layout) -> Option<String> {
     let lines = layout.lines();
@@ -135,7 +178,14 @@ fn signatory(layout: &Layout) -> Option<String> {
 
 /// The names in the letter's "Inspectors for this visit were …" sentence, in order.
 fn letter_team(layout: &Layout) -> Vec<String> {
-    let text = join_lines(layout.page_lines(1).take(60));
+    // Paragraphs on separate lines: the sentence of names can end at its paragraph's end
+    // without a full stop ("…were Kendra Bell and Teresa Godfrey" / "Inspectors looked at…").
+    let text = layout
+        .paragraphs_from(0)
+        .take_while(|paragraph| paragraph.lines[0].page == 1)
+        .map(|paragraph| paragraph.text())
+        .collect::<Vec<_>>()
+        .join("\n");
     let lower = text.to_ascii_lowercase();
     let Some(start) = TEAM_OPENINGS
         .iter()
@@ -171,7 +221,8 @@ fn letter_team(layout: &Layout) -> Vec<String> {
     team
 }
 
-/// Bytes up to the full stop ending a sentence of names (initials like "J." do not end it).
+/// Bytes up to the full stop ending a sentence of names (initials like "J." do not end it)
+/// or the end of its paragraph.
 fn sentence_length(text: &str) -> usize {
     text.char_indices()
         .find(|&(at, c)| {
@@ -179,7 +230,7 @@ fn sentence_length(text: &str) -> usize {
                 .rsplit(' ')
                 .next()
                 .is_some_and(|word| word.chars().count() == 1);
-            c == '.' && !initial
+            c == '\n' || c == '.' && !initial
         })
         .map_or(text.len(), |(at, _)| at)
 }
@@ -194,9 +245,15 @@ fn is_title(piece: &str) -> bool {
 fn clean_name(raw: &str) -> Option<String> {
     let words: Vec<&str> = raw
         .split_whitespace()
-        .filter(|word| !matches!(word.trim_matches(['(', ')', '.', ',']), "HMI" | "OI" | "SHMI"))
+        .filter(|word| {
+            !matches!(
+                word.trim_matches(['(', ')', '.', ',']).to_lowercase().as_str(),
+                "hmi" | "oi" | "shmi" | "ai" | "scri" | "senior" | "designate" | "contracted" | "additional"
+            )
+        })
         .collect();
-    let name = words.join(" ");
+    // "Paula Thomson- Jones": a hyphenated name printed with a space after its hyphen.
+    let name = words.join(" ").replace("- ", "-");
     let name = name.trim_matches(|c: char| !c.is_alphabetic());
     let plausible = (1..=MAX_NAME_WORDS).contains(&words.len())
         && name.starts_with(|c: char| c.is_alphabetic())
@@ -266,7 +323,34 @@ mod tests {
             false,
         );
         assert_eq!(found.lead.as_deref(), Some("Jenny-ellen Scotland"));
-        assert_eq!(found.all, names(&["Jenny-ellen Scotland", "Sarah O'Brien"]));
+        assert_eq!(
+            found.all,
+            names(&[
+                "Jenny-ellen Scotland",
+                "Sarah O'Brien",
+                "Brendan Parkinson",
+                "Judith Nelson"
+            ])
+        );
+        let sif = inspectors(
+            "Lead inspector: Tracey Metcalfe\nDeputy lead inspector: Sarah Urding\n\
+             Team inspectors: Brendan Parkinson, Judith Nelson, Susan Myers; Carmen Rodney SCRI,\n\
+             Shirley Bailey HMI designate and Deane Barazetti-\nJennings AI\nQuality assurance manager: Paul Armitage\n",
+            false,
+        );
+        assert_eq!(
+            sif.all,
+            names(&[
+                "Tracey Metcalfe",
+                "Sarah Urding",
+                "Brendan Parkinson",
+                "Judith Nelson",
+                "Susan Myers",
+                "Carmen Rodney",
+                "Shirley Bailey",
+                "Deane Barazetti-Jennings"
+            ])
+        );
     }
 
     #[test]
@@ -329,6 +413,11 @@ mod tests {
             (
                 "The inspectors were Ann Lee and Bob Ray, who observed the visit.",
                 vec!["Ann Lee", "Bob Ray"],
+            ),
+            (
+                "Her Majesty's Inspectors for this visit were Kendra\nBell and Teresa Godfrey\n\n\
+                 Inspectors looked at the local authority's arrangements for the protection of children.",
+                vec!["Kendra Bell", "Teresa Godfrey"],
             ),
         ];
         for (text, expected) in cases {

@@ -151,6 +151,10 @@ fn table_rows(layout: &Layout, start: usize) -> Vec<Paragraph<'_>> {
     let mut rows = Vec::new();
     let mut paragraphs = layout.paragraphs_from(start).peekable();
     while let Some(paragraph) = paragraphs.next() {
+        // A SIF table can run over a page whose foot carries the report's legal footnote.
+        if is_legal_footnote(&paragraph.text()) {
+            continue;
+        }
         let mut paragraph = without_text_after_table(paragraph);
         let mut scan = Scan::new(&paragraph.text());
         // Some tables put a row's label and its grade in paragraphs of their own.
@@ -168,7 +172,11 @@ fn table_rows(layout: &Layout, start: usize) -> Vec<Paragraph<'_>> {
             scan = Scan::new(&paragraph.text());
         }
         let labels = scan.labels();
-        let lines = paragraph.lines.iter().filter(|line| !line.text.is_empty());
+        // A grade may take three lines of its own ("Requires" / "improvement to be" / "good").
+        let lines = paragraph
+            .lines
+            .iter()
+            .filter(|line| !line.text.is_empty() && !is_grade_fragment(&line.text));
         let is_row = !scan.grades.is_empty()
             && !labels.is_empty()
             && lines.clone().count() <= LINES_PER_ROW * scan.grades.len()
@@ -292,6 +300,25 @@ fn ends_with_grade(line: &str) -> bool {
                 "good" | "outstanding" | "inadequate" | "improvement"
             )
         })
+}
+
+/// A line that is only (part of) a grade.
+fn is_grade_fragment(line: &str) -> bool {
+    let words: Vec<String> = line.split_whitespace().map(bare_word).collect();
+    !words.is_empty()
+        && words.iter().all(|word| {
+            matches!(
+                word.as_str(),
+                "requires" | "improvement" | "to" | "be" | "good" | "outstanding" | "inadequate"
+            )
+        })
+}
+
+/// "1 Ofsted produces this report under its power to combine reports…", at the foot of a
+/// SIF report's first page.
+fn is_legal_footnote(text: &str) -> bool {
+    text.to_ascii_lowercase()
+        .contains("ofsted produces this report under its power")
 }
 
 /// Lower case, without surrounding punctuation.
@@ -486,6 +513,44 @@ mod tests {
         assert_eq!(
             lscb_review("review of the local safeguarding children board 1 inspection date"),
             None
+        );
+    }
+
+    #[test]
+    fn sif_tables_with_three_line_grades_or_a_footnote_inside() {
+        use Grade::*;
+        let wrapped = "Report published: 21 May 2018\n\nChildren's services in Darlington require improvement to be\ngood\n\n\
+            1. Children who need help and protection Requires\nimprovement to be\ngood\n\n\
+            2. Children looked after and achieving\npermanence\nRequires\nimprovement to be\ngood\n\n\
+            2.1 Adoption performance Good\n\n2.2 Experiences and progress of care leavers Good\n\n\
+            3. Leadership, management and governance Requires\nimprovement to be\ngood\n\nExecutive summary\n";
+        assert_eq!(
+            judgements(wrapped, ReportKind::Sif),
+            pairs(&[
+                (keys::HELP_AND_PROTECTION, RequiresImprovement),
+                (keys::LOOKED_AFTER_AND_PERMANENCE, RequiresImprovement),
+                (keys::ADOPTION, Good),
+                (keys::CARE_LEAVERS, Good),
+                (keys::LEADERSHIP_MANAGEMENT_GOVERNANCE, RequiresImprovement),
+                (keys::OVERALL_EFFECTIVENESS, RequiresImprovement),
+            ])
+        );
+        let footnote = "Children's services in Oldham require improvement to be good\n\n\
+            1. Children who need help and protection Requires improvement\n\n\
+            2. Children looked after and achieving\npermanence Requires improvement\n\n2.1 Adoption performance Good\n\n\
+            1 Ofsted produces this report under its power to combine reports in accordance with section 152.\n\n\
+            2.2 Experiences and progress of care leavers Requires improvement\n\n\
+            3. Leadership, management and governance Requires improvement\n\nContents\n";
+        assert_eq!(
+            judgements(footnote, ReportKind::Sif),
+            pairs(&[
+                (keys::HELP_AND_PROTECTION, RequiresImprovement),
+                (keys::LOOKED_AFTER_AND_PERMANENCE, RequiresImprovement),
+                (keys::ADOPTION, Good),
+                (keys::CARE_LEAVERS, RequiresImprovement),
+                (keys::LEADERSHIP_MANAGEMENT_GOVERNANCE, RequiresImprovement),
+                (keys::OVERALL_EFFECTIVENESS, RequiresImprovement),
+            ])
         );
     }
 

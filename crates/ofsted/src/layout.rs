@@ -28,6 +28,7 @@ const ADDRESS_LINES: &[&str] = &[
     "store st",
     "manchester",
     "m1 2wd",
+    "manchester m1 2wd",
     "aviation house",
     "125 kingsway",
     "london",
@@ -224,11 +225,26 @@ fn continues_paragraph(last: &str, next: &str) -> bool {
 /// local authority children's services" and "10 to 21 July 2023 2"), and Ofsted's
 /// address block.
 fn remove_furniture(lines: &mut Vec<String>, page: usize) {
-    lines.retain(|line| !is_page_number(line));
+    remove_page_numbers(lines);
     if page > 1 {
         remove_running_header(lines, page);
     }
     remove_address_blocks(lines);
+}
+
+/// Drops page numbers, but not a letter's day of the month printed alone on its line
+/// because its superscript ordinal ("22nd") broke the line before "February 2018" (a page
+/// number "1" above "3 April 2018" is still a page number).
+fn remove_page_numbers(lines: &mut Vec<String>) {
+    let mut keep = vec![true; lines.len()];
+    for (index, line) in lines.iter().enumerate() {
+        let next = lines[index + 1..].iter().find(|next| !next.is_empty());
+        let day_of_month =
+            line.len() <= 2 && next.is_some_and(|next| crate::dates::is_rest_of_date(line, next));
+        keep[index] = !is_page_number(line) || day_of_month;
+    }
+    let mut flags = keep.into_iter();
+    lines.retain(|_| flags.next().unwrap_or(true));
 }
 
 fn is_page_number(line: &str) -> bool {
@@ -260,7 +276,11 @@ fn is_dated_page_line(line: &str, page: usize) -> bool {
 fn remove_address_blocks(lines: &mut Vec<String>) {
     let is_address = |line: &str| {
         let lower = line.to_ascii_lowercase();
-        ADDRESS_LINES.contains(&lower.as_str()) || ADDRESS_PREFIXES.iter().any(|p| lower.starts_with(p))
+        // "8524": the end of the textphone number, wrapped onto a line of its own.
+        let number_tail = (1..=4).contains(&line.len()) && line.bytes().all(|b| b.is_ascii_digit());
+        ADDRESS_LINES.contains(&lower.as_str())
+            || ADDRESS_PREFIXES.iter().any(|p| lower.starts_with(p))
+            || number_tail
     };
     let mut remove = vec![false; lines.len()];
     for anchor in 0..lines.len() {
@@ -272,8 +292,11 @@ fn remove_address_blocks(lines: &mut Vec<String>) {
             start -= 1;
         }
         let mut end = anchor;
-        while end + 1 < lines.len() && is_address(&lines[end + 1]) {
-            end += 1;
+        // The contact lines may stand a blank line below the postal address.
+        while let Some(next) = lines[end + 1..].iter().position(|line| !line.is_empty())
+            && is_address(&lines[end + 1 + next])
+        {
+            end += 1 + next;
         }
         remove[start..=end].iter_mut().for_each(|flag| *flag = true);
     }
@@ -307,6 +330,28 @@ mod tests {
         assert_eq!(
             join_lines(["16- and 17-", "Year-olds"].into_iter()),
             "16- and 17- Year-olds"
+        );
+    }
+
+    #[test]
+    fn drops_an_address_block_with_town_and_postcode_on_one_line() {
+        let text = ReportText {
+            pages: vec![
+                "\u{25fc} Using case planning to full advantage.\n\nPiccadilly Gate\nStore Street\n\
+                 Manchester M1 2WD\n  \n   T 0300 123 1231\nTextphone 0161 618\n8524\nenquiries@ofsted.gov.uk\n\
+                 www.gov.uk/ofsted\n"
+                    .into(),
+                "\u{25fc} Assessments and care planning.\n".into(),
+            ],
+        };
+        let layout = Layout::new(&text);
+        let paragraphs: Vec<String> = layout.paragraphs_from(0).map(|p| p.text()).collect();
+        assert_eq!(
+            paragraphs,
+            [
+                "\u{25fc} Using case planning to full advantage.",
+                "\u{25fc} Assessments and care planning."
+            ]
         );
     }
 

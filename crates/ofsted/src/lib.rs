@@ -35,7 +35,7 @@ mod provider;
 mod text;
 
 pub use error::OfstedError;
-pub use inspection::{Inspection, read_facts};
+pub use inspection::{Inspection, Successor, read_facts};
 pub use judgements::{Grade, keys};
 pub use kind::ReportKind;
 pub use provider::{Publication, parse_provider_page};

@@ -119,6 +119,7 @@ fn json_has_the_cli_shape() {
         "local_authority",
         "urn",
         "gss_code",
+        "successors",
         "visit_start",
         "visit_end",
         "published",
@@ -137,6 +138,7 @@ fn json_has_the_cli_shape() {
     assert_eq!(got["kind"], json!("focused_visit"));
     assert_eq!(got["visit_start"], json!("2024-04-24"));
     assert_eq!(got["judgements"], json!({}));
+    assert_eq!(got["successors"], json!([]));
 }
 
 #[test]

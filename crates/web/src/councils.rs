@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use csfeed_core::gazetteer::slugify;
 use csfeed_core::{Gazetteer, Grade, InspectionRecord, LocalAuthority, current_inspection, judgement_label};
 use csfeed_search::{SearchRequest, SortOrder};
@@ -48,9 +48,8 @@ pub(crate) struct CouncilRow {
     pub grade: Option<GradeChip>,
     /// The newest inspection was under the 2026 framework, which gives no overall grade.
     pub reformed: bool,
-    /// The newest inspection's judgements other than the overall grade.
-    pub judgements: Vec<(String, GradeChip)>,
-    pub graded_on: String,
+    /// Month and year of that publication ("Nov 2023"), for the national table.
+    pub graded_month: String,
     /// When the newest inspection was published (for sorting).
     pub published: Option<NaiveDate>,
     /// The overall grade of the graded inspection before the newest one.
@@ -59,6 +58,60 @@ pub(crate) struct CouncilRow {
     pub direction: &'static str,
     /// The newest inspection's grades by judgement key (for filtering by area).
     pub grades: std::collections::BTreeMap<String, Grade>,
+    /// The national table's grade columns: overall, leaders, help and protection, children
+    /// in care, care leavers (see [`compact_cells`]).
+    pub cells: Vec<CompactCell>,
+    /// The previous overall grade as a national-table cell.
+    pub previous_cell: CompactCell,
+}
+
+/// One grade in the national table, abbreviated ("RI") with a key on the page, so every
+/// council's judgements fit a phone's width and the page stays small.
+pub(crate) struct CompactCell {
+    /// The grade's key (its colour), or `none`.
+    pub key: &'static str,
+    /// "O", "G", "RI", "I", or "–" when that judgement was not made.
+    pub text: &'static str,
+    /// Columns it spans: 2 for children in care and care leavers judged together.
+    pub span: u8,
+}
+
+impl CompactCell {
+    fn of(grade: Option<Grade>, span: u8) -> Self {
+        let (key, text) = match grade {
+            Some(Grade::Outstanding) => ("outstanding", "O"),
+            Some(Grade::Good) => ("good", "G"),
+            Some(Grade::RequiresImprovement) => ("requires_improvement", "RI"),
+            Some(Grade::Inadequate) => ("inadequate", "I"),
+            None => ("none", "–"),
+        };
+        Self { key, text, span }
+    }
+}
+
+/// The national table's grade cells of an inspection's judgements, in its columns: overall
+/// effectiveness, leaders, help and protection, children in care, care leavers. Each era's
+/// judgement goes under the column it answers to (a SIF report's leadership under leaders,
+/// its children looked after under children in care); children in care and care leavers
+/// judged together (2018–2023) take both columns.
+pub(crate) fn compact_cells(grades: &std::collections::BTreeMap<String, Grade>) -> Vec<CompactCell> {
+    let grade = |keys: &[&str]| keys.iter().find_map(|key| grades.get(*key).copied());
+    let mut cells = vec![
+        CompactCell::of(grade(&["overall_effectiveness"]), 1),
+        CompactCell::of(
+            grade(&["impact_of_leaders", "leadership_management_governance"]),
+            1,
+        ),
+        CompactCell::of(grade(&["help_and_protection"]), 1),
+    ];
+    match grade(&["children_in_care_and_care_leavers"]) {
+        Some(together) => cells.push(CompactCell::of(Some(together), 2)),
+        None => cells.extend([
+            CompactCell::of(grade(&["children_in_care", "looked_after_and_permanence"]), 1),
+            CompactCell::of(grade(&["care_leavers"]), 1),
+        ]),
+    }
+    cells
 }
 
 /// One inspection in a council's timeline.
@@ -104,14 +157,22 @@ fn row(la: &LocalAuthority, records: &[InspectionRecord]) -> CouncilRow {
         grades: current
             .map(|record| record.judgements.clone())
             .unwrap_or_default(),
+        cells: compact_cells(
+            &current
+                .map(|record| record.judgements.clone())
+                .unwrap_or_default(),
+        ),
+        previous_cell: CompactCell::of(previous, 1),
         slug: la.slug.clone(),
         name: la.name.clone(),
         region: la.region.clone(),
         la_type: la.la_type.clone(),
         grade: current.and_then(InspectionRecord::overall).map(GradeChip::from),
         reformed: current.is_some_and(InspectionRecord::is_reformed),
-        judgements: current.map(area_chips).unwrap_or_default(),
-        graded_on: current.map(|record| date(record.published)).unwrap_or_default(),
+        graded_month: current
+            .and_then(|record| record.published)
+            .map(|day| day.format("%b %Y").to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -398,37 +459,58 @@ fn timeline_entry(record: &InspectionRecord, report_link: Option<(String, &'stat
     }
 }
 
-/// An inline SVG of overall grades over time (best at the top), with a text alternative.
+/// The chart's drawing units. It is drawn narrow (a phone's width) and scaled up on wider
+/// screens, so its labels stay readable on a phone: 15 units are about 13 px at 390 px.
+const CHART_WIDTH: f64 = 420.0;
+const CHART_LEFT: f64 = 104.0;
+const CHART_TOP: f64 = 16.0;
+const CHART_ROW: f64 = 38.0;
+/// Least room between two year labels on the axis.
+const CHART_YEAR_GAP: f64 = 40.0;
+
+/// An inline SVG of overall grades over time (best at the top) with the years on its axis,
+/// and a text alternative.
 fn grade_chart(records: &[InspectionRecord]) -> String {
     let points: Vec<(NaiveDate, Grade)> = records
         .iter()
         .filter_map(|record| Some((record.published?, record.overall()?)))
         .rev()
         .collect();
-    if points.is_empty() {
+    let (Some((first, _)), Some((last, _))) = (points.first().copied(), points.last().copied()) else {
         return String::new();
-    }
-    let (width, height, left, top, row_height) = (640.0, 170.0, 150.0, 20.0, 40.0);
-    let first = points.first().map(|(d, _)| *d).unwrap_or_default();
-    let last = points.last().map(|(d, _)| *d).unwrap_or_default();
-    let span = (last - first).num_days().max(1) as f64;
-    let x = |day: NaiveDate| left + (day - first).num_days() as f64 / span * (width - left - 30.0);
-    let y = |grade: Grade| top + Grade::ALL.iter().position(|g| *g == grade).unwrap_or(0) as f64 * row_height;
+    };
+    // The axis runs from the start of the first year to the end of the last.
+    let axis_start = NaiveDate::from_ymd_opt(first.year(), 1, 1).unwrap_or(first);
+    let axis_end = NaiveDate::from_ymd_opt(last.year() + 1, 1, 1).unwrap_or(last);
+    let span = (axis_end - axis_start).num_days().max(1) as f64;
+    let plot_width = CHART_WIDTH - CHART_LEFT - 12.0;
+    let x = |day: NaiveDate| CHART_LEFT + (day - axis_start).num_days() as f64 / span * plot_width;
+    let y = |grade: Grade| {
+        CHART_TOP + Grade::ALL.iter().position(|g| *g == grade).unwrap_or(0) as f64 * CHART_ROW
+    };
+    let axis_y = y(Grade::Inadequate) + 18.0;
+    let height = axis_y + 22.0;
     let mut svg = format!(
-        r#"<svg class="grade-chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title"><title id="chart-title">Overall effectiveness grades, {} to {}</title>"#,
+        r#"<svg class="grade-chart" viewBox="0 0 {CHART_WIDTH} {height}" role="img" aria-labelledby="chart-title"><title id="chart-title">Overall effectiveness grades, {} to {}</title>"#,
         first.format("%Y"),
         last.format("%Y")
     );
     for grade in Grade::ALL {
+        let label = match grade {
+            Grade::RequiresImprovement => {
+                r#"<tspan x="0" dy="-4">Requires</tspan><tspan x="0" dy="16">improvement</tspan>"#
+            }
+            other => other.label(),
+        };
         svg.push_str(&format!(
-            r#"<text x="0" y="{:.0}" class="chart-label">{}</text><line x1="{left}" x2="{}" y1="{:.0}" y2="{:.0}" class="chart-rule"/>"#,
+            r#"<text x="0" y="{:.0}" class="chart-label">{label}</text><line x1="{CHART_LEFT}" x2="{:.0}" y1="{:.0}" y2="{:.0}" class="chart-rule"/>"#,
             y(grade) + 4.0,
-            if grade == Grade::RequiresImprovement { "Requires improvement" } else { grade.label() },
-            width - 20.0,
+            CHART_WIDTH - 8.0,
             y(grade),
             y(grade)
         ));
     }
+    svg.push_str(&year_axis(axis_start, axis_end, axis_y, &x));
     let path: Vec<String> = points
         .iter()
         .map(|(day, grade)| format!("{:.1},{:.1}", x(*day), y(*grade)))
@@ -449,6 +531,30 @@ fn grade_chart(records: &[InspectionRecord]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The years under the chart, a tick at the start of each labelled one; every second or
+/// third year when there are too many to read.
+fn year_axis(start: NaiveDate, end: NaiveDate, axis_y: f64, x: &impl Fn(NaiveDate) -> f64) -> String {
+    let years: Vec<i32> = (start.year()..end.year()).collect();
+    let per_year = (x(end) - x(start)) / years.len().max(1) as f64;
+    let step = (CHART_YEAR_GAP / per_year).ceil().max(1.0) as usize;
+    let mut axis = format!(
+        r#"<line x1="{CHART_LEFT}" x2="{:.0}" y1="{axis_y:.0}" y2="{axis_y:.0}" class="chart-axis"/>"#,
+        x(end)
+    );
+    for year in years.iter().step_by(step) {
+        let Some(january) = NaiveDate::from_ymd_opt(*year, 1, 1) else {
+            continue;
+        };
+        let at = x(january);
+        axis.push_str(&format!(
+            r#"<line x1="{at:.1}" x2="{at:.1}" y1="{axis_y:.0}" y2="{:.0}" class="chart-axis"/><text x="{at:.1}" y="{:.0}" class="chart-label chart-year">{year}</text>"#,
+            axis_y + 5.0,
+            axis_y + 18.0
+        ));
+    }
+    axis
 }
 
 #[derive(Template)]
@@ -478,6 +584,16 @@ struct NationalPage {
     as_of: String,
     /// The newest report on record.
     newest_report: String,
+}
+
+/// The grade of judgement `area`; for children in care or care leavers, the grade they
+/// were given together when the inspection judged them as one.
+fn judged(grades: &std::collections::BTreeMap<String, Grade>, area: &str) -> Option<Grade> {
+    let together = ["children_in_care", "care_leavers"]
+        .contains(&area)
+        .then(|| grades.get("children_in_care_and_care_leavers"))
+        .flatten();
+    grades.get(area).or(together).copied()
 }
 
 /// Orders the national table: A–Z, best overall grade first (ungraded last), newest report
@@ -585,8 +701,9 @@ pub(crate) async fn national(
         .filter(|(la, row)| {
             (region.is_empty() || slugify(&la.region) == region)
                 && grade_filter.is_none_or(|grade| match area {
-                    // "care leavers inadequate": the grade of that judgement, not the overall.
-                    Some(area) => row.grades.get(area) == Some(&grade),
+                    // "care leavers inadequate": the grade of that judgement, not the overall
+                    // (or of children in care and care leavers judged together, 2018–2023).
+                    Some(area) => judged(&row.grades, area) == Some(grade),
                     None => row.grade.as_ref().is_some_and(|g| g.key == grade.key()),
                 })
         })
@@ -674,4 +791,62 @@ pub(crate) fn recent_judgements(
         })
         .take(limit)
         .collect())
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::*;
+
+    fn graded(published: (i32, u32, u32), grade: Grade) -> InspectionRecord {
+        InspectionRecord {
+            report_url: format!("https://files.example/{}.pdf", published.0),
+            published: NaiveDate::from_ymd_opt(published.0, published.1, published.2),
+            judgements: [("overall_effectiveness".to_owned(), grade)]
+                .into_iter()
+                .collect(),
+            ..InspectionRecord::default()
+        }
+    }
+
+    /// The x positions of the year labels and their text.
+    fn years(svg: &str) -> Vec<(f64, String)> {
+        svg.split("<text x=\"")
+            .skip(1)
+            .filter(|piece| piece.contains("chart-year\">"))
+            .filter_map(|piece| {
+                let x = piece.split('"').next()?.parse().ok()?;
+                let year = piece.split("chart-year\">").nth(1)?.split('<').next()?.to_owned();
+                Some((x, year))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_grade_chart_has_the_years_on_its_axis_spaced_to_be_read_on_a_phone() {
+        // Newest first, as the store gives them.
+        let records = [
+            graded((2023, 9, 4), Grade::Good),
+            graded((2019, 11, 4), Grade::Inadequate),
+            graded((2015, 1, 20), Grade::RequiresImprovement),
+        ];
+        let svg = grade_chart(&records);
+        assert!(
+            svg.contains("viewBox=\"0 0 420 "),
+            "drawn at about a phone's width: {svg}"
+        );
+        let labels = years(&svg);
+        let texts: Vec<&str> = labels.iter().map(|(_, year)| year.as_str()).collect();
+        assert_eq!(texts.first(), Some(&"2015"), "{svg}");
+        assert!(texts.len() >= 3, "{texts:?}");
+        for pair in labels.windows(2) {
+            assert!(
+                pair[1].0 - pair[0].0 >= CHART_YEAR_GAP,
+                "labels overlap: {labels:?}"
+            );
+        }
+        assert!(svg.contains("<tspan x=\"0\" dy=\"-4\">Requires</tspan>"), "{svg}");
+        assert_eq!(grade_chart(&[]), "");
+        let one = grade_chart(&[graded((2024, 7, 12), Grade::Outstanding)]);
+        assert_eq!(years(&one).len(), 1, "{one}");
+    }
 }

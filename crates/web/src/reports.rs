@@ -19,6 +19,12 @@ const PDF_SECURITY_POLICY: &str = "default-src 'none'; object-src 'self'; frame-
 pub(crate) struct ReportFacts {
     pub council_slug: String,
     pub council_name: String,
+    /// The council's GSS code in force at the visit (Northamptonshire's E10000021 in 2019).
+    pub code_at_visit: String,
+    /// The council's name at the visit, when others have taken over since.
+    pub council_then: String,
+    /// (slug, name) of the councils that have taken over since the visit.
+    pub successors: Vec<(String, String)>,
     /// The council's grade today: its newest inspection's, none under the 2026 framework.
     pub current_grade: Option<GradeChip>,
     pub kind: &'static str,
@@ -55,6 +61,10 @@ pub(crate) fn report_facts(store: &Store, record: &ArticleRecord) -> Result<Opti
     else {
         return Ok(None);
     };
+    let at_visit = report
+        .visit_start
+        .or(report.published)
+        .map(|day| Gazetteer::get().as_at(la, day));
     let history = store.inspections_for(&la.gss_code)?;
     let previous = crate::national_data::previous_graded(&history, &report);
     let previous_grade = previous.and_then(InspectionRecord::overall);
@@ -62,6 +72,21 @@ pub(crate) fn report_facts(store: &Store, record: &ArticleRecord) -> Result<Opti
     Ok(Some(ReportFacts {
         council_slug: la.slug.clone(),
         council_name: la.name.clone(),
+        code_at_visit: at_visit
+            .as_ref()
+            .map_or_else(|| la.gss_code.clone(), |council| council.gss_code.clone()),
+        council_then: at_visit
+            .as_ref()
+            .map_or_else(|| la.name.clone(), |council| council.name.clone()),
+        successors: at_visit
+            .map(|council| {
+                council
+                    .successors
+                    .iter()
+                    .map(|successor| (successor.slug.clone(), successor.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         current_grade: csfeed_core::current_inspection(&history)
             .and_then(InspectionRecord::overall)
             .map(GradeChip::from),

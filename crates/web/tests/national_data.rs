@@ -75,7 +75,11 @@ async fn the_national_table_filters_by_any_judgement_sorts_and_shows_the_directi
         .as_array()
         .unwrap()
         .iter()
-        .filter(|row| row["judgements"]["care_leavers"] == "inadequate")
+        .filter(|row| {
+            // Judged together with children in care (2018–2023) counts too.
+            row["judgements"]["care_leavers"] == "inadequate"
+                || row["judgements"]["children_in_care_and_care_leavers"] == "inadequate"
+        })
         .map(|row| row["slug"].as_str().unwrap())
         .collect();
     assert!(
@@ -94,7 +98,10 @@ async fn the_national_table_filters_by_any_judgement_sorts_and_shows_the_directi
 
     let (_, _, by_grade) = get(&app, "/ofsted?sort=grade").await;
     let first_row = by_grade.split("<th scope=\"row\">").nth(1).unwrap();
-    assert!(first_row.contains("Outstanding"), "best grade first: {first_row}");
+    assert!(
+        first_row.contains("<td class=\"c-outstanding\">O</td>"),
+        "best grade first: {first_row}"
+    );
     let (_, _, by_name) = get(&app, "/ofsted").await;
     let st_helens = by_name
         .split("<th scope=\"row\"><a href=\"/la/st-helens\">")
@@ -102,12 +109,57 @@ async fn the_national_table_filters_by_any_judgement_sorts_and_shows_the_directi
         .unwrap();
     let st_helens = &st_helens[..st_helens.find("</tr>").unwrap()];
     assert!(
-        st_helens.contains("Inadequate") && st_helens.contains("improved"),
-        "{st_helens}"
+        st_helens
+            .contains("<td class=\"c-inadequate\">I ↑<span class=\"visually-hidden\"> improved</span></td>"),
+        "the previous grade and the direction: {st_helens}"
     );
     assert!(by_name.contains("As of "), "the table says when it was drawn");
 
     for bad in ["/ofsted?area=astrology&grade=good", "/ofsted?sort=vibes"] {
         assert_eq!(get(&app, bad).await.0, 400, "{bad}");
     }
+}
+
+#[tokio::test]
+async fn the_national_table_gives_every_judgement_a_compact_cell_under_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    state.store.upsert_inspections(&inspection_history()).unwrap();
+    let app = csfeed_web::app(state);
+    let (status, _, page) = get(&app, "/ofsted").await;
+    assert_eq!(status, 200);
+    // Every council with five judgement columns fits the browser test's page budget.
+    assert!(page.len() < 90 * 1024, "/ofsted is {} bytes", page.len());
+    assert!(page.contains("id=\"grade-key\"") && page.contains("aria-describedby=\"grade-key\""));
+    let row = |slug: &str| {
+        let start = page
+            .find(&format!("<th scope=\"row\"><a href=\"/la/{slug}\">"))
+            .unwrap_or_else(|| panic!("no row for {slug}"));
+        let end = page[start..].find("</tr>").unwrap() + start;
+        page[start..end].to_owned()
+    };
+    // St Helens 2023: overall, leaders, help and protection, children in care and care
+    // leavers each in a column of its own, then the previous grade.
+    let st_helens = row("st-helens");
+    assert!(
+        st_helens.starts_with(
+            "<th scope=\"row\"><a href=\"/la/st-helens\">St Helens</a></th><td class=\"c-good\">G</td>"
+        ),
+        "{st_helens}"
+    );
+    assert_eq!(st_helens.matches("<td class=\"c-").count(), 6, "{st_helens}");
+    assert!(!st_helens.contains("colspan"), "{st_helens}");
+    // A council last inspected when children in care and care leavers were judged
+    // together has one grade across both columns.
+    let (_, _, json) = get(&app, "/ofsted.json").await;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let together = json["councils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|council| !council["judgements"]["children_in_care_and_care_leavers"].is_null())
+        .expect("some council's newest inspection judged them together");
+    let slug = together["slug"].as_str().unwrap();
+    assert!(row(slug).contains(" colspan=\"2\">"), "{}", row(slug));
+    assert_eq!(row(slug).matches("<td").count(), 7, "{}", row(slug));
 }

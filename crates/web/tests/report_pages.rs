@@ -94,6 +94,7 @@ async fn a_report_page_shows_its_facts_findings_and_the_stored_pdf() {
         "11 September 2023 to 22 September 2023",
         "1 November 2023",
         "Jane Inspector, Sam Deputy",
+        "<th scope=\"row\">GSS code at the visit</th><td>E08000013</td>",
         "<th scope=\"row\">Previous grade</th><td><span class=\"grade grade-inadequate\">Inadequate</span>, published 4 November 2019",
         "<td class=\"travel\">Improved</td>",
         "Children in St Helens now get good help.",
@@ -200,4 +201,65 @@ async fn the_stored_pdf_is_served_and_unknown_ones_are_404() {
         let (status, _, _) = common::get(&app, &path).await;
         assert_eq!(status, 404, "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_report_from_before_a_reorganisation_gives_the_code_then_and_the_successors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, _) = stocked(dir.path());
+    let source = SourceId::parse("news").unwrap();
+    let reports = [
+        // Northamptonshire's own provider page, 2019: abolished in 2021.
+        (
+            "https://files.ofsted.example/northants-2019.pdf",
+            "121939",
+            "E10000021",
+            day(2019, 6, 3),
+        ),
+        // Listed on today's Dorset's page, but the visit was to Dorset County Council.
+        (
+            "https://files.ofsted.example/dorset-2018.pdf",
+            "2532283",
+            "E06000059",
+            day(2018, 11, 6),
+        ),
+    ];
+    for (url, urn, gss, visit) in reports {
+        let mut article = common::article(&source, url, "An Ofsted report", "Report", 8, &[gss]);
+        article.url = Some(url::Url::parse(url).unwrap());
+        state
+            .store
+            .upsert_articles(&[article], chrono::Utc::now())
+            .unwrap();
+        state
+            .store
+            .upsert_inspections(&[InspectionRecord {
+                report_url: url.into(),
+                urn: urn.into(),
+                gss_code: Some(gss.into()),
+                kind: "focused_visit".into(),
+                visit_start: visit,
+                visit_end: visit,
+                published: visit.and_then(|day| day.checked_add_days(chrono::Days::new(30))),
+                origin: "report".into(),
+                ..InspectionRecord::default()
+            }])
+            .unwrap();
+    }
+    let app = csfeed_web::app(state);
+    let page_of = |url: &str| format!("/articles/{}", ArticleId::derive(&source, url));
+    let (status, _, page) = common::get(&app, &page_of(reports[0].0)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(
+            "<td>E10000021 (Northamptonshire; succeeded by <a href=\"/la/north-northamptonshire\">North Northamptonshire</a> and <a href=\"/la/west-northamptonshire\">West Northamptonshire</a>)</td>"
+        ),
+        "{page}"
+    );
+    let (status, _, page) = common::get(&app, &page_of(reports[1].0)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<td>E10000009 (Dorset; succeeded by <a href=\"/la/dorset\">Dorset</a>)</td>"),
+        "{page}"
+    );
 }
