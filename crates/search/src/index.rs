@@ -12,8 +12,9 @@ use tracing::{debug, info};
 use crate::SearchError;
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema, to_document};
 
-/// Articles read from the store per batch while catching up.
-const CATCH_UP_BATCH: usize = 1_000;
+/// Articles read from the store per batch while catching up. An Ofsted report carries
+/// about 100 KB of text, so a batch of reports is about 10 MB in memory at once.
+pub(crate) const CATCH_UP_BATCH: usize = 100;
 /// Commit (and move the watermark) at least this often during a long catch-up, so a crash
 /// loses little work.
 const COMMIT_EVERY: usize = 20_000;

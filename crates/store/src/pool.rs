@@ -62,6 +62,23 @@ impl Connections {
         result
     }
 
+    /// Runs `work` on a reader that reads pages with read() instead of through the memory
+    /// map, for a scan that reads much of the database once (the search index's catch-up
+    /// reads every report's full text). Through the map, every page it touched would stay
+    /// in this process's resident set: 115 MiB more at the end of a full-England ingest.
+    pub(crate) fn scan<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.read(|reader| {
+            // Shrinking the map unmaps it, pages this reader touched before included.
+            reader.pragma_update(None, "mmap_size", 0)?;
+            let result = work(reader);
+            reader.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+            result
+        })
+    }
+
     fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
         self.idle_readers.lock().unwrap_or_else(PoisonError::into_inner)
     }
