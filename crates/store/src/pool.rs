@@ -23,6 +23,10 @@ impl Connections {
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         let writer = open_connection(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
+        // The writer reads the pages it is about to change, and its changes go through the
+        // log: mapped, every page a long ingest touched stayed in this process's resident set
+        // (39 MiB after a full-England Ofsted ingest) for no gain.
+        writer.pragma_update(None, "mmap_size", 0)?;
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(writer),
