@@ -256,13 +256,13 @@ impl Pipeline {
             return FetchedReport::Skipped("download failed", Some(error.to_string()));
         }
         match read_report(file.path().to_owned(), listed.publication.published).await {
-            Ok((inspection, text)) => FetchedReport::Read {
+            Ok((inspection, text)) => FetchedReport::Read(Box::new(ReadReport {
                 la,
                 listed,
                 inspection,
                 text,
                 file,
-            },
+            })),
             Err(error) => FetchedReport::Unreadable(error),
         }
     }
@@ -277,7 +277,13 @@ impl Pipeline {
         tally: &mut ReportTally,
         seen_at: DateTime<Utc>,
     ) -> (Settlement, Vec<Article>, Vec<InspectionRecord>) {
-        let (la, listed, inspection, text, file) = match fetched {
+        let ReadReport {
+            la,
+            listed,
+            inspection,
+            text,
+            file,
+        } = match fetched {
             FetchedReport::Skipped(reason, None) => {
                 tally.skip(reason);
                 return (Settlement::Stored, Vec::new(), Vec::new());
@@ -291,13 +297,7 @@ impl Pipeline {
                 tally.skip("unreadable");
                 return (self.failed(row, error), Vec::new(), Vec::new());
             }
-            FetchedReport::Read {
-                la,
-                listed,
-                inspection,
-                text,
-                file,
-            } => (la, listed, inspection, text, file),
+            FetchedReport::Read(read) => *read,
         };
         tally.downloaded += 1;
         tally.read += 1;
@@ -428,13 +428,16 @@ enum FetchedReport {
     /// Downloaded but not readable as a report.
     Unreadable(String),
     /// Read, its file still spooled.
-    Read {
-        la: &'static LocalAuthority,
-        listed: ListedReport,
-        inspection: Inspection,
-        text: String,
-        file: SpoolFile,
-    },
+    Read(Box<ReadReport>),
+}
+
+/// A report read, its file still spooled.
+struct ReadReport {
+    la: &'static LocalAuthority,
+    listed: ListedReport,
+    inspection: Inspection,
+    text: String,
+    file: SpoolFile,
 }
 
 /// The data directory's folder for reports being downloaded and read.
