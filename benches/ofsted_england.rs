@@ -5,7 +5,8 @@
 //! Run with `cargo bench --bench ofsted_england` (`OFSTED_ENGLAND_REPORTS=2` per council for
 //! a quick run; the default, 7, lists about as many reports as Ofsted does). The reports
 //! are the real ones in `tests/fixtures/ofsted`, in turn, or with `OFSTED_ENGLAND_PDF_KIB=N`
-//! generated ones padded to N KiB.
+//! generated ones padded to N KiB. `OFSTED_ENGLAND_KEEP=1` keeps the data directory (its
+//! path is printed), to measure `csfeed reindex` on it.
 
 use std::process::Stdio;
 
@@ -48,6 +49,10 @@ async fn main() {
         }
     };
     let dir = tempfile::tempdir().expect("temporary directory");
+    let keep = std::env::var_os("OFSTED_ENGLAND_KEEP").is_some();
+    if keep {
+        println!("keeping {}", dir.path().display());
+    }
     let config = dir.path().join("csfeed.toml");
     std::fs::write(
         &config,
@@ -89,6 +94,9 @@ async fn main() {
         peak_kib as f64 / 1024.0,
         summary.trim().replace('\n', "\n  ")
     );
+    if keep {
+        let _ = dir.keep();
+    }
 }
 
 /// The real reports bundled as test fixtures.

@@ -1,6 +1,9 @@
 //! `kind = "ofsted"` sources: each followed council's provider page, the reports it lists,
 //! their facts, and alerts when a council's overall grade changes.
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use csfeed_core::{
     Article, Gazetteer, Grade, InspectionRecord, LocalAuthority, SourceId, escape_html, merge_with_history,
@@ -12,6 +15,7 @@ use csfeed_ofsted::{Inspection, Publication};
 use csfeed_store::{
     FetchResult, ListedPublication, PageValidators, PublicationRecord, Settlement, SourceRecord, UpsertCounts,
 };
+use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use url::Url;
@@ -151,7 +155,8 @@ impl Pipeline {
     }
 
     /// Reads the source's due reports, oldest publication first (so each grade-change
-    /// alert compares a report with the ones before it), storing each as it is read.
+    /// alert compares a report with the ones before it), storing each as it is read. Up to
+    /// one report per core is downloaded and read at a time; they are stored in order.
     async fn take_in_reports(
         &self,
         source: &SourceId,
@@ -172,10 +177,20 @@ impl Pipeline {
                 .as_ref()
                 .map(|listed: &ListedReport| listed.publication.published)
         });
+        let spool = self.report_spool().await;
+        let readers = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut taken = futures::stream::iter(due)
+            .map(|(row, listed)| {
+                let spool = spool.clone();
+                async move {
+                    let fetched = self.fetch_report(&row, listed, spool).await;
+                    (row, fetched)
+                }
+            })
+            .buffered(readers);
         let mut totals = UpsertCounts::default();
-        for (row, listed) in due {
-            let (settlement, articles, facts) =
-                self.take_in_report(source, &row, listed, tally, seen_at).await;
+        while let Some((row, fetched)) = taken.next().await {
+            let (settlement, articles, facts) = self.keep_report(source, &row, fetched, tally, seen_at).await;
             let counts = self
                 .settle(source, &row.url, settlement, articles, facts, seen_at)
                 .await;
@@ -184,24 +199,45 @@ impl Pipeline {
         totals
     }
 
-    /// Downloads and reads one listed report: how it ended, with the articles and facts to
-    /// store.
-    async fn take_in_report(
+    /// The folder reports are downloaded to (under the data directory), made if missing,
+    /// with files a killed run left behind over a day ago removed.
+    async fn report_spool(&self) -> Result<PathBuf, String> {
+        let Some(folder) = self.store.path().parent().map(|data| data.join(SPOOL_FOLDER)) else {
+            return Err("the database has no folder".to_owned());
+        };
+        let made = folder.clone();
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&made)?;
+            for entry in std::fs::read_dir(&made)?.flatten() {
+                let stale = entry
+                    .metadata()
+                    .and_then(|metadata| metadata.modified())
+                    .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > SPOOL_STALE_AFTER));
+                if stale {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| format!("report download folder {}: {error}", folder.display()))?;
+        Ok(folder)
+    }
+
+    /// Downloads one listed report to a spool file and reads it, off the async runtime.
+    async fn fetch_report(
         &self,
-        source: &SourceId,
         row: &PublicationRecord,
         listed: Option<ListedReport>,
-        tally: &mut ReportTally,
-        seen_at: DateTime<Utc>,
-    ) -> (Settlement, Vec<Article>, Vec<InspectionRecord>) {
+        spool: Result<PathBuf, String>,
+    ) -> FetchedReport {
         let Some((la, listed)) =
             listed.and_then(|listed| Gazetteer::get().find(&listed.council).map(|la| (la, listed)))
         else {
-            tally.skip("unreadable ledger entry");
-            return (
-                self.failed(row, "unreadable ledger entry".to_owned()),
-                Vec::new(),
-                Vec::new(),
+            return FetchedReport::Skipped(
+                "unreadable ledger entry",
+                Some("unreadable ledger entry".to_owned()),
             );
         };
         let known = row.url.clone();
@@ -210,67 +246,102 @@ impl Pipeline {
             .await
             .unwrap_or(false)
         {
-            tally.skip("already stored");
-            return (Settlement::Stored, Vec::new(), Vec::new());
+            return FetchedReport::Skipped("already stored", None);
         }
-        let body = match self.download_report(&listed.publication).await {
-            Ok(body) => body,
-            Err(error) => {
-                tally.skip("download failed");
-                return (self.failed(row, error), Vec::new(), Vec::new());
-            }
+        let file = match spool {
+            Ok(folder) => SpoolFile::new(&folder),
+            Err(error) => return FetchedReport::Skipped("download failed", Some(error)),
         };
-        tally.downloaded += 1;
-        let file = body.clone();
-        match read_report(body, listed.publication.published).await {
-            Ok((inspection, text)) => {
-                tally.read += 1;
-                let mut facts = to_record(la, &listed.publication, &inspection);
-                // A date the report prints that cannot be true (a letter dated before its
-                // visit) gives way to the provider page's, and the operator is told.
-                let notes = csfeed_core::withhold_impossible(&mut facts, listed.publication.published);
-                if !notes.is_empty()
-                    && let Err(error) = self
-                        .store_blocking(move |store| store.note_inspection_facts(&notes))
-                        .await
-                {
-                    warn!(report = %row.url, error = %error, "could not note an impossible fact");
-                }
-                // Kept before the facts are settled, so a stored report always has its file.
-                let key = facts.report_url.clone();
-                if let Err(error) = self
-                    .store_blocking(move |store| store.save_report_file(&key, "application/pdf", &file))
-                    .await
-                {
-                    tally.skip("file not stored");
-                    return (self.failed(row, error.to_string()), Vec::new(), Vec::new());
-                }
-                let mut articles = vec![report_article(
-                    source,
-                    la,
-                    &row.listing_url,
-                    &listed.publication,
-                    &inspection,
-                    &facts,
-                    text,
-                )];
-                articles.extend(self.report_alert(source, &facts, seen_at).await);
-                (Settlement::Stored, articles, vec![facts])
-            }
-            Err(error) => {
-                tally.skip("unreadable");
-                (self.failed(row, error), Vec::new(), Vec::new())
-            }
+        if let Err(error) = self.fetcher.download(&listed.publication.url, file.path()).await {
+            return FetchedReport::Skipped("download failed", Some(error.to_string()));
+        }
+        match read_report(file.path().to_owned(), listed.publication.published).await {
+            Ok((inspection, text)) => FetchedReport::Read(Box::new(ReadReport {
+                la,
+                listed,
+                inspection,
+                text,
+                file,
+            })),
+            Err(error) => FetchedReport::Unreadable(error),
         }
     }
 
-    /// Downloads one report file.
-    async fn download_report(&self, publication: &Publication) -> Result<Vec<u8>, String> {
-        match self.fetcher.fetch(&publication.url, &Validators::default()).await {
-            Ok(FetchOutcome::Fetched(fetched)) => Ok(fetched.body.to_vec()),
-            Ok(FetchOutcome::NotModified { .. }) => Err("not modified".to_owned()),
-            Err(error) => Err(error.to_string()),
+    /// Keeps a report that was read (its file, facts and alert), or records why it was
+    /// not: how it ended, with the articles and facts to store.
+    async fn keep_report(
+        &self,
+        source: &SourceId,
+        row: &PublicationRecord,
+        fetched: FetchedReport,
+        tally: &mut ReportTally,
+        seen_at: DateTime<Utc>,
+    ) -> (Settlement, Vec<Article>, Vec<InspectionRecord>) {
+        let ReadReport {
+            la,
+            listed,
+            inspection,
+            text,
+            file,
+        } = match fetched {
+            FetchedReport::Skipped(reason, None) => {
+                tally.skip(reason);
+                return (Settlement::Stored, Vec::new(), Vec::new());
+            }
+            FetchedReport::Skipped(reason, Some(error)) => {
+                tally.skip(reason);
+                return (self.failed(row, error), Vec::new(), Vec::new());
+            }
+            FetchedReport::Unreadable(error) => {
+                tally.downloaded += 1;
+                tally.skip("unreadable");
+                return (self.failed(row, error), Vec::new(), Vec::new());
+            }
+            FetchedReport::Read(read) => *read,
+        };
+        tally.downloaded += 1;
+        tally.read += 1;
+        let mut facts = to_record(la, &listed.publication, &inspection);
+        // A date the report prints that cannot be true (a letter dated before its
+        // visit) gives way to the provider page's, and the operator is told.
+        let notes = csfeed_core::withhold_impossible(&mut facts, listed.publication.published);
+        if !notes.is_empty()
+            && let Err(error) = self
+                .store_blocking(move |store| store.note_inspection_facts(&notes))
+                .await
+        {
+            warn!(report = %row.url, error = %error, "could not note an impossible fact");
         }
+        // Kept before the facts are settled, so a stored report always has its file.
+        if let Err(error) = self.keep_report_file(&facts.report_url, file).await {
+            tally.skip("file not stored");
+            return (self.failed(row, error), Vec::new(), Vec::new());
+        }
+        let mut articles = vec![report_article(
+            source,
+            la,
+            &row.listing_url,
+            &listed.publication,
+            &inspection,
+            &facts,
+            text,
+        )];
+        articles.extend(self.report_alert(source, &facts, seen_at).await);
+        (Settlement::Stored, articles, vec![facts])
+    }
+
+    /// Copies a spooled report file into the store, then removes it.
+    async fn keep_report_file(&self, report_url: &str, file: SpoolFile) -> Result<(), String> {
+        let key = report_url.to_owned();
+        self.store_blocking(move |store| {
+            let opened = std::fs::File::open(file.path())
+                .and_then(|opened| Ok((opened.metadata()?.len(), opened)))
+                .map_err(|error| csfeed_store::StoreError::File(error.to_string()))?;
+            let (length, reader) = opened;
+            store.save_report_file_from(&key, "application/pdf", std::io::BufReader::new(reader), length)
+        })
+        .await
+        .map_err(|error| error.to_string())
     }
 
     /// The alert a new report deserves: when it changes its council's overall grade, or
@@ -332,10 +403,12 @@ fn grade_change(
     (report, change)
 }
 
-/// Reads a report's facts and text off the async runtime.
-async fn read_report(body: Vec<u8>, listed: Option<NaiveDate>) -> Result<(Inspection, String), String> {
+/// Reads a spooled report's facts and text off the async runtime.
+async fn read_report(file: PathBuf, listed: Option<NaiveDate>) -> Result<(Inspection, String), String> {
     tokio::task::spawn_blocking(move || {
+        let body = std::fs::read(&file).map_err(|error| format!("downloaded report unreadable: {error}"))?;
         let text = csfeed_ofsted::extract_text(&body).map_err(|error| error.to_string())?;
+        drop(body);
         let facts = csfeed_ofsted::read_facts(&text);
         let facts = match listed {
             Some(date) => facts.with_listed_date(date),
@@ -345,6 +418,60 @@ async fn read_report(body: Vec<u8>, listed: Option<NaiveDate>) -> Result<(Inspec
     })
     .await
     .map_err(|error| format!("report reader crashed: {error}"))?
+}
+
+/// What downloading and reading a listed report came to, before it is stored.
+enum FetchedReport {
+    /// Not read, with the tally's reason and the error to retry after (none: nothing to
+    /// do, the report is stored already).
+    Skipped(&'static str, Option<String>),
+    /// Downloaded but not readable as a report.
+    Unreadable(String),
+    /// Read, its file still spooled.
+    Read(Box<ReadReport>),
+}
+
+/// A report read, its file still spooled.
+struct ReadReport {
+    la: &'static LocalAuthority,
+    listed: ListedReport,
+    inspection: Inspection,
+    text: String,
+    file: SpoolFile,
+}
+
+/// The data directory's folder for reports being downloaded and read.
+const SPOOL_FOLDER: &str = "spool";
+
+/// How old a spool file left by a killed run is before it is removed.
+const SPOOL_STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// A report's file on disk while it is read and stored: removed when dropped, whatever
+/// became of the report.
+struct SpoolFile {
+    path: PathBuf,
+}
+
+impl SpoolFile {
+    /// A new file name in `folder`, unique to this process and call.
+    fn new(folder: &Path) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let number = NEXT.fetch_add(1, Ordering::Relaxed);
+        Self {
+            path: folder.join(format!("report-{}-{number}.pdf", std::process::id())),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for SpoolFile {
+    fn drop(&mut self) {
+        // Missing when the download never started.
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// The ledger entry of a listed report.

@@ -113,6 +113,11 @@ impl Workspace {
             .expect("start csfeed")
     }
 
+    /// The workspace's data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
     /// The workspace's database (for reading what csfeed stored).
     pub fn database(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("data/csfeed.sqlite3")).expect("open the database")

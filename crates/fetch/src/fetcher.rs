@@ -6,6 +6,7 @@ use std::time::{Instant, SystemTime};
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
+use tokio::io::AsyncWriteExt;
 use url::Url;
 
 use crate::politeness::HostGate;
@@ -56,6 +57,29 @@ pub enum FetchOutcome {
         /// Set when every redirect on the way was permanent (301/308).
         permanent_redirect: Option<Url>,
     },
+}
+
+/// A response body saved to a file by [`Fetcher::download`].
+#[derive(Debug, Clone)]
+pub struct Downloaded {
+    /// Bytes written (decompressed).
+    pub bytes: u64,
+    /// The `Content-Type` header, when there was one.
+    pub content_type: Option<String>,
+    /// Where the body came from after redirects.
+    pub final_url: Url,
+}
+
+/// A final answer whose body is still to be read.
+struct Answer {
+    /// The response to read the body from (none for "not modified").
+    response: Option<reqwest::Response>,
+    /// The host's slot, held until the body has been read.
+    _permit: crate::politeness::HostPermit,
+    /// Everything but the body, or "not modified".
+    outcome: FetchOutcome,
+    /// When the whole fetch must be done, body included.
+    deadline: tokio::time::Instant,
 }
 
 /// Fetches URLs politely and within limits. Cheap to clone; share one per process so that
@@ -112,11 +136,74 @@ impl Fetcher {
             }
             other => Err(FetchError::UnsupportedScheme(other.to_owned())),
         };
-        record_metrics(&result, started);
+        record_metrics(outcome_label(&result), started);
+        result
+    }
+
+    /// Fetches `url` into the file at `path` (created or emptied), a chunk at a time, so a
+    /// large body (a report's PDF) is never held in memory; the same politeness, limits and
+    /// body cap as [`Fetcher::fetch`]. On failure the file may hold part of the body.
+    pub async fn download(&self, url: &Url, path: &std::path::Path) -> Result<Downloaded, FetchError> {
+        let file_error = |error: std::io::Error| FetchError::File {
+            path: path.display().to_string(),
+            message: error.to_string(),
+        };
+        let mut file = tokio::fs::File::create(path).await.map_err(file_error)?;
+        if url.scheme() == "file" {
+            // Local files are read whole by the same path as every other fetch.
+            let FetchOutcome::Fetched(fetched) = self.fetch(url, &Validators::default()).await? else {
+                return Err(not_modified());
+            };
+            file.write_all(&fetched.body).await.map_err(file_error)?;
+            file.flush().await.map_err(file_error)?;
+            return Ok(Downloaded {
+                bytes: fetched.body.len() as u64,
+                content_type: fetched.content_type,
+                final_url: fetched.final_url,
+            });
+        }
+        let started = Instant::now();
+        let result = async {
+            let answer = self.answer(url, &Validators::default()).await?;
+            let (Some(mut response), FetchOutcome::Fetched(head)) = (answer.response, answer.outcome) else {
+                return Err(not_modified());
+            };
+            let limit = self.config.max_body_bytes;
+            let bytes = self
+                .within(answer.deadline, write_body(&mut response, limit, &mut file, path))
+                .await?;
+            metrics::counter!("csfeed_fetch_bytes_total").increment(bytes);
+            Ok(Downloaded {
+                bytes,
+                content_type: head.content_type,
+                final_url: head.final_url,
+            })
+        }
+        .await;
+        record_metrics(
+            result.as_ref().map_or_else(FetchError::kind, |_| "fetched"),
+            started,
+        );
         result
     }
 
     async fn fetch_http(&self, url: &Url, previous: &Validators) -> Result<FetchOutcome, FetchError> {
+        let answer = self.answer(url, previous).await?;
+        match (answer.response, answer.outcome) {
+            (Some(mut response), FetchOutcome::Fetched(mut fetched)) => {
+                let limit = self.config.max_body_bytes;
+                fetched.body = self
+                    .within(answer.deadline, read_body(&mut response, limit, false))
+                    .await?;
+                metrics::counter!("csfeed_fetch_bytes_total").increment(fetched.body.len() as u64);
+                Ok(FetchOutcome::Fetched(fetched))
+            }
+            (_, outcome) => Ok(outcome),
+        }
+    }
+
+    /// Follows redirects to the final answer, checked for its status, its body not read.
+    async fn answer(&self, url: &Url, previous: &Validators) -> Result<Answer, FetchError> {
         let mut current = url.clone();
         let mut visited = vec![url.clone()];
         let mut all_permanent = true;
@@ -158,9 +245,14 @@ impl Fetcher {
                 continue;
             }
             let moved = (visited.len() > 1 && all_permanent).then(|| current.clone());
-            return self
-                .within(deadline, self.finish(response, previous, current, moved))
-                .await;
+            let outcome = self.head(&response, previous, current, moved)?;
+            let response = matches!(outcome, FetchOutcome::Fetched(_)).then_some(response);
+            return Ok(Answer {
+                response,
+                _permit: permit,
+                outcome,
+                deadline,
+            });
         }
     }
 
@@ -189,9 +281,11 @@ impl Fetcher {
         request.send().await.map_err(FetchError::from_reqwest)
     }
 
-    async fn finish(
+    /// What a final response says before its body: "not modified", an error status, or
+    /// the headers of a body to read.
+    fn head(
         &self,
-        mut response: reqwest::Response,
+        response: &reqwest::Response,
         previous: &Validators,
         final_url: Url,
         permanent_redirect: Option<Url>,
@@ -233,13 +327,9 @@ impl Fetcher {
                 retry_after,
             });
         }
-        let content_type = header_text(header::CONTENT_TYPE);
-        let limit = self.config.max_body_bytes;
-        let body = read_body(&mut response, limit, false).await?;
-        metrics::counter!("csfeed_fetch_bytes_total").increment(body.len() as u64);
         Ok(FetchOutcome::Fetched(Fetched {
-            body,
-            content_type,
+            body: Bytes::new(),
+            content_type: header_text(header::CONTENT_TYPE),
             status: Some(status.as_u16()),
             validators: sent,
             final_url,
@@ -354,12 +444,51 @@ async fn read_body(
     Ok(body.freeze())
 }
 
-fn record_metrics(result: &Result<FetchOutcome, FetchError>, started: Instant) {
-    let outcome = match result {
+/// Writes a body to `file` chunk by chunk (decompressed), failing past `limit` bytes.
+async fn write_body(
+    response: &mut reqwest::Response,
+    limit: u64,
+    file: &mut tokio::fs::File,
+    path: &std::path::Path,
+) -> Result<u64, FetchError> {
+    if response.content_length().is_some_and(|length| length > limit) {
+        return Err(FetchError::TooLarge { limit_bytes: limit });
+    }
+    let file_error = |error: std::io::Error| FetchError::File {
+        path: path.display().to_string(),
+        message: error.to_string(),
+    };
+    let mut written = 0u64;
+    while let Some(chunk) = response.chunk().await.map_err(FetchError::from_reqwest)? {
+        written += chunk.len() as u64;
+        if written > limit {
+            return Err(FetchError::TooLarge { limit_bytes: limit });
+        }
+        file.write_all(&chunk).await.map_err(file_error)?;
+    }
+    file.flush().await.map_err(file_error)?;
+    Ok(written)
+}
+
+/// A download asks with no validators, so "not modified" is the server's mistake.
+fn not_modified() -> FetchError {
+    FetchError::Status {
+        status: 304,
+        reason: Some("Not Modified (to a request that was not conditional)"),
+        retry_after: None,
+    }
+}
+
+/// The metrics label of a fetch's outcome.
+fn outcome_label(result: &Result<FetchOutcome, FetchError>) -> &'static str {
+    match result {
         Ok(FetchOutcome::Fetched(_)) => "fetched",
         Ok(FetchOutcome::NotModified { .. }) => "not_modified",
         Err(error) => error.kind(),
-    };
+    }
+}
+
+fn record_metrics(outcome: &'static str, started: Instant) {
     metrics::counter!("csfeed_fetches_total", "outcome" => outcome).increment(1);
     metrics::histogram!("csfeed_fetch_duration_seconds").record(started.elapsed().as_secs_f64());
 }

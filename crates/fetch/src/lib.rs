@@ -29,7 +29,7 @@ pub mod robots;
 pub use charset::decode_text;
 pub use config::FetchConfig;
 pub use error::FetchError;
-pub use fetcher::{FetchOutcome, Fetched, Fetcher, Validators};
+pub use fetcher::{Downloaded, FetchOutcome, Fetched, Fetcher, Validators};
 
 #[cfg(test)]
 mod tests;

@@ -467,6 +467,29 @@ mod tests {
         assert_eq!(reopened.num_docs(), 4);
     }
 
+    #[test]
+    fn a_catch_up_over_several_batches_indexes_every_article_once() {
+        let fixture = fixture();
+        let many = crate::index::CATCH_UP_BATCH * 2 + 7;
+        let articles: Vec<Article> = (0..many)
+            .map(|k| {
+                article(
+                    "ofsted",
+                    &format!("report-{k}"),
+                    &format!("Report {k}"),
+                    "Inspectors visited.",
+                    day(5),
+                )
+            })
+            .collect();
+        fixture.store.upsert_articles(&articles, day(60)).unwrap();
+        let caught_up = fixture.index.catch_up(&fixture.store).unwrap();
+        assert_eq!(caught_up.indexed, many);
+        assert_eq!(caught_up.watermark, fixture.store.last_change_seq().unwrap());
+        assert_eq!(fixture.index.num_docs(), 4 + many as u64);
+        assert_eq!(fixture.index.catch_up(&fixture.store).unwrap().indexed, 0);
+    }
+
     /// A fixture with Ofsted reports and an alert among the news, tagged with councils.
     fn ofsted_fixture() -> Fixture {
         let fixture = fixture();

@@ -229,7 +229,7 @@ impl Store {
         after_seq: i64,
         limit: usize,
     ) -> Result<Vec<ArticleRecord>, StoreError> {
-        self.connections.read(|connection| {
+        self.connections.scan(|connection| {
             let sql = format!(
                 "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id
                  WHERE a.change_seq > ?1 ORDER BY a.change_seq LIMIT ?2"

@@ -17,6 +17,9 @@ pub enum StoreError {
         /// Newest version this build knows.
         supported: i64,
     },
+    /// A file to be stored could not be read whole.
+    #[error("file not stored: {0}")]
+    File(String),
     /// A stored value could not be read back (the file was edited by hand or damaged).
     #[error("stored {what} is unreadable: {value:?}")]
     Corrupt {

@@ -77,21 +77,50 @@ impl Store {
         })
     }
 
-    /// Keeps the file a report was read from, replacing any earlier copy, so csfeed can
-    /// serve the very PDF behind the facts it shows.
+    /// Keeps a report's file (its PDF) so it can be served and read again without asking
+    /// Ofsted, replacing any kept before.
     pub fn save_report_file(
         &self,
         report_url: &str,
         content_type: &str,
         body: &[u8],
     ) -> Result<(), StoreError> {
+        self.save_report_file_from(report_url, content_type, body, body.len() as u64)
+    }
+
+    /// [`Store::save_report_file`] from a reader of `length` bytes (a report spooled to
+    /// disk), copied into the database a chunk at a time: a file of any size is never held
+    /// in memory whole, let alone twice.
+    pub fn save_report_file_from(
+        &self,
+        report_url: &str,
+        content_type: &str,
+        mut body: impl std::io::Read,
+        length: u64,
+    ) -> Result<(), StoreError> {
+        let too_large = || StoreError::Corrupt {
+            what: "report file length",
+            value: length.to_string(),
+        };
+        let length = i64::try_from(length).map_err(|_| too_large())?;
         self.connections.write(|connection| {
-            connection.execute(
-                "INSERT INTO report_files (report_url, content_type, body, stored_at) VALUES (?1, ?2, ?3, ?4)
+            let transaction = connection.transaction()?;
+            let row: i64 = transaction.query_row(
+                "INSERT INTO report_files (report_url, content_type, body, stored_at) VALUES (?1, ?2, zeroblob(?3), ?4)
                  ON CONFLICT(report_url) DO UPDATE SET content_type = excluded.content_type,
-                     body = excluded.body, stored_at = excluded.stored_at",
-                params![report_url, content_type, body, chrono::Utc::now().timestamp()],
+                     body = excluded.body, stored_at = excluded.stored_at
+                 RETURNING rowid",
+                params![report_url, content_type, length, chrono::Utc::now().timestamp()],
+                |row| row.get(0),
             )?;
+            let mut blob = transaction.blob_open(rusqlite::MAIN_DB, "report_files", "body", row, false)?;
+            let copied = std::io::copy(&mut body, &mut blob).map_err(|error| StoreError::File(error.to_string()))?;
+            drop(blob);
+            // A reader that ends early or runs on would store a damaged file: nothing is kept.
+            if copied != length as u64 {
+                return Err(StoreError::File(format!("expected {length} bytes, read {copied}")));
+            }
+            transaction.commit()?;
             Ok(())
         })
     }
@@ -497,5 +526,14 @@ mod tests {
             store.report_file(url).unwrap(),
             Some(("application/pdf".to_owned(), b"%PDF-1.4 again".to_vec()))
         );
+        // From a reader, longer than before; a reader shorter than it said keeps nothing new.
+        let longer = b"%PDF-1.4 a longer file".repeat(1000);
+        store
+            .save_report_file_from(url, "application/pdf", &longer[..], longer.len() as u64)
+            .unwrap();
+        assert_eq!(store.report_file(url).unwrap().unwrap().1, longer);
+        let short = store.save_report_file_from(url, "application/pdf", &b"%PDF"[..], 10);
+        assert!(matches!(short, Err(StoreError::File(_))), "{short:?}");
+        assert_eq!(store.report_file(url).unwrap().unwrap().1, longer);
     }
 }

@@ -23,6 +23,10 @@ impl Connections {
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         let writer = open_connection(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
+        // The writer reads the pages it is about to change, and its changes go through the
+        // log: mapped, every page a long ingest touched stayed in this process's resident set
+        // (39 MiB after a full-England Ofsted ingest) for no gain.
+        writer.pragma_update(None, "mmap_size", 0)?;
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(writer),
@@ -60,6 +64,23 @@ impl Connections {
             idle.push(reader);
         }
         result
+    }
+
+    /// Runs `work` on a reader that reads pages with read() instead of through the memory
+    /// map, for a scan that reads much of the database once (the search index's catch-up
+    /// reads every report's full text). Through the map, every page it touched would stay
+    /// in this process's resident set: 115 MiB more at the end of a full-England ingest.
+    pub(crate) fn scan<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.read(|reader| {
+            // Shrinking the map unmaps it, pages this reader touched before included.
+            reader.pragma_update(None, "mmap_size", 0)?;
+            let result = work(reader);
+            reader.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+            result
+        })
     }
 
     fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {

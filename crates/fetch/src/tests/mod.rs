@@ -357,3 +357,48 @@ async fn files_are_read_and_unchanged_files_are_not_modified() {
         Err(FetchError::UnsupportedScheme(_))
     ));
 }
+
+#[tokio::test]
+async fn downloads_go_to_a_file_through_redirects_and_stop_at_the_cap() {
+    let server = MockServer::start().await;
+    let report = b"%PDF-1.4 a report".repeat(4096);
+    Mock::given(method("GET"))
+        .and(path("/old.pdf"))
+        .respond_with(ResponseTemplate::new(301).insert_header("location", "/report.pdf"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/report.pdf"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/pdf")
+                .set_body_bytes(report.clone()),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.pdf");
+    let downloaded = fetcher()
+        .download(&url(&format!("{}/old.pdf", server.uri())), &file)
+        .await
+        .unwrap();
+    assert_eq!(downloaded.bytes, report.len() as u64);
+    assert_eq!(downloaded.content_type.as_deref(), Some("application/pdf"));
+    assert_eq!(downloaded.final_url.path(), "/report.pdf");
+    assert_eq!(std::fs::read(&file).unwrap(), report);
+
+    let faults = fault(None).await;
+    for route in ["/endless", "/huge", "/gzip-bomb"] {
+        let error = fetcher()
+            .download(&url(&faults.url(route)), &file)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, FetchError::TooLarge { .. }), "{route}: {error:?}");
+        assert!(std::fs::metadata(&file).unwrap().len() <= 1024 * 1024, "{route}");
+    }
+    let error = fetcher()
+        .download(&url(&format!("{}/missing.pdf", server.uri())), &file)
+        .await
+        .unwrap_err();
+    assert_eq!(error.http_status(), Some(404));
+}
