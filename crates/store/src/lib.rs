@@ -13,6 +13,7 @@
 mod articles;
 mod error;
 mod inspections;
+mod leases;
 mod migrations;
 mod pool;
 mod publications;

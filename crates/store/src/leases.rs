@@ -1,0 +1,208 @@
+//! Leases and per-host request slots: how several writer processes sharing one store split
+//! the work without a coordinator.
+//!
+//! A lease names a piece of work (`source:ofsted`, `delivery:42`) and who holds it until
+//! when. Taking one is a single conditional upsert, so of two processes asking at once
+//! exactly one wins; a holder renews it while it works, and a holder that crashed simply
+//! stops renewing, so its lease runs out and someone else takes the work over. A host slot
+//! is the earliest time the next request to a host may start; reserving one moves it on by
+//! the politeness gap in the same statement, so processes queue for a host as one would.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use crate::{Store, StoreError};
+
+impl Store {
+    /// Takes (or renews, when `holder` has it already) the lease `name` until `now + ttl`.
+    /// `false` when someone else holds it and it has not run out.
+    pub fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let (now, until) = (millis(now), millis(now).saturating_add(duration_millis(ttl)));
+        self.connections.write(|connection| {
+            let changed = connection.execute(
+                "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                 WHERE leases.holder = excluded.holder OR leases.expires_at <= ?4",
+                params![name, holder, until, now],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    /// Gives the lease up, if `holder` still has it, so the work can be taken at once.
+    /// `false` when it had run out and someone else took it (or nobody held it).
+    pub fn release_lease(&self, name: &str, holder: &str) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let deleted = connection.execute(
+                "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+                params![name, holder],
+            )?;
+            Ok(deleted == 1)
+        })
+    }
+
+    /// Who holds the lease `name` at `now`, if anyone.
+    pub fn lease_holder(&self, name: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension as _;
+        self.connections.read(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT holder FROM leases WHERE name = ?1 AND expires_at > ?2",
+                    params![name, millis(now)],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })
+    }
+
+    /// Reserves the next request slot for `host`: the later of `now` and the slot the last
+    /// reservation left, which moves on by `gap`. The caller waits until the time returned.
+    pub fn reserve_host_slot(
+        &self,
+        host: &str,
+        now: DateTime<Utc>,
+        gap: Duration,
+    ) -> Result<DateTime<Utc>, StoreError> {
+        let gap = duration_millis(gap);
+        let start: i64 = self.connections.write(|connection| {
+            Ok(connection.query_row(
+                "INSERT INTO host_slots (host, next_at) VALUES (?1, ?2 + ?3)
+                 ON CONFLICT (host) DO UPDATE SET next_at = MAX(host_slots.next_at, ?2) + ?3
+                 RETURNING next_at - ?3",
+                params![host, millis(now), gap],
+                |row| row.get(0),
+            )?)
+        })?;
+        from_millis(start)
+    }
+}
+
+/// Leases and slots need sub-second precision (politeness gaps are often under a second).
+pub(crate) fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+pub(crate) fn duration_millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn from_millis(millis: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(millis).ok_or(StoreError::Corrupt {
+        what: "lease time",
+        value: millis.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(millis: i64) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(1_760_000_000_000 + millis).unwrap()
+    }
+
+    fn open() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn one_holder_at_a_time_until_it_releases_or_its_lease_runs_out() {
+        let (_dir, store) = open();
+        let ttl = Duration::from_secs(10);
+        assert!(store.try_lease("source:a", "one", at(0), ttl).unwrap());
+        assert!(!store.try_lease("source:a", "two", at(5_000), ttl).unwrap());
+        assert!(
+            store.try_lease("source:b", "two", at(5_000), ttl).unwrap(),
+            "other work is free"
+        );
+        assert!(
+            store.try_lease("source:a", "one", at(9_000), ttl).unwrap(),
+            "the holder renews"
+        );
+        assert!(
+            !store.try_lease("source:a", "two", at(15_000), ttl).unwrap(),
+            "renewed until 19 s"
+        );
+        assert_eq!(
+            store.lease_holder("source:a", at(15_000)).unwrap().as_deref(),
+            Some("one")
+        );
+        assert!(
+            store.try_lease("source:a", "two", at(19_000), ttl).unwrap(),
+            "ran out: taken over"
+        );
+        assert!(
+            !store.release_lease("source:a", "one").unwrap(),
+            "no longer the holder's to give"
+        );
+        assert!(store.release_lease("source:a", "two").unwrap());
+        assert_eq!(store.lease_holder("source:a", at(19_001)).unwrap(), None);
+        assert!(
+            store.try_lease("source:a", "one", at(19_001), ttl).unwrap(),
+            "free once released"
+        );
+    }
+
+    #[test]
+    fn two_stores_racing_for_a_lease_give_it_to_exactly_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        Store::open(&path).unwrap();
+        let winners: usize = std::thread::scope(|scope| {
+            let racers: Vec<_> = (0..8)
+                .map(|racer| {
+                    let path = &path;
+                    scope.spawn(move || {
+                        let store = Store::open(path).unwrap();
+                        let holder = format!("racer-{racer}");
+                        store
+                            .try_lease("source:a", &holder, at(0), Duration::from_secs(60))
+                            .unwrap()
+                    })
+                })
+                .collect();
+            racers
+                .into_iter()
+                .map(|racer| usize::from(racer.join().unwrap()))
+                .sum()
+        });
+        assert_eq!(winners, 1);
+    }
+
+    #[test]
+    fn host_slots_queue_requests_a_gap_apart_whoever_asks() {
+        let (_dir, store) = open();
+        let gap = Duration::from_millis(250);
+        assert_eq!(store.reserve_host_slot("a.example", at(0), gap).unwrap(), at(0));
+        assert_eq!(
+            store.reserve_host_slot("a.example", at(10), gap).unwrap(),
+            at(250)
+        );
+        assert_eq!(
+            store.reserve_host_slot("a.example", at(20), gap).unwrap(),
+            at(500)
+        );
+        assert_eq!(
+            store.reserve_host_slot("b.example", at(20), gap).unwrap(),
+            at(20),
+            "hosts are independent"
+        );
+        assert_eq!(
+            store.reserve_host_slot("a.example", at(5_000), gap).unwrap(),
+            at(5_000),
+            "an idle host's slot is now"
+        );
+    }
+}
