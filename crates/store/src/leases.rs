@@ -8,10 +8,12 @@
 //! is the earliest time the next request to a host may start; reserving one moves it on by
 //! the politeness gap in the same statement, so processes queue for a host as one would.
 
+use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
+use tracing::warn;
 
 use crate::{Store, StoreError};
 
@@ -82,6 +84,70 @@ impl Store {
             )?)
         })?;
         from_millis(start)
+    }
+}
+
+/// A lease held by [`Store::hold_lease`]: a background thread renews it every third of its
+/// time to live until the guard is dropped or released, then gives it up. A process that
+/// dies renews nothing, so its lease runs out.
+#[derive(Debug)]
+pub struct LeaseGuard {
+    stop: Option<mpsc::Sender<()>>,
+    renewer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LeaseGuard {
+    /// Gives the lease up now and waits until it is (blocking); dropping the guard does the
+    /// same in the background.
+    pub fn release(mut self) {
+        self.stop.take();
+        if let Some(renewer) = self.renewer.take() {
+            let _ = renewer.join();
+        }
+    }
+}
+
+impl Drop for LeaseGuard {
+    fn drop(&mut self) {
+        // Closing the channel wakes the renewer, which releases the lease and ends.
+        self.stop.take();
+    }
+}
+
+impl Store {
+    /// Takes the lease `name` for `holder` (see [`Store::try_lease`]) and keeps it renewed
+    /// until the guard goes; `None` when someone else holds it.
+    pub fn hold_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<LeaseGuard>, StoreError> {
+        if !self.try_lease(name, holder, Utc::now(), ttl)? {
+            return Ok(None);
+        }
+        let (stop, stopped) = mpsc::channel::<()>();
+        let (store, name, holder) = (self.clone(), name.to_owned(), holder.to_owned());
+        let every = (ttl / 3).max(Duration::from_millis(50));
+        let renewer = std::thread::Builder::new()
+            .name("csfeed-lease".into())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                    match store.try_lease(&name, &holder, Utc::now(), ttl) {
+                        Ok(true) => {}
+                        Ok(false) => warn!(lease = %name, "lost a lease while working: it ran out before it was renewed"),
+                        Err(error) => warn!(lease = %name, %error, "cannot renew a lease"),
+                    }
+                }
+                if let Err(error) = store.release_lease(&name, &holder) {
+                    warn!(lease = %name, %error, "cannot give a lease up; it runs out by itself");
+                }
+            })
+            .map_err(|error| StoreError::Thread(error.to_string()))?;
+        Ok(Some(LeaseGuard {
+            stop: Some(stop),
+            renewer: Some(renewer),
+        }))
     }
 }
 
@@ -179,6 +245,27 @@ mod tests {
                 .sum()
         });
         assert_eq!(winners, 1);
+    }
+
+    #[test]
+    fn a_held_lease_is_renewed_while_held_and_given_up_when_released() {
+        let (_dir, store) = open();
+        // Renewed every 500 ms: a second of slack for a busy machine.
+        let ttl = Duration::from_millis(1_500);
+        let guard = store.hold_lease("delivery:1", "one", ttl).unwrap().unwrap();
+        assert!(store.hold_lease("delivery:1", "two", ttl).unwrap().is_none());
+        // Renewed by the guard's thread: still held long after the first ttl ran out.
+        let until = std::time::Instant::now() + Duration::from_secs(3);
+        while std::time::Instant::now() < until {
+            assert_eq!(
+                store.lease_holder("delivery:1", Utc::now()).unwrap().as_deref(),
+                Some("one")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        guard.release();
+        assert_eq!(store.lease_holder("delivery:1", Utc::now()).unwrap(), None);
+        assert!(store.hold_lease("delivery:1", "two", ttl).unwrap().is_some());
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod time;
 
 pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UNDATED_SORT_SHIFT, UpsertCounts};
 pub use error::StoreError;
+pub use leases::LeaseGuard;
 pub use publications::{ListedPublication, PageValidators, PublicationRecord, PublicationStatus, Settlement};
 pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceChange, SourceRecord};
 pub use subscriptions::{
