@@ -5,7 +5,7 @@ use std::str::FromStr;
 use crate::StoreError;
 
 /// A `postgres://user:password@host:port/database` address (`postgresql://` too). Parsed
-/// once; `Debug` and `Display` show it with the password replaced by `[redacted]`, so it can
+/// once; `Debug` and `Display` show it with the password replaced by `redacted`, so it can
 /// be logged.
 #[derive(Clone)]
 pub struct DatabaseUrl {
@@ -32,7 +32,7 @@ impl DatabaseUrl {
         }
         if url.password().is_some() {
             // Infallible for a URL with a host, which a password implies.
-            let _ = url.set_password(Some("[redacted]"));
+            let _ = url.set_password(Some("redacted"));
         }
         Ok(Self {
             config,

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use csfeed_core::{Article, InspectionRecord, SourceId};
 use url::Url;
 
+use crate::time::from_db_opt;
 use crate::{Store, StoreError, UpsertCounts};
 
 /// Where a listed publication stands.
@@ -25,7 +26,7 @@ pub enum PublicationStatus {
 }
 
 impl PublicationStatus {
-    pub(crate) fn parse(text: &str) -> Result<Self, StoreError> {
+    fn parse(text: &str) -> Result<Self, StoreError> {
         match text {
             "pending" => Ok(Self::Pending),
             "stored" => Ok(Self::Stored),
@@ -90,6 +91,30 @@ pub enum Settlement {
         /// When to try again.
         retry_at: DateTime<Utc>,
     },
+}
+
+impl PublicationRecord {
+    /// A ledger row from its columns as both backends read them, or
+    /// [`StoreError::Corrupt`] for an unknown status.
+    pub(crate) fn from_columns(
+        url: String,
+        listing_url: String,
+        details: String,
+        status: &str,
+        attempts: i64,
+        last_error: Option<String>,
+        next_attempt_at: Option<i64>,
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            url,
+            listing_url,
+            details,
+            status: PublicationStatus::parse(status)?,
+            attempts: u32::try_from(attempts.max(0)).unwrap_or(u32::MAX),
+            last_error,
+            next_attempt_at: from_db_opt(next_attempt_at)?,
+        })
+    }
 }
 
 /// The publications operations behind [`Store`]'s methods of the same names, one implementation per
@@ -172,5 +197,152 @@ impl Store {
     /// Publications of the source that are (pending, failed) now.
     pub fn publication_backlog(&self, source: &SourceId) -> Result<(u64, u64), StoreError> {
         self.backend.publication_backlog(source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::TimeZone;
+    use csfeed_core::{ArticleId, Source, SourceKind};
+
+    use super::*;
+    use crate::SourceChange;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_720_000_000 + seconds, 0).unwrap()
+    }
+
+    fn with_ofsted(store: Store) -> (Store, SourceId) {
+        let id = SourceId::parse("ofsted").unwrap();
+        store
+            .sync_sources(&[Source {
+                id: id.clone(),
+                name: "Ofsted".into(),
+                url: Url::parse("https://reports.example/provider/44/%7Burn%7D").unwrap(),
+                kind: SourceKind::Ofsted,
+                interval: Duration::from_secs(3600),
+                enabled: true,
+                options: Default::default(),
+            }])
+            .unwrap();
+        (store, id)
+    }
+
+    fn listed(url: &str) -> ListedPublication {
+        ListedPublication {
+            url: url.into(),
+            details: format!("{{\"url\":{url:?}}}"),
+        }
+    }
+
+    fn report_article(source: &SourceId, url: &str) -> Article {
+        Article {
+            id: ArticleId::derive(source, url),
+            source: source.clone(),
+            guid: url.into(),
+            url: Some(Url::parse(url).unwrap()),
+            title: "Inspection".into(),
+            published: Some(at(0)),
+            updated: None,
+            authors: vec![],
+            summary: String::new(),
+            content_html: "<p>report</p>".into(),
+            content_text: "report".into(),
+            local_authorities: vec![],
+            topics: vec![],
+        }
+    }
+
+    backend_tests! {
+        fn listed_publications_stay_due_until_settled_and_failures_wait_their_turn(store) {
+            let (store, id) = with_ofsted(store);
+            let page = Url::parse("https://reports.example/provider/44/80560").unwrap();
+            let (a, b) = ("https://files.example/a", "https://files.example/b");
+            let validators = PageValidators {
+                etag: Some("\"p1\"".into()),
+                last_modified: None,
+                body_bytes: 4000,
+            };
+            let added = store
+                .record_listing(&id, &page, &[listed(a), listed(b)], Some(&validators), at(0))
+                .unwrap();
+            assert_eq!(added, 2);
+            assert_eq!(store.http_validators(&page).unwrap().0.as_deref(), Some("\"p1\""));
+            assert_eq!(
+                store
+                    .record_listing(&id, &page, &[listed(a)], None, at(1))
+                    .unwrap(),
+                0,
+                "listed again, not twice"
+            );
+            let due: Vec<String> = store
+                .due_publications(&id, at(2))
+                .unwrap()
+                .into_iter()
+                .map(|p| p.url)
+                .collect();
+            assert_eq!(due, [a, b]);
+
+            let counts = store
+                .settle_publication(&id, a, &Settlement::Stored, &[report_article(&id, a)], &[], at(3))
+                .unwrap();
+            assert_eq!(counts.new, 1);
+            let failed = Settlement::Failed {
+                error: "HTTP 500".into(),
+                retry_at: at(600),
+            };
+            store
+                .settle_publication(&id, b, &failed, &[], &[], at(3))
+                .unwrap();
+            assert!(
+                store.due_publications(&id, at(599)).unwrap().is_empty(),
+                "b waits for its retry"
+            );
+            let retry = store.due_publications(&id, at(600)).unwrap();
+            assert_eq!(retry.len(), 1);
+            assert_eq!(
+                (retry[0].status, retry[0].attempts, retry[0].last_error.as_deref()),
+                (PublicationStatus::Failed, 1, Some("HTTP 500"))
+            );
+            let record = store.source(&id).unwrap().unwrap();
+            assert_eq!((record.publications_pending, record.publications_failing), (0, 1));
+            assert_eq!(store.publication_backlog(&id).unwrap(), (0, 1));
+
+            store.change_source(&id, SourceChange::Refresh, at(4)).unwrap();
+            assert_eq!(
+                store.due_publications(&id, at(5)).unwrap().len(),
+                1,
+                "a refresh cuts the wait short"
+            );
+            store
+                .record_listing(&id, &page, &[listed(a)], None, at(6))
+                .unwrap();
+            assert!(
+                store
+                    .due_publications(&id, at(7))
+                    .unwrap()
+                    .iter()
+                    .all(|p| p.url == b),
+                "a stored publication listed again stays stored"
+            );
+        }
+
+        fn not_modified_pages_count_the_bytes_they_saved(store) {
+            let (store, id) = with_ofsted(store);
+            let page = Url::parse("https://reports.example/provider/44/80560").unwrap();
+            let validators = PageValidators {
+                body_bytes: 4000,
+                ..PageValidators::default()
+            };
+            store
+                .record_listing(&id, &page, &[], Some(&validators), at(0))
+                .unwrap();
+            assert_eq!(store.record_page_not_modified(&id, &page).unwrap(), 4000);
+            assert_eq!(store.record_page_not_modified(&id, &page).unwrap(), 4000);
+            let state = store.source(&id).unwrap().unwrap().state;
+            assert_eq!((state.not_modified, state.bytes_saved), (2, 8000));
+        }
     }
 }

@@ -1,9 +1,12 @@
 //! Sources, their fetch state, and per-URL HTTP validators.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
-use csfeed_core::{Source, SourceId};
+use csfeed_core::{Source, SourceId, SourceKind};
 use url::Url;
 
+use crate::time::from_db_opt;
 use crate::{Store, StoreError};
 
 /// Consecutive fetches that must end at the same permanent-redirect target before the
@@ -175,6 +178,126 @@ pub enum FetchResult {
         /// One-line reason.
         error: String,
     },
+}
+
+/// A source row's columns, in order, as both backends select them.
+pub(crate) const SOURCE_COLUMNS: &str =
+    "s.id, s.name, s.url, s.kind, s.interval_secs, s.enabled, s.in_config,
+    f.last_attempt_at, f.last_success_at, f.last_error, f.last_status, f.consecutive_failures,
+    f.etag, f.last_modified, f.next_due_at,
+    (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id),
+    s.fetch_url, f.redirect_to, f.redirect_seen, f.last_body_bytes, f.bytes_saved, f.fetches,
+    f.not_modified, s.options, s.paused_at,
+    (SELECT COUNT(*) FROM publications p WHERE p.source_id = s.id AND p.status = 'pending'),
+    (SELECT COUNT(*) FROM publications p WHERE p.source_id = s.id AND p.status = 'failed')";
+
+/// A source row as read ([`SOURCE_COLUMNS`]), before it is checked and turned into a
+/// [`SourceRecord`]; both backends read into this.
+pub(crate) struct StoredSource {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) url: String,
+    pub(crate) kind: String,
+    pub(crate) interval_secs: i64,
+    pub(crate) enabled: bool,
+    pub(crate) in_config: bool,
+    pub(crate) attempt: Option<i64>,
+    pub(crate) success: Option<i64>,
+    pub(crate) next_due: Option<i64>,
+    pub(crate) last_error: Option<String>,
+    pub(crate) last_status: Option<i64>,
+    pub(crate) failures: Option<i64>,
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
+    pub(crate) article_count: i64,
+    pub(crate) fetch_url: Option<String>,
+    pub(crate) redirect_to: Option<String>,
+    pub(crate) redirect_seen: Option<i64>,
+    pub(crate) last_body_bytes: Option<i64>,
+    pub(crate) bytes_saved: Option<i64>,
+    pub(crate) fetches: Option<i64>,
+    pub(crate) not_modified: Option<i64>,
+    pub(crate) options: String,
+    pub(crate) paused_at: Option<i64>,
+    pub(crate) pending: Option<i64>,
+    pub(crate) failing: Option<i64>,
+}
+
+impl StoredSource {
+    /// The record, or [`StoreError::Corrupt`] naming the first unreadable column.
+    pub(crate) fn into_record(self) -> Result<SourceRecord, StoreError> {
+        let count = |value: Option<i64>| value.unwrap_or(0).max(0) as u64;
+        let corrupt = |what: &'static str, value: &str| StoreError::Corrupt {
+            what,
+            value: value.to_owned(),
+        };
+        let Self {
+            id,
+            name,
+            url,
+            kind,
+            interval_secs,
+            enabled,
+            in_config,
+            attempt,
+            success,
+            next_due,
+            last_error,
+            last_status,
+            failures,
+            etag,
+            last_modified,
+            article_count,
+            fetch_url,
+            redirect_to,
+            redirect_seen,
+            last_body_bytes,
+            bytes_saved,
+            fetches,
+            not_modified,
+            options,
+            paused_at,
+            pending,
+            failing,
+        } = self;
+        Ok(SourceRecord {
+            source: Source {
+                id: SourceId::parse(&id).map_err(|_| corrupt("source id", &id))?,
+                name,
+                url: Url::parse(&url).map_err(|_| corrupt("source url", &url))?,
+                kind: SourceKind::parse(&kind).ok_or_else(|| corrupt("source kind", &kind))?,
+                interval: Duration::from_secs(interval_secs.max(0) as u64),
+                enabled,
+                options: serde_json::from_str(&options).map_err(|_| corrupt("source options", &options))?,
+            },
+            moved_to: fetch_url
+                .as_deref()
+                .map(Url::parse)
+                .transpose()
+                .map_err(|_| corrupt("fetch url", fetch_url.as_deref().unwrap_or_default()))?,
+            in_config,
+            state: FetchState {
+                last_attempt_at: from_db_opt(attempt)?,
+                last_success_at: from_db_opt(success)?,
+                last_error,
+                last_status: last_status.and_then(|status| u16::try_from(status).ok()),
+                consecutive_failures: u32::try_from(failures.unwrap_or(0)).unwrap_or(u32::MAX),
+                etag,
+                last_modified,
+                next_due_at: from_db_opt(next_due)?,
+                redirect_to,
+                redirect_seen: u32::try_from(count(redirect_seen)).unwrap_or(u32::MAX),
+                last_body_bytes: last_body_bytes.map(|bytes| bytes.max(0) as u64),
+                bytes_saved: count(bytes_saved),
+                fetches: count(fetches),
+                not_modified: count(not_modified),
+            },
+            article_count: count(Some(article_count)),
+            paused_at: from_db_opt(paused_at)?,
+            publications_pending: count(pending),
+            publications_failing: count(failing),
+        })
+    }
 }
 
 /// The sources operations behind [`Store`]'s methods of the same names, one implementation per

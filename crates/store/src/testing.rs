@@ -47,7 +47,7 @@ pub(crate) struct PostgresFixture {
     /// The store (declared first: dropped, closing its connections, before the database).
     pub(crate) store: Store,
     /// The database the store uses, dropped last.
-    _database: csfeed_testkit::TestDatabase,
+    database: csfeed_testkit::TestDatabase,
 }
 
 impl PostgresFixture {
@@ -55,9 +55,11 @@ impl PostgresFixture {
     pub(crate) fn create(test: &str) -> Option<Self> {
         let database = csfeed_testkit::TestDatabase::create(test)?;
         let store = Store::open_url(&DatabaseUrl::parse(database.url()).unwrap()).unwrap();
-        Some(Self {
-            store,
-            _database: database,
-        })
+        Some(Self { store, database })
+    }
+
+    /// The database's `postgres://` URL.
+    pub(crate) fn url(&self) -> &str {
+        self.database.url()
     }
 }

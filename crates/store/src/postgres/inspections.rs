@@ -56,3 +56,15 @@ impl InspectionOps for Postgres {
         Err(StoreError::NotOnPostgresYet("latest_judged_inspections"))
     }
 }
+
+/// [`InspectionOps::upsert_inspections`] inside a caller's transaction, so a report's facts
+/// are stored together with its article and ledger row.
+pub(crate) fn upsert_inspections_in(
+    _transaction: &mut postgres::Transaction<'_>,
+    records: &[InspectionRecord],
+) -> Result<usize, StoreError> {
+    if records.is_empty() {
+        return Ok(0);
+    }
+    Err(StoreError::NotOnPostgresYet("upsert_inspections"))
+}

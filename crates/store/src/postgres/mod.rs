@@ -51,3 +51,72 @@ impl Backend for Postgres {
         Err(StoreError::UseDatabaseTools)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::PostgresFixture;
+    use crate::{DatabaseUrl, Store, StoreError};
+
+    fn admin(url: &str, statement: &'static str) {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            client.batch_execute(statement).unwrap();
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn newer_schemas_are_refused() {
+        let Some(fixture) = PostgresFixture::create("newer_schemas_are_refused") else {
+            return;
+        };
+        let url = fixture.url().to_owned();
+        admin(&url, "UPDATE schema_version SET version = 99");
+        let error = Store::open_url(&DatabaseUrl::parse(&url).unwrap()).unwrap_err();
+        assert!(
+            matches!(error, StoreError::SchemaTooNew { found: 99, .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_lost_connection_fails_at_most_one_call_per_worker() {
+        let Some(fixture) = PostgresFixture::create("a_lost_connection_fails_at_most_one_call") else {
+            return;
+        };
+        let store = fixture.store.clone();
+        for _ in 0..super::WORKERS * 2 {
+            store.article_count().unwrap();
+        }
+        // As a server restart or a network cut would: every connection of this database ends.
+        admin(
+            fixture.url(),
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid != pg_backend_pid()",
+        );
+        let failures = (0..super::WORKERS * 3)
+            .filter(|_| store.article_count().is_err())
+            .count();
+        assert!(failures <= super::WORKERS, "{failures} calls failed");
+        assert_eq!(store.article_count().unwrap(), 0, "reconnected");
+    }
+
+    #[test]
+    fn the_store_is_shown_without_its_password() {
+        let Some(fixture) = PostgresFixture::create("the_store_is_shown_without_its_password") else {
+            return;
+        };
+        let mut url = url::Url::parse(fixture.url()).unwrap();
+        // Trust authentication ignores the password; the point is that it is never shown.
+        url.set_password(Some("hunter2")).unwrap();
+        let store = Store::open_url(&DatabaseUrl::parse(url.as_str()).unwrap()).unwrap();
+        let shown = format!("{store:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains(":redacted@"),
+            "{shown}"
+        );
+        assert_eq!(store.path(), None);
+    }
+}

@@ -1,25 +1,16 @@
 //! Sources, their fetch state, and per-URL HTTP validators.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
-use csfeed_core::{Source, SourceId, SourceKind};
+use csfeed_core::{Source, SourceId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use url::Url;
 
 use super::Sqlite;
 use crate::StoreError;
-use crate::sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceChange, SourceOps, SourceRecord};
-use crate::time::{from_db_opt, to_db};
-
-const SOURCE_COLUMNS: &str = "s.id, s.name, s.url, s.kind, s.interval_secs, s.enabled, s.in_config,
-    f.last_attempt_at, f.last_success_at, f.last_error, f.last_status, f.consecutive_failures,
-    f.etag, f.last_modified, f.next_due_at,
-    (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id),
-    s.fetch_url, f.redirect_to, f.redirect_seen, f.last_body_bytes, f.bytes_saved, f.fetches,
-    f.not_modified, s.options, s.paused_at,
-    (SELECT COUNT(*) FROM publications p WHERE p.source_id = s.id AND p.status = 'pending'),
-    (SELECT COUNT(*) FROM publications p WHERE p.source_id = s.id AND p.status = 'failed')";
+use crate::sources::{
+    FetchResult, REDIRECT_ADOPT_AFTER, SOURCE_COLUMNS, SourceChange, SourceOps, SourceRecord, StoredSource,
+};
+use crate::time::to_db;
 
 impl SourceOps for Sqlite {
     fn sync_sources(&self, configured: &[Source]) -> Result<(), StoreError> {
@@ -270,48 +261,34 @@ fn source_from_row(row: &Row<'_>) -> rusqlite::Result<Result<SourceRecord, Store
     let options: String = row.get(23)?;
     let paused_at: Option<i64> = row.get(24)?;
     let (pending, failing): (Option<i64>, Option<i64>) = (row.get(25)?, row.get(26)?);
-    let count = |value: Option<i64>| value.unwrap_or(0).max(0) as u64;
-    Ok((|| {
-        let corrupt = |what: &'static str, value: &str| StoreError::Corrupt {
-            what,
-            value: value.to_owned(),
-        };
-        Ok(SourceRecord {
-            source: Source {
-                id: SourceId::parse(&id).map_err(|_| corrupt("source id", &id))?,
-                name,
-                url: Url::parse(&url).map_err(|_| corrupt("source url", &url))?,
-                kind: SourceKind::parse(&kind).ok_or_else(|| corrupt("source kind", &kind))?,
-                interval: Duration::from_secs(interval_secs.max(0) as u64),
-                enabled,
-                options: serde_json::from_str(&options).map_err(|_| corrupt("source options", &options))?,
-            },
-            moved_to: fetch_url
-                .as_deref()
-                .map(Url::parse)
-                .transpose()
-                .map_err(|_| corrupt("fetch url", fetch_url.as_deref().unwrap_or_default()))?,
-            in_config,
-            state: FetchState {
-                last_attempt_at: from_db_opt(attempt)?,
-                last_success_at: from_db_opt(success)?,
-                last_error,
-                last_status: last_status.and_then(|status| u16::try_from(status).ok()),
-                consecutive_failures: u32::try_from(failures.unwrap_or(0)).unwrap_or(u32::MAX),
-                etag,
-                last_modified,
-                next_due_at: from_db_opt(next_due)?,
-                redirect_to,
-                redirect_seen: u32::try_from(count(redirect_seen)).unwrap_or(u32::MAX),
-                last_body_bytes: last_body_bytes.map(|bytes| bytes.max(0) as u64),
-                bytes_saved: count(bytes_saved),
-                fetches: count(fetches),
-                not_modified: count(not_modified),
-            },
-            article_count: count(Some(article_count)),
-            paused_at: from_db_opt(paused_at)?,
-            publications_pending: count(pending),
-            publications_failing: count(failing),
-        })
-    })())
+    Ok(StoredSource {
+        id,
+        name,
+        url,
+        kind,
+        interval_secs,
+        enabled,
+        in_config,
+        attempt,
+        success,
+        next_due,
+        last_error,
+        last_status,
+        failures,
+        etag,
+        last_modified,
+        article_count,
+        fetch_url,
+        redirect_to,
+        redirect_seen,
+        last_body_bytes,
+        bytes_saved,
+        fetches,
+        not_modified,
+        options,
+        paused_at,
+        pending,
+        failing,
+    }
+    .into_record())
 }
