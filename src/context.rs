@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use csfeed_fetch::Fetcher;
 use csfeed_search::{OpenMode, SearchIndex};
-use csfeed_store::Store;
+use csfeed_store::{DatabaseUrl, Store};
 
 use crate::cli::GlobalArgs;
 use crate::settings::LoadedSettings;
@@ -32,17 +32,37 @@ impl Context {
         Ok(Self { loaded, data_dir })
     }
 
-    /// Opens (creating) the store, leaving its sources as they are.
+    /// `storage.database_url`, parsed, when the store is PostgreSQL.
+    pub fn database_url(&self) -> anyhow::Result<Option<DatabaseUrl>> {
+        let Some(text) = &self.loaded.settings.storage.database_url else {
+            return Ok(None);
+        };
+        Ok(Some(DatabaseUrl::parse(&text.0)?))
+    }
+
+    /// Opens (creating) the store, leaving its sources as they are: PostgreSQL when
+    /// `storage.database_url` is set, else SQLite in the data directory.
     pub fn open_store(&self) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
         let path = self.data_dir.join(DATABASE_FILE);
-        Store::open(&path).with_context(|| format!("cannot open the database {}", path.display()))
+        let url = self.database_url()?;
+        let shown = url
+            .as_ref()
+            .map_or_else(|| path.display().to_string(), DatabaseUrl::to_string);
+        Store::open_configured(url.as_ref(), &path)
+            .with_context(|| format!("cannot open the database {shown}"))
     }
 
     /// Opens the store only if there is one: for commands that read and must leave an empty
-    /// or missing data directory as it was. `None` when there is no database yet.
+    /// or missing data directory as it was. `None` when there is no SQLite database yet (a
+    /// PostgreSQL store always opens: the server is the operator's).
     pub fn open_existing_store(&self) -> anyhow::Result<Option<Store>> {
+        if let Some(url) = self.database_url()? {
+            return Store::open_url(&url)
+                .map(Some)
+                .with_context(|| format!("cannot open the database {url}"));
+        }
         let path = self.data_dir.join(DATABASE_FILE);
         if !path.is_file() {
             return Ok(None);

@@ -161,12 +161,16 @@ impl Default for SiteConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StorageSettings {
     pub data_dir: PathBuf,
+    /// `postgres://…`: the record of truth in PostgreSQL instead of SQLite under `data_dir`
+    /// (a secret: it may carry a password).
+    pub database_url: Option<Redacted>,
 }
 
 impl Default for StorageSettings {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("./data"),
+            database_url: None,
         }
     }
 }

@@ -7,6 +7,24 @@ pub enum StoreError {
     /// SQLite reported an error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error (or could not be reached).
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// `storage.database_url` is not a PostgreSQL address csfeed can use. The message never
+    /// repeats the address (it may hold a password).
+    #[error("storage.database_url is not usable: {0}")]
+    BadDatabaseUrl(String),
+    /// An operation not yet implemented on PostgreSQL.
+    #[error("{0} is not available on PostgreSQL yet")]
+    NotOnPostgresYet(&'static str),
+    /// The threads that talk to PostgreSQL have stopped (a bug: they outlive every store).
+    #[error("the database workers have stopped")]
+    WorkersStopped,
+    /// Backups of a PostgreSQL store are the database's own business.
+    #[error(
+        "csfeed backup copies SQLite stores; this store is PostgreSQL: back it up with pg_dump (e.g. `pg_dump --format=custom --file=csfeed.dump DATABASE_URL`) or your provider's backups, and restore with pg_restore + `csfeed reindex`"
+    )]
+    UseDatabaseTools,
     /// The database file was written by a newer csfeed.
     #[error(
         "the database schema is version {found}, newer than this csfeed understands ({supported}); upgrade csfeed or use another --data-dir"

@@ -12,10 +12,18 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 use tracing::warn;
 
 use crate::{Store, StoreError};
+
+/// The lease operations each backend implements (see [`Store`]'s methods of the same names).
+pub(crate) trait LeaseOps {
+    fn try_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> Result<bool, StoreError>;
+    fn release_lease(&self, name: &str, holder: &str) -> Result<bool, StoreError>;
+    fn lease_holder(&self, name: &str, now_ms: i64) -> Result<Option<String>, StoreError>;
+    /// Moves `host`'s slot to `max(slot, now_ms) + gap_ms` and answers where it was.
+    fn reserve_host_slot(&self, host: &str, now_ms: i64, gap_ms: i64) -> Result<i64, StoreError>;
+}
 
 impl Store {
     /// Takes (or renews, when `holder` has it already) the lease `name` until `now + ttl`.
@@ -27,42 +35,20 @@ impl Store {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let (now, until) = (millis(now), millis(now).saturating_add(duration_millis(ttl)));
-        self.connections.write(|connection| {
-            let changed = connection.execute(
-                "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-                 WHERE leases.holder = excluded.holder OR leases.expires_at <= ?4",
-                params![name, holder, until, now],
-            )?;
-            Ok(changed == 1)
-        })
+        let now = millis(now);
+        self.backend
+            .try_lease(name, holder, now, now.saturating_add(duration_millis(ttl)))
     }
 
     /// Gives the lease up, if `holder` still has it, so the work can be taken at once.
     /// `false` when it had run out and someone else took it (or nobody held it).
     pub fn release_lease(&self, name: &str, holder: &str) -> Result<bool, StoreError> {
-        self.connections.write(|connection| {
-            let deleted = connection.execute(
-                "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
-                params![name, holder],
-            )?;
-            Ok(deleted == 1)
-        })
+        self.backend.release_lease(name, holder)
     }
 
     /// Who holds the lease `name` at `now`, if anyone.
     pub fn lease_holder(&self, name: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
-        use rusqlite::OptionalExtension as _;
-        self.connections.read(|connection| {
-            Ok(connection
-                .query_row(
-                    "SELECT holder FROM leases WHERE name = ?1 AND expires_at > ?2",
-                    params![name, millis(now)],
-                    |row| row.get(0),
-                )
-                .optional()?)
-        })
+        self.backend.lease_holder(name, millis(now))
     }
 
     /// Reserves the next request slot for `host`: the later of `now` and the slot the last
@@ -73,17 +59,10 @@ impl Store {
         now: DateTime<Utc>,
         gap: Duration,
     ) -> Result<DateTime<Utc>, StoreError> {
-        let gap = duration_millis(gap);
-        let start: i64 = self.connections.write(|connection| {
-            Ok(connection.query_row(
-                "INSERT INTO host_slots (host, next_at) VALUES (?1, ?2 + ?3)
-                 ON CONFLICT (host) DO UPDATE SET next_at = MAX(host_slots.next_at, ?2) + ?3
-                 RETURNING next_at - ?3",
-                params![host, millis(now), gap],
-                |row| row.get(0),
-            )?)
-        })?;
-        from_millis(start)
+        from_millis(
+            self.backend
+                .reserve_host_slot(host, millis(now), duration_millis(gap))?,
+        )
     }
 }
 
@@ -177,119 +156,64 @@ mod tests {
         Utc.timestamp_millis_opt(1_760_000_000_000 + millis).unwrap()
     }
 
-    fn open() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
-        (dir, store)
-    }
-
-    #[test]
-    fn one_holder_at_a_time_until_it_releases_or_its_lease_runs_out() {
-        let (_dir, store) = open();
-        let ttl = Duration::from_secs(10);
-        assert!(store.try_lease("source:a", "one", at(0), ttl).unwrap());
-        assert!(!store.try_lease("source:a", "two", at(5_000), ttl).unwrap());
-        assert!(
-            store.try_lease("source:b", "two", at(5_000), ttl).unwrap(),
-            "other work is free"
-        );
-        assert!(
-            store.try_lease("source:a", "one", at(9_000), ttl).unwrap(),
-            "the holder renews"
-        );
-        assert!(
-            !store.try_lease("source:a", "two", at(15_000), ttl).unwrap(),
-            "renewed until 19 s"
-        );
-        assert_eq!(
-            store.lease_holder("source:a", at(15_000)).unwrap().as_deref(),
-            Some("one")
-        );
-        assert!(
-            store.try_lease("source:a", "two", at(19_000), ttl).unwrap(),
-            "ran out: taken over"
-        );
-        assert!(
-            !store.release_lease("source:a", "one").unwrap(),
-            "no longer the holder's to give"
-        );
-        assert!(store.release_lease("source:a", "two").unwrap());
-        assert_eq!(store.lease_holder("source:a", at(19_001)).unwrap(), None);
-        assert!(
-            store.try_lease("source:a", "one", at(19_001), ttl).unwrap(),
-            "free once released"
-        );
-    }
-
-    #[test]
-    fn two_stores_racing_for_a_lease_give_it_to_exactly_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite3");
-        Store::open(&path).unwrap();
-        let winners: usize = std::thread::scope(|scope| {
-            let racers: Vec<_> = (0..8)
-                .map(|racer| {
-                    let path = &path;
-                    scope.spawn(move || {
-                        let store = Store::open(path).unwrap();
-                        let holder = format!("racer-{racer}");
-                        store
-                            .try_lease("source:a", &holder, at(0), Duration::from_secs(60))
-                            .unwrap()
-                    })
-                })
-                .collect();
-            racers
-                .into_iter()
-                .map(|racer| usize::from(racer.join().unwrap()))
-                .sum()
-        });
-        assert_eq!(winners, 1);
-    }
-
-    #[test]
-    fn a_held_lease_is_renewed_while_held_and_given_up_when_released() {
-        let (_dir, store) = open();
-        // Renewed every 500 ms: a second of slack for a busy machine.
-        let ttl = Duration::from_millis(1_500);
-        let guard = store.hold_lease("delivery:1", "one", ttl).unwrap().unwrap();
-        assert!(store.hold_lease("delivery:1", "two", ttl).unwrap().is_none());
-        // Renewed by the guard's thread: still held long after the first ttl ran out.
-        let until = std::time::Instant::now() + Duration::from_secs(3);
-        while std::time::Instant::now() < until {
-            assert_eq!(
-                store.lease_holder("delivery:1", Utc::now()).unwrap().as_deref(),
-                Some("one")
-            );
-            std::thread::sleep(Duration::from_millis(100));
+    backend_tests! {
+        fn one_holder_at_a_time_until_it_releases_or_its_lease_runs_out(store) {
+            let ttl = Duration::from_secs(10);
+            assert!(store.try_lease("source:a", "one", at(0), ttl).unwrap());
+            assert!(!store.try_lease("source:a", "two", at(5_000), ttl).unwrap());
+            assert!(store.try_lease("source:b", "two", at(5_000), ttl).unwrap(), "other work is free");
+            assert!(store.try_lease("source:a", "one", at(9_000), ttl).unwrap(), "the holder renews");
+            assert!(!store.try_lease("source:a", "two", at(15_000), ttl).unwrap(), "renewed until 19 s");
+            assert_eq!(store.lease_holder("source:a", at(15_000)).unwrap().as_deref(), Some("one"));
+            assert!(store.try_lease("source:a", "two", at(19_000), ttl).unwrap(), "ran out: taken over");
+            assert!(!store.release_lease("source:a", "one").unwrap(), "no longer the holder's to give");
+            assert!(store.release_lease("source:a", "two").unwrap());
+            assert_eq!(store.lease_holder("source:a", at(19_001)).unwrap(), None);
+            assert!(store.try_lease("source:a", "one", at(19_001), ttl).unwrap(), "free once released");
         }
-        guard.release();
-        assert_eq!(store.lease_holder("delivery:1", Utc::now()).unwrap(), None);
-        assert!(store.hold_lease("delivery:1", "two", ttl).unwrap().is_some());
-    }
 
-    #[test]
-    fn host_slots_queue_requests_a_gap_apart_whoever_asks() {
-        let (_dir, store) = open();
-        let gap = Duration::from_millis(250);
-        assert_eq!(store.reserve_host_slot("a.example", at(0), gap).unwrap(), at(0));
-        assert_eq!(
-            store.reserve_host_slot("a.example", at(10), gap).unwrap(),
-            at(250)
-        );
-        assert_eq!(
-            store.reserve_host_slot("a.example", at(20), gap).unwrap(),
-            at(500)
-        );
-        assert_eq!(
-            store.reserve_host_slot("b.example", at(20), gap).unwrap(),
-            at(20),
-            "hosts are independent"
-        );
-        assert_eq!(
-            store.reserve_host_slot("a.example", at(5_000), gap).unwrap(),
-            at(5_000),
-            "an idle host's slot is now"
-        );
+        fn racers_for_a_lease_give_it_to_exactly_one(store) {
+            let winners: usize = std::thread::scope(|scope| {
+                let racers: Vec<_> = (0..8)
+                    .map(|racer| {
+                        let store = store.clone();
+                        scope.spawn(move || {
+                            let holder = format!("racer-{racer}");
+                            store.try_lease("source:a", &holder, at(0), Duration::from_secs(60)).unwrap()
+                        })
+                    })
+                    .collect();
+                racers.into_iter().map(|racer| usize::from(racer.join().unwrap())).sum()
+            });
+            assert_eq!(winners, 1);
+        }
+
+        fn a_held_lease_is_renewed_while_held_and_given_up_when_released(store) {
+            // Renewed every 500 ms: a second of slack for a busy machine.
+            let ttl = Duration::from_millis(1_500);
+            let guard = store.hold_lease("delivery:1", "one", ttl).unwrap().unwrap();
+            assert!(store.hold_lease("delivery:1", "two", ttl).unwrap().is_none());
+            let until = std::time::Instant::now() + Duration::from_secs(3);
+            while std::time::Instant::now() < until {
+                assert_eq!(store.lease_holder("delivery:1", Utc::now()).unwrap().as_deref(), Some("one"));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            guard.release();
+            assert_eq!(store.lease_holder("delivery:1", Utc::now()).unwrap(), None);
+            assert!(store.hold_lease("delivery:1", "two", ttl).unwrap().is_some());
+        }
+
+        fn host_slots_queue_requests_a_gap_apart_whoever_asks(store) {
+            let gap = Duration::from_millis(250);
+            assert_eq!(store.reserve_host_slot("a.example", at(0), gap).unwrap(), at(0));
+            assert_eq!(store.reserve_host_slot("a.example", at(10), gap).unwrap(), at(250));
+            assert_eq!(store.reserve_host_slot("a.example", at(20), gap).unwrap(), at(500));
+            assert_eq!(store.reserve_host_slot("b.example", at(20), gap).unwrap(), at(20), "hosts are independent");
+            assert_eq!(
+                store.reserve_host_slot("a.example", at(5_000), gap).unwrap(),
+                at(5_000),
+                "an idle host's slot is now"
+            );
+        }
     }
 }
