@@ -230,8 +230,6 @@ mod tests {
     use chrono::NaiveDate;
     use csfeed_core::{Grade, InspectionRecord};
 
-    use crate::Store;
-
     backend_tests! {
 
     fn history_loads_once_and_reports_win(store) {
