@@ -40,12 +40,23 @@ impl Context {
         Ok(Some(DatabaseUrl::parse(&text.0)?))
     }
 
+    /// The SQLite database file: `storage.database_file`, else `csfeed.sqlite3` in the data
+    /// directory.
+    pub fn sqlite_file(&self) -> PathBuf {
+        self.loaded
+            .settings
+            .storage
+            .database_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(DATABASE_FILE))
+    }
+
     /// Opens (creating) the store, leaving its sources as they are: PostgreSQL when
     /// `storage.database_url` is set, else SQLite in the data directory.
     pub fn open_store(&self) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
-        let path = self.data_dir.join(DATABASE_FILE);
+        let path = self.sqlite_file();
         let url = self.database_url()?;
         let shown = url
             .as_ref()
@@ -63,7 +74,7 @@ impl Context {
                 .map(Some)
                 .with_context(|| format!("cannot open the database {url}"));
         }
-        let path = self.data_dir.join(DATABASE_FILE);
+        let path = self.sqlite_file();
         if !path.is_file() {
             return Ok(None);
         }

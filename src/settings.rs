@@ -164,6 +164,9 @@ pub struct StorageSettings {
     /// `postgres://…`: the record of truth in PostgreSQL instead of SQLite under `data_dir`
     /// (a secret: it may carry a password).
     pub database_url: Option<Redacted>,
+    /// The SQLite file, when it is not `data_dir/csfeed.sqlite3`: a web replica on the
+    /// writer's machine reads the writer's file and keeps its own index in its own data_dir.
+    pub database_file: Option<PathBuf>,
 }
 
 impl Default for StorageSettings {
@@ -171,6 +174,7 @@ impl Default for StorageSettings {
         Self {
             data_dir: PathBuf::from("./data"),
             database_url: None,
+            database_file: None,
         }
     }
 }

@@ -12,6 +12,7 @@ mod ofsted_mirror;
 mod operations;
 mod pipeline;
 mod records;
+mod replicas;
 mod resilience;
 mod scraping;
 mod search;

@@ -259,6 +259,11 @@ pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     }
     for (index, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let transaction = connection.transaction()?;
+        // Another process starting at the same moment may have applied this step already.
+        let now_at: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if now_at > index as i64 {
+            continue;
+        }
         transaction.execute_batch(step)?;
         transaction.pragma_update(None, "user_version", index as i64 + 1)?;
         transaction.commit()?;

@@ -21,8 +21,13 @@ pub(crate) struct Connections {
 
 impl Connections {
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
-        let writer = open_connection(path)?;
+        let mut writer = open_connection(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
+        // Write transactions take the write lock when they begin, not at their first write:
+        // a transaction that read first and then found another process had written since
+        // would fail at once with "database is locked" (the busy timeout cannot help a
+        // stale snapshot), and several csfeed processes may write one file.
+        writer.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(writer),
