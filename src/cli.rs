@@ -98,6 +98,24 @@ pub enum Command {
     /// Check a configuration: settings, every source, email settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Copy the SQLite database (sources, fetch state, articles, publications, inspections
+    /// with their notes and files, subscribers, follows, deliveries) into PostgreSQL, then
+    /// count every table on both sides.
+    ///
+    /// Stop csfeed first. Refuses a database that holds rows already unless --replace.
+    /// Exits non-zero when a table's counts differ. Then set storage.database_url (or
+    /// CSFEED__STORAGE__DATABASE_URL) to the same address; each process rebuilds its index.
+    MigrateStore(MigrateStoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateStoreArgs {
+    /// The PostgreSQL database to fill: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Empty the target's tables first instead of refusing a database that has rows.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Args)]

@@ -209,11 +209,22 @@ impl Context {
         std::fs::File::open("/dev/urandom")
             .and_then(|mut random| random.read_exact(&mut key))
             .context("cannot read random bytes for the link-signing key; set email.secret instead")?;
-        let partial = path.with_extension("partial");
+        // Written whole under a name of this process's own, then linked into place without
+        // replacing: of two processes creating the key at once, the one that loses uses
+        // the winner's key, so no email is ever signed with a key that is then overwritten.
+        let partial = path.with_extension(format!("partial.{}", std::process::id()));
         std::fs::write(&partial, &key)
-            .and_then(|()| std::fs::rename(&partial, &path))
             .with_context(|| format!("cannot save the link-signing key to {}", path.display()))?;
-        Ok(key)
+        let linked = std::fs::hard_link(&partial, &path);
+        let _ = std::fs::remove_file(&partial);
+        match linked {
+            Ok(()) => Ok(key),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(&path)
+                .with_context(|| format!("cannot read the link-signing key {}", path.display())),
+            Err(error) => {
+                Err(error).with_context(|| format!("cannot save the link-signing key to {}", path.display()))
+            }
+        }
     }
 
     fn index_path(&self) -> PathBuf {

@@ -394,3 +394,57 @@ async fn sqlite_two_digest_runs_at_once_send_each_email_once() {
 async fn postgres_two_digest_runs_at_once_send_each_email_once() {
     two_digest_runs_at_once_send_each_email_once(true).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_store_copies_a_sqlite_store_into_postgres_and_refuses_a_filled_one() {
+    let Some(database) = csfeed_testkit::TestDatabase::create("migrate_store") else {
+        return;
+    };
+    let workspace = Workspace::new(&demo_sources());
+    let fetched = workspace.run(&["fetch"]).await;
+    assert!(fetched.status.success(), "{fetched:?}");
+    let added = workspace
+        .run(&[
+            "subscribers",
+            "add",
+            "reader@example.org",
+            "--follow",
+            "fostering",
+            "--confirmed",
+        ])
+        .await;
+    assert!(added.status.success(), "{added:?}");
+
+    let migrated = workspace.run(&["migrate-store", "--to", database.url()]).await;
+    assert!(migrated.status.success(), "{migrated:?}");
+    let articles_line = format!("{DEMO_ITEMS:>10} {DEMO_ITEMS:>10}");
+    assert!(
+        migrated
+            .stdout
+            .lines()
+            .any(|line| line.starts_with("articles") && line.ends_with(&articles_line)),
+        "{migrated:?}"
+    );
+    let again = workspace.run(&["migrate-store", "--to", database.url()]).await;
+    assert!(
+        !again.status.success() && again.stderr.contains("not empty"),
+        "{again:?}"
+    );
+    let replaced = workspace
+        .run(&["migrate-store", "--to", database.url(), "--replace"])
+        .await;
+    assert!(replaced.status.success(), "{replaced:?}");
+
+    // The copy is a store csfeed runs on: sources keep their fetch state.
+    let shared = Shared::Postgres(database);
+    shared.configure(&workspace);
+    let store = shared.open(&workspace);
+    assert_eq!(store.article_count().unwrap(), DEMO_ITEMS as u64);
+    assert_eq!(store.subscribers().unwrap().len(), 1);
+    let sources = workspace.sources().await;
+    assert!(
+        sources["practice-news"]["last_success_at"].is_string(),
+        "{:?}",
+        sources["practice-news"]
+    );
+}

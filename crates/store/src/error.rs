@@ -46,4 +46,14 @@ pub enum StoreError {
     /// A background thread (lease renewal) could not be started.
     #[error("cannot start a thread: {0}")]
     Thread(String),
+    /// `migrate-store` found rows in the PostgreSQL database it was to fill.
+    #[error(
+        "the target database is not empty ({table} has {rows} rows); copy into an empty database, or replace its contents"
+    )]
+    TargetNotEmpty {
+        /// The first table found with rows.
+        table: &'static str,
+        /// How many.
+        rows: u64,
+    },
 }

@@ -19,6 +19,7 @@
 mod testing;
 
 mod articles;
+mod copy;
 mod error;
 mod inspections;
 mod leases;
@@ -31,6 +32,7 @@ mod subscriptions;
 mod time;
 
 pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UNDATED_SORT_SHIFT, UpsertCounts};
+pub use copy::{TableCopy, copy_sqlite_to_postgres};
 pub use error::StoreError;
 pub use leases::LeaseGuard;
 pub use location::DatabaseUrl;

@@ -39,6 +39,17 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// Runs `work` on one of the worker connections (for work outside the typed operations,
+    /// such as copying a SQLite store in).
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut postgres::Client) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.workers.run(work)
+    }
+}
+
 impl Backend for Postgres {
     fn describe(&self) -> String {
         self.shown.clone()
