@@ -182,6 +182,12 @@ pub struct ServeArgs {
     /// Use port 0 to pick a free port.
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<SocketAddr>,
+    /// Serve the site, feeds and API only: never fetch, never change sources or stories.
+    /// The search index under this process's data directory is built from the shared
+    /// database on start-up and follows its changes, so a story any writer stores is
+    /// searchable here within seconds. For web replicas beside a writer (see deploy/).
+    #[arg(long)]
+    pub web_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -99,6 +99,13 @@ impl Context {
         Fetcher::new(self.loaded.settings.fetch.to_fetch_config()).context("cannot set up the HTTP client")
     }
 
+    /// The HTTP client for writers: per-host request slots are shared through `store` with
+    /// every other process fetching into it, so together they are as polite as one.
+    pub fn shared_fetcher(&self, store: &Store) -> anyhow::Result<Fetcher> {
+        let slots = std::sync::Arc::new(crate::leases::StoreHostSlots(store.clone()));
+        Ok(self.fetcher()?.with_shared_host_slots(slots))
+    }
+
     /// The mailer the config asks for: SMTP when `[email.smtp]` is set, else the outbox.
     pub fn mailer(&self) -> anyhow::Result<csfeed_digest::Mailer> {
         let email = &self.loaded.settings.email;

@@ -208,6 +208,8 @@ pub struct Pipeline {
     pub(crate) store: Store,
     pub(crate) fetcher: Fetcher,
     settings: FetchSettings,
+    /// This process in source leases (see `crate::leases`).
+    holder: Arc<str>,
 }
 
 impl Pipeline {
@@ -216,6 +218,7 @@ impl Pipeline {
             store,
             fetcher,
             settings,
+            holder: crate::leases::holder_id().into(),
         }
     }
 
@@ -258,16 +261,51 @@ impl Pipeline {
         let in_flight = sources.len().max(1);
         let reports = futures::stream::iter(sources)
             .map(|record| async move {
-                let report = self.update_source(&record).await;
+                let report = self.update_source_leased(&record).await;
                 progress.inc(1);
                 report
             })
             .buffer_unordered(in_flight)
+            .filter_map(std::future::ready)
             .collect::<Vec<_>>()
             .await;
         CycleReport {
             sources: reports,
             elapsed: started.elapsed(),
+        }
+    }
+
+    /// [`Pipeline::update_source`] while holding the source's lease, so no other writer
+    /// process fetches it at the same time; `None` (skipped) when another one is.
+    async fn update_source_leased(&self, record: &SourceRecord) -> Option<SourceReport> {
+        let lease = format!("source:{}", record.source.id);
+        let ttl = self.settings.lease_ttl;
+        let work = async {
+            // Listed before the lease was ours: another writer may have fetched it since.
+            if self.fetched_since_listed(record).await {
+                return None;
+            }
+            Some(self.update_source(record).await)
+        };
+        let report = crate::leases::while_leased(&self.store, lease, &self.holder, ttl, work)
+            .await
+            .flatten();
+        if report.is_none() {
+            info!(source = %record.source.id, "skipped: another csfeed writer is fetching or has just fetched this source");
+        }
+        report
+    }
+
+    /// Whether the source's last attempt is newer than the record the cycle was planned on.
+    async fn fetched_since_listed(&self, record: &SourceRecord) -> bool {
+        let id = record.source.id.clone();
+        match self.store_blocking(move |store| store.source(&id)).await {
+            Ok(Some(now)) => now.state.last_attempt_at != record.state.last_attempt_at,
+            Ok(None) => false,
+            Err(error) => {
+                warn!(source = %record.source.id, error = %format!("{error:#}"), "cannot re-read the source; fetching it");
+                false
+            }
         }
     }
 

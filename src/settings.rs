@@ -65,6 +65,10 @@ pub struct EmailSettings {
     pub subscriptions: bool,
     /// Send through this SMTP server instead of the outbox.
     pub smtp: Option<SmtpConfig>,
+    /// How long a digest run's claim on a delivery lasts without renewal: a crashed run's
+    /// unsent digests are sent by another run after this.
+    #[serde(with = "humantime_serde")]
+    pub lease_ttl: Duration,
 }
 
 impl Default for EmailSettings {
@@ -76,6 +80,7 @@ impl Default for EmailSettings {
             send_empty: false,
             subscriptions: true,
             smtp: None,
+            lease_ttl: Duration::from_secs(120),
         }
     }
 }
@@ -201,6 +206,10 @@ pub struct FetchSettings {
     pub max_backoff: Duration,
     #[serde(with = "humantime_serde")]
     pub scheduler_tick: Duration,
+    /// How long a writer's claim on a source lasts without renewal: another writer takes a
+    /// crashed one's sources over after this.
+    #[serde(with = "humantime_serde")]
+    pub lease_ttl: Duration,
 }
 
 impl Default for FetchSettings {
@@ -225,6 +234,7 @@ impl Default for FetchSettings {
             default_interval: Duration::from_secs(30 * 60),
             max_backoff: Duration::from_secs(24 * 60 * 60),
             scheduler_tick: Duration::from_secs(30),
+            lease_ttl: Duration::from_secs(120),
         }
     }
 }

@@ -22,7 +22,7 @@ pub async fn run(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitCod
     let store = context.open_store_synced()?;
     let pipeline = Pipeline::new(
         store.clone(),
-        context.fetcher()?,
+        context.shared_fetcher(&store)?,
         context.loaded.settings.fetch.clone(),
     );
     let now = (!args.all).then(Utc::now);

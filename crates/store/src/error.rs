@@ -43,4 +43,7 @@ pub enum StoreError {
         /// The offending value.
         value: String,
     },
+    /// A background thread (lease renewal) could not be started.
+    #[error("cannot start a thread: {0}")]
+    Thread(String),
 }

@@ -21,6 +21,7 @@ mod testing;
 mod articles;
 mod error;
 mod inspections;
+mod leases;
 mod location;
 mod postgres;
 mod publications;
@@ -31,6 +32,7 @@ mod time;
 
 pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UNDATED_SORT_SHIFT, UpsertCounts};
 pub use error::StoreError;
+pub use leases::LeaseGuard;
 pub use location::DatabaseUrl;
 pub use publications::{ListedPublication, PageValidators, PublicationRecord, PublicationStatus, Settlement};
 pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceChange, SourceRecord};
@@ -43,13 +45,14 @@ use std::sync::Arc;
 
 use articles::ArticleOps;
 use inspections::InspectionOps;
+use leases::LeaseOps;
 use publications::PublicationOps;
 use sources::SourceOps;
 use subscriptions::SubscriptionOps;
 
 /// One database behind [`Store`]: every typed operation, implemented once per backend.
 pub(crate) trait Backend:
-    ArticleOps + SourceOps + PublicationOps + SubscriptionOps + InspectionOps + Send + Sync
+    ArticleOps + SourceOps + PublicationOps + SubscriptionOps + InspectionOps + LeaseOps + Send + Sync
 {
     /// What `Debug` shows: the file, or the server and database (never a password).
     fn describe(&self) -> String;

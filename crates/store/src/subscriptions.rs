@@ -391,3 +391,270 @@ impl Store {
         self.backend.deliveries(id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeZone, Utc};
+
+    use super::*;
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap() + chrono::Duration::hours(i64::from(hour))
+    }
+
+    backend_tests! {
+        fn digest_runs_beginning_one_period_at_once_share_one_delivery(store) {
+            let id = store
+                .subscribe("a@example.org", "daily", "fostering", "Fostering", at(0))
+                .unwrap()
+                .subscriber
+                .id;
+            store.confirm_subscriber(id, at(0), at(0)).unwrap();
+            let subscriber = store.subscriber(id).unwrap().unwrap();
+            let begun: Vec<Delivery> = std::thread::scope(|scope| {
+                let runs: Vec<_> = (0..8)
+                    .map(|run| {
+                        let (store, subscriber) = (store.clone(), subscriber.clone());
+                        scope.spawn(move || {
+                            store
+                                .begin_delivery(&subscriber, "2026-11-25", at(8 + run), chrono::Duration::hours(1))
+                                .unwrap()
+                        })
+                    })
+                    .collect();
+                runs.into_iter().map(|run| run.join().unwrap()).collect()
+            });
+            assert!(begun.iter().all(|delivery| *delivery == begun[0]), "{begun:#?}");
+            assert_eq!(store.deliveries(id).unwrap().len(), 1);
+        }
+
+    fn an_address_refused_in_three_periods_is_suspended_until_confirmed_again(store) {
+        let id = store
+            .subscribe("gone@example.org", "daily", "fostering", "Fostering", at(0))
+            .unwrap()
+            .subscriber
+            .id;
+        store.confirm_subscriber(id, at(0), at(0)).unwrap();
+        let refused = |period: &str| store.record_refusal(id, period, 3, at(5)).unwrap();
+        assert!(!refused("2026-11-25"));
+        assert!(!refused("2026-11-25"), "a rerun in the same period counts once");
+        assert!(!refused("2026-11-26"));
+        store.clear_refusals(id).unwrap();
+        assert_eq!(
+            store.subscriber(id).unwrap().unwrap().refused_periods,
+            0,
+            "a delivery resets"
+        );
+        assert!(!refused("2026-11-27"));
+        assert!(!refused("2026-11-28"));
+        assert!(refused("2026-11-29"), "the third period in a row suspends");
+        assert!(!refused("2026-11-30"), "already suspended");
+        let suspended = store.subscriber(id).unwrap().unwrap();
+        assert_eq!(suspended.suspended_at, Some(at(5)));
+        assert!(!suspended.is_active());
+        assert!(store.active_subscribers("daily").unwrap().is_empty());
+
+        // Signing up again is not enough: only the owner's confirmation ends the suspension.
+        store
+            .subscribe("gone@example.org", "daily", "adoption", "Adoption", at(6))
+            .unwrap();
+        let again = store.subscriber(id).unwrap().unwrap();
+        assert!(again.suspended_at.is_some() && !again.is_active(), "{again:?}");
+        store.confirm_subscriber(id, at(6), at(7)).unwrap();
+        let again = store.subscriber(id).unwrap().unwrap();
+        assert!(again.is_active() && again.refused_periods == 0, "{again:?}");
+    }
+
+    fn windows_follow_each_other_and_periods_are_idempotent(store) {
+        let subscriber = store
+            .subscribe("a@example.org", "daily", "la:st-helens", "St Helens", at(1))
+            .unwrap()
+            .subscriber;
+        store
+            .subscribe(
+                "a@example.org",
+                "daily",
+                "topic:kinship-care",
+                "Kinship care",
+                at(1),
+            )
+            .unwrap();
+        assert!(
+            store.follows(subscriber.id).unwrap().is_empty(),
+            "nothing starts unconfirmed"
+        );
+        assert_eq!(store.pending_follows(subscriber.id, at(1)).unwrap().len(), 2);
+        assert!(
+            store.active_subscribers("daily").unwrap().is_empty(),
+            "unconfirmed"
+        );
+        store.confirm_subscriber(subscriber.id, at(1), at(2)).unwrap();
+        assert_eq!(store.follows(subscriber.id).unwrap().len(), 2);
+        let listed = store.subscribers_with_follows().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].1, store.follows(subscriber.id).unwrap());
+        let subscriber = store.subscriber(subscriber.id).unwrap().unwrap();
+        assert!(subscriber.is_active());
+        assert!(
+            !format!("{subscriber:?}").contains("a@example.org"),
+            "addresses stay out of Debug"
+        );
+
+        let preview = store
+            .preview_delivery(&subscriber, "2026-11-25", at(8), chrono::Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            (preview.status.as_str(), preview.window_start, preview.window_end),
+            ("preview", at(7), at(8)),
+            "a first digest reaches one period back from now, not to confirmation"
+        );
+        assert!(preview.first);
+        assert_eq!(
+            preview.news_from(chrono::Duration::hours(1)),
+            at(0),
+            "news dated from the start of the window's first day"
+        );
+        assert!(
+            store.deliveries(subscriber.id).unwrap().is_empty(),
+            "a preview records nothing"
+        );
+        let first = store
+            .begin_delivery(&subscriber, "2026-11-25", at(8), chrono::Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            (
+                first.status.as_str(),
+                first.window_start,
+                first.window_end,
+                first.first
+            ),
+            ("pending", at(7), at(8), true)
+        );
+        // A crash before finishing: the same window again, not a new one.
+        assert_eq!(
+            store
+                .begin_delivery(&subscriber, "2026-11-25", at(9), chrono::Duration::hours(1))
+                .unwrap(),
+            first
+        );
+        store.finish_delivery(first.id, "sent", 3, None, at(9)).unwrap();
+        assert_eq!(
+            store
+                .begin_delivery(&subscriber, "2026-11-25", at(10), chrono::Duration::hours(1))
+                .unwrap()
+                .status,
+            "sent"
+        );
+        let next = store
+            .begin_delivery(&subscriber, "2026-11-26", at(32), chrono::Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            (next.window_start, next.window_end, next.first),
+            (at(8), at(32), false)
+        );
+        assert_eq!(
+            next.news_from(chrono::Duration::hours(1)),
+            at(7),
+            "later digests also take what was dated one period before the window but reached csfeed in it"
+        );
+        assert_eq!(
+            store
+                .deliveries(subscriber.id)
+                .unwrap()
+                .iter()
+                .map(|delivery| delivery.first)
+                .collect::<Vec<_>>(),
+            [false, true],
+            "read back, each delivery knows whether it was the first"
+        );
+
+        store.unsubscribe(subscriber.id, at(33)).unwrap();
+        assert!(store.active_subscribers("daily").unwrap().is_empty());
+        let again = store
+            .subscribe("a@example.org", "weekly", "la:st-helens", "St Helens", at(34))
+            .unwrap()
+            .subscriber;
+        assert_eq!(again.id, subscriber.id);
+        assert!(
+            !again.is_active() && store.active_subscribers("weekly").unwrap().is_empty(),
+            "coming back after unsubscribing needs a new confirmation"
+        );
+        assert!(store.delete_subscriber(again.id).unwrap());
+        assert!(store.subscribers().unwrap().is_empty());
+    }
+    fn a_sign_up_changes_a_confirmed_subscription_only_through_its_owner(store) {
+        let id = store
+            .subscribe("owner@example.org", "daily", "la:st-helens", "St Helens", at(0))
+            .unwrap()
+            .subscriber
+            .id;
+        store.confirm_subscriber(id, at(0), at(1)).unwrap();
+        assert_eq!(store.follows(id).unwrap().len(), 1);
+
+        // A stranger posts the form with the owner's address, again and again.
+        for n in 0..45 {
+            let sign_up = store
+                .subscribe("owner@example.org", "daily", &format!("stranger {n}"), "x", at(2))
+                .unwrap();
+            assert_eq!(sign_up.awaiting, n < MAX_FOLLOWS - 1, "post {n}");
+        }
+        let weekly = store
+            .subscribe("owner@example.org", "weekly", "la:st-helens", "St Helens", at(2))
+            .unwrap();
+        assert!(weekly.awaiting, "a new frequency waits for the owner too");
+        let owner = store.subscriber(id).unwrap().unwrap();
+        assert_eq!(owner.frequency, "daily", "the frequency waits for the owner");
+        assert_eq!(
+            store.follows(id).unwrap().len(),
+            1,
+            "no follow starts unconfirmed"
+        );
+        assert_eq!(
+            store.pending_follows(id, at(2)).unwrap().len(),
+            MAX_FOLLOWS - 1,
+            "at most {MAX_FOLLOWS} follows in all"
+        );
+
+        // A link issued before those posts starts none of them.
+        assert_eq!(
+            store.confirm_subscriber(id, at(1), at(3)).unwrap(),
+            Some(Confirmed {
+                started: 0,
+                over_limit: 0
+            })
+        );
+        assert_eq!(store.follows(id).unwrap().len(), 1);
+        // A link issued after them (the owner read what it lists) starts them.
+        assert_eq!(
+            store.confirm_subscriber(id, at(2), at(3)).unwrap(),
+            Some(Confirmed {
+                started: MAX_FOLLOWS - 1,
+                over_limit: 0
+            })
+        );
+        assert_eq!(store.follows(id).unwrap().len(), MAX_FOLLOWS);
+        assert_eq!(store.subscriber(id).unwrap().unwrap().frequency, "weekly");
+
+        // Waiting follows are forgotten once no link could start them.
+        store.remove_follow(id, store.follows(id).unwrap()[1].id).unwrap();
+        store
+            .subscribe("owner@example.org", "daily", "late", "Late", at(4))
+            .unwrap();
+        store
+            .subscribe(
+                "owner@example.org",
+                "daily",
+                "later",
+                "Later",
+                at(4) + PENDING_FOLLOW_LIFETIME + chrono::Duration::hours(1),
+            )
+            .unwrap();
+        let waiting = store.pending_follows(id, at(400)).unwrap();
+        assert_eq!(
+            waiting.iter().map(|f| f.query.as_str()).collect::<Vec<_>>(),
+            ["later"]
+        );
+        assert_eq!(store.confirm_subscriber(999, at(0), at(0)).unwrap(), None);
+    }
+    }
+}

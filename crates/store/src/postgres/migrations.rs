@@ -180,6 +180,19 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX publications_by_status ON publications(source_id, status);
     "#,
+    // 2: leases and host slots (SQLite's migration 16): several writers split the work and
+    // share per-host politeness. Times in Unix milliseconds.
+    r#"
+    CREATE TABLE leases (
+        name        TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        expires_at  BIGINT NOT NULL
+    );
+    CREATE TABLE host_slots (
+        host     TEXT PRIMARY KEY,
+        next_at  BIGINT NOT NULL
+    );
+    "#,
 ];
 
 /// Brings the schema to the newest version, one transaction per step, holding an advisory

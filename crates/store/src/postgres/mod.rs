@@ -2,6 +2,7 @@
 
 mod articles;
 mod inspections;
+mod leases;
 mod migrations;
 mod publications;
 mod sources;

@@ -234,6 +234,20 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     DELETE FROM inspections WHERE origin = 'history' AND published < '2013-11-01';
     "#,
+    // 16: leases, so several writer processes never do the same work at once (a source's
+    // fetch, a subscriber's digest), and a crashed holder's lease runs out; and each host's
+    // next request slot, so politeness per host holds across processes. Times in ms.
+    r#"
+    CREATE TABLE leases (
+        name        TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        expires_at  INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE host_slots (
+        host     TEXT PRIMARY KEY,
+        next_at  INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

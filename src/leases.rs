@@ -1,0 +1,67 @@
+//! Working beside other csfeed writers on the same store: who this process is, doing a piece
+//! of work only while holding its lease, and per-host request slots shared through the store.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::Utc;
+use csfeed_store::Store;
+use tracing::warn;
+
+/// A name for this process in lease rows: host, process id and start time, so a restarted
+/// process (same pid, new life) is not mistaken for its predecessor.
+pub fn holder_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    )
+}
+
+/// Runs `work` only if this process can take the lease `name`, which is renewed until the
+/// work ends and then given up. `None` when another holder has it (or the store cannot say:
+/// doing the work twice is what leases are for avoiding).
+pub async fn while_leased<T>(
+    store: &Store,
+    name: String,
+    holder: &str,
+    ttl: Duration,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    let (shared, holder) = (store.clone(), holder.to_owned());
+    let guard = match tokio::task::spawn_blocking(move || shared.hold_lease(&name, &holder, ttl)).await {
+        Ok(Ok(guard)) => guard?,
+        Ok(Err(error)) => {
+            warn!(error = %error, "cannot take a lease");
+            return None;
+        }
+        Err(error) => {
+            warn!(error = %error, "lease task failed");
+            return None;
+        }
+    };
+    let result = work.await;
+    drop(guard);
+    Some(result)
+}
+
+/// The fetcher's per-host slots, kept in the store so every writer process shares them.
+#[derive(Debug)]
+pub struct StoreHostSlots(pub Store);
+
+impl csfeed_fetch::SharedHostSlots for StoreHostSlots {
+    fn reserve(&self, host: &str, gap: Duration) -> Result<Duration, String> {
+        let now = Utc::now();
+        let slot = self
+            .0
+            .reserve_host_slot(host, now, gap)
+            .map_err(|error| error.to_string())?;
+        Ok((slot - now).to_std().unwrap_or(Duration::ZERO))
+    }
+}
