@@ -60,3 +60,25 @@ async fn the_demo_fetched_into_postgres_is_found_by_search() {
     let results: serde_json::Value = serde_json::from_str(&search.stdout).unwrap();
     assert!(results["total"].as_u64().unwrap_or(0) >= 1, "{results}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_check_names_the_database_without_its_password_and_refuses_a_bad_address() {
+    let workspace = demo_workspace();
+    use_database(&workspace, "postgres://csfeed:hunter2@db.internal:5432/news");
+    let check = workspace.run(&["config", "check"]).await;
+    assert!(check.status.success(), "{check:?}");
+    assert!(
+        check
+            .stdout
+            .contains("database: PostgreSQL at postgres://csfeed:redacted@db.internal:5432/news"),
+        "{check:?}"
+    );
+    assert!(!check.stdout.contains("hunter2") && !check.stderr.contains("hunter2"));
+
+    let workspace = demo_workspace();
+    use_database(&workspace, "mysql://csfeed:hunter2@db.internal/news");
+    let check = workspace.run(&["config", "check"]).await;
+    assert!(!check.status.success(), "{check:?}");
+    assert!(check.stderr.contains("storage.database_url"), "{check:?}");
+    assert!(!check.stderr.contains("hunter2"), "{check:?}");
+}
