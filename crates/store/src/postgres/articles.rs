@@ -389,34 +389,25 @@ fn attach_reports(client: &mut impl GenericClient, records: &mut [ArticleRecord]
         return Ok(());
     }
     let stories: Vec<String> = records.iter().map(story_of).collect();
-    let mut grouped = StoryMembers::new();
+    let ids: Vec<&str> = records.iter().map(|record| record.article.id.as_str()).collect();
+    // Both lists in one statement (a member's id is never NULL, an outlet's always is): a
+    // page of search results costs two round trips to the server, not three.
     let statement = prepared(
         client,
         "SELECT a.story_id, s.name, a.url, a.id FROM articles a JOIN sources s ON s.id = a.source_id
-         WHERE a.story_id = ANY($1)",
+         WHERE a.story_id = ANY($1)
+         UNION ALL
+         SELECT x.article_id, s.name, x.url, NULL FROM article_sources x JOIN sources s ON s.id = x.source_id
+         WHERE x.article_id = ANY($2)",
     )?;
-    let rows = client.query(&statement, &[&stories])?;
-    for row in rows {
-        let story: String = row.try_get(0)?;
-        grouped
-            .entry(story)
-            .or_default()
-            .push((row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
-    }
-    let ids: Vec<&str> = records.iter().map(|record| record.article.id.as_str()).collect();
-    let mut recorded = RecordedOutlets::new();
-    let statement = prepared(
-        client,
-        "SELECT x.article_id, s.name, x.url FROM article_sources x JOIN sources s ON s.id = x.source_id
-         WHERE x.article_id = ANY($1)",
-    )?;
-    let rows = client.query(&statement, &[&ids])?;
-    for row in rows {
-        let article: String = row.try_get(0)?;
-        recorded
-            .entry(article)
-            .or_default()
-            .push((row.try_get(1)?, row.try_get(2)?));
+    let (mut grouped, mut recorded) = (StoryMembers::new(), RecordedOutlets::new());
+    for row in client.query(&statement, &[&stories, &ids])? {
+        let key: String = row.try_get(0)?;
+        let (source_name, url): (String, Option<String>) = (row.try_get(1)?, row.try_get(2)?);
+        match row.try_get::<_, Option<String>>(3)? {
+            Some(member) => grouped.entry(key).or_default().push((source_name, url, member)),
+            None => recorded.entry(key).or_default().push((source_name, url)),
+        }
     }
     fill_reports(records, &stories, &grouped, &recorded);
     Ok(())
