@@ -11,6 +11,7 @@ mod ofsted;
 mod ofsted_mirror;
 mod operations;
 mod pipeline;
+mod postgres;
 mod records;
 mod replicas;
 mod resilience;

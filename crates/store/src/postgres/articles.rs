@@ -13,6 +13,7 @@ use postgres::{GenericClient, Row, Transaction};
 use url::Url;
 
 use super::Postgres;
+use super::workers::prepared;
 use crate::StoreError;
 use crate::articles::{
     ARTICLE_COLUMNS, ArticleOps, ArticleRecord, FOLD_WINDOW_SECONDS, RecordedOutlets, StoredArticle,
@@ -44,8 +45,9 @@ impl ArticleOps for Postgres {
             let sql = format!(
                 "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = $1"
             );
+            let statement = prepared(client, &sql)?;
             let mut records = client
-                .query(&sql, &[&id.as_str()])?
+                .query(&statement, &[&id.as_str()])?
                 .iter()
                 .map(article_from_row)
                 .collect::<Result<Vec<_>, _>>()?;
@@ -67,7 +69,8 @@ impl ArticleOps for Postgres {
             );
             let wanted: Vec<&str> = ids.iter().map(ArticleId::as_str).collect();
             let mut by_id: HashMap<ArticleId, ArticleRecord> = HashMap::with_capacity(ids.len());
-            for row in client.query(&sql, &[&wanted])? {
+            let statement = prepared(client, &sql)?;
+            for row in client.query(&statement, &[&wanted])? {
                 let record = article_from_row(&row)?;
                 by_id.insert(record.article.id.clone(), record);
             }
@@ -91,7 +94,8 @@ impl ArticleOps for Postgres {
                    AND a.guid NOT LIKE 'alert:history:%'
                  ORDER BY a.sort_at DESC, a.id LIMIT $2 OFFSET $3"
             );
-            let rows = client.query(&sql, &[&source, &(limit as i64), &(offset as i64)])?;
+            let statement = prepared(client, &sql)?;
+            let rows = client.query(&statement, &[&source, &(limit as i64), &(offset as i64)])?;
             let mut records = rows.iter().map(article_from_row).collect::<Result<Vec<_>, _>>()?;
             attach_reports(client, &mut records)?;
             Ok(records)
@@ -130,7 +134,8 @@ impl ArticleOps for Postgres {
                 "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN sources s ON s.id = a.source_id
                  WHERE a.change_seq > $1 ORDER BY a.change_seq LIMIT $2"
             );
-            let rows = client.query(&sql, &[&after_seq, &(limit as i64)])?;
+            let statement = prepared(client, &sql)?;
+            let rows = client.query(&statement, &[&after_seq, &(limit as i64)])?;
             let mut records = rows.iter().map(article_from_row).collect::<Result<Vec<_>, _>>()?;
             // The index records which articles share a story, to show and count it once.
             attach_reports(client, &mut records)?;
@@ -178,10 +183,11 @@ pub(crate) fn upsert_articles_in(
         .try_get(0)?;
     for article in articles {
         let fingerprint = article.fingerprint();
-        let stored = transaction.query_opt(
+        let statement = prepared(
+            transaction,
             "SELECT fingerprint, first_seen_at FROM articles WHERE id = $1",
-            &[&article.id.as_str()],
         )?;
+        let stored = transaction.query_opt(&statement, &[&article.id.as_str()])?;
         let stored: Option<(String, i64)> = match stored {
             Some(row) => Some((row.try_get(0)?, row.try_get(1)?)),
             None => None,
@@ -251,10 +257,11 @@ fn relist_story(client: &mut impl GenericClient, story: &str, mut next_seq: i64)
 /// An article from another source stored under the same canonical URL.
 fn exact_duplicate(client: &mut impl GenericClient, article: &Article) -> Result<Option<String>, StoreError> {
     let Some(url) = &article.url else { return Ok(None) };
-    let row = client.query_opt(
+    let statement = prepared(
+        client,
         "SELECT id FROM articles WHERE url = $1 AND source_id != $2 ORDER BY first_seen_at LIMIT 1",
-        &[&url.as_str(), &article.source.as_str()],
     )?;
+    let row = client.query_opt(&statement, &[&url.as_str(), &article.source.as_str()])?;
     Ok(row.map(|row| row.try_get(0)).transpose()?)
 }
 
@@ -266,9 +273,13 @@ fn record_other_source(
     article: &Article,
     seen_at: i64,
 ) -> Result<bool, StoreError> {
-    let added = client.execute(
+    let statement = prepared(
+        client,
         "INSERT INTO article_sources (article_id, source_id, url, first_seen_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT DO NOTHING",
+    )?;
+    let added = client.execute(
+        &statement,
         &[
             &existing,
             &article.source.as_str(),
@@ -285,9 +296,13 @@ fn story_for(client: &mut impl GenericClient, article: &Article, sort_at: i64) -
     if article.local_authorities.is_empty() {
         return Ok(article.id.to_string());
     }
-    let nearby = client.query(
+    let statement = prepared(
+        client,
         "SELECT id, local_authorities FROM articles
          WHERE sort_at BETWEEN $1 AND $2 AND source_id != $3 AND local_authorities != '[]'",
+    )?;
+    let nearby = client.query(
+        &statement,
         &[
             &(sort_at - FOLD_WINDOW_SECONDS),
             &(sort_at + FOLD_WINDOW_SECONDS),
@@ -304,10 +319,11 @@ fn story_for(client: &mut impl GenericClient, article: &Article, sort_at: i64) -
     if sharing_a_council.is_empty() {
         return Ok(article.id.to_string());
     }
-    let rows = client.query(
+    let statement = prepared(
+        client,
         "SELECT story_id, title, content_text FROM articles WHERE id = ANY($1) ORDER BY id",
-        &[&sharing_a_council],
     )?;
+    let rows = client.query(&statement, &[&sharing_a_council])?;
     let candidates = rows
         .iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
@@ -326,7 +342,8 @@ fn write_article(
     story_id: Option<String>,
 ) -> Result<(), StoreError> {
     let authors = serde_json::to_string(&article.authors).unwrap_or_else(|_| "[]".into());
-    client.execute(
+    let statement = prepared(
+        client,
         "INSERT INTO articles (id, source_id, guid, url, title, published_at, updated_at,
              first_seen_at, changed_at, sort_at, authors, summary, content_html, content_text,
              fingerprint, change_seq, local_authorities, topics, story_id)
@@ -338,6 +355,9 @@ fn write_article(
              content_html = excluded.content_html, content_text = excluded.content_text,
              fingerprint = excluded.fingerprint, change_seq = excluded.change_seq,
              local_authorities = excluded.local_authorities, topics = excluded.topics",
+    )?;
+    client.execute(
+        &statement,
         &[
             &article.id.as_str(),
             &article.source.as_str(),
@@ -369,32 +389,25 @@ fn attach_reports(client: &mut impl GenericClient, records: &mut [ArticleRecord]
         return Ok(());
     }
     let stories: Vec<String> = records.iter().map(story_of).collect();
-    let mut grouped = StoryMembers::new();
-    let rows = client.query(
-        "SELECT a.story_id, s.name, a.url, a.id FROM articles a JOIN sources s ON s.id = a.source_id
-         WHERE a.story_id = ANY($1)",
-        &[&stories],
-    )?;
-    for row in rows {
-        let story: String = row.try_get(0)?;
-        grouped
-            .entry(story)
-            .or_default()
-            .push((row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
-    }
     let ids: Vec<&str> = records.iter().map(|record| record.article.id.as_str()).collect();
-    let mut recorded = RecordedOutlets::new();
-    let rows = client.query(
-        "SELECT x.article_id, s.name, x.url FROM article_sources x JOIN sources s ON s.id = x.source_id
-         WHERE x.article_id = ANY($1)",
-        &[&ids],
+    // Both lists in one statement (a member's id is never NULL, an outlet's always is): a
+    // page of search results costs two round trips to the server, not three.
+    let statement = prepared(
+        client,
+        "SELECT a.story_id, s.name, a.url, a.id FROM articles a JOIN sources s ON s.id = a.source_id
+         WHERE a.story_id = ANY($1)
+         UNION ALL
+         SELECT x.article_id, s.name, x.url, NULL FROM article_sources x JOIN sources s ON s.id = x.source_id
+         WHERE x.article_id = ANY($2)",
     )?;
-    for row in rows {
-        let article: String = row.try_get(0)?;
-        recorded
-            .entry(article)
-            .or_default()
-            .push((row.try_get(1)?, row.try_get(2)?));
+    let (mut grouped, mut recorded) = (StoryMembers::new(), RecordedOutlets::new());
+    for row in client.query(&statement, &[&stories, &ids])? {
+        let key: String = row.try_get(0)?;
+        let (source_name, url): (String, Option<String>) = (row.try_get(1)?, row.try_get(2)?);
+        match row.try_get::<_, Option<String>>(3)? {
+            Some(member) => grouped.entry(key).or_default().push((source_name, url, member)),
+            None => recorded.entry(key).or_default().push((source_name, url)),
+        }
     }
     fill_reports(records, &stories, &grouped, &recorded);
     Ok(())

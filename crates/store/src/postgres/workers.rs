@@ -5,13 +5,33 @@
 //! are sometimes called straight from async code. A worker thread is never inside one. The
 //! caller waits on a reply channel, so every store method stays blocking, as with SQLite.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, GenericClient, NoTls, Statement};
 
 use crate::StoreError;
+
+thread_local! {
+    /// This worker's prepared statements, by SQL text. Running a statement from its text
+    /// costs two round trips (prepare, then execute); a statement prepared once per
+    /// connection costs one. Emptied whenever the worker's connection is replaced.
+    static STATEMENTS: RefCell<HashMap<String, Statement>> = RefCell::new(HashMap::new());
+}
+
+/// `sql` prepared on this worker's connection: prepared the first time, then reused. Only
+/// for jobs (which run on a worker thread, the one that owns the connection).
+pub(crate) fn prepared(client: &mut impl GenericClient, sql: &str) -> Result<Statement, StoreError> {
+    if let Some(statement) = STATEMENTS.with_borrow(|cache| cache.get(sql).cloned()) {
+        return Ok(statement);
+    }
+    let statement = client.prepare(sql)?;
+    STATEMENTS.with_borrow_mut(|cache| cache.insert(sql.to_owned(), statement.clone()));
+    Ok(statement)
+}
 
 /// One job: it gets the worker's connection, or why there is none.
 type Job = Box<dyn FnOnce(Result<&mut Client, StoreError>) + Send>;
@@ -62,6 +82,8 @@ fn work(config: &Config, queue: &Mutex<Receiver<Job>>) {
         let Ok(job) = next else { return };
         if connection.as_ref().is_none_or(Client::is_closed) {
             connection = None;
+            // Statements belong to the connection they were prepared on.
+            STATEMENTS.with_borrow_mut(HashMap::clear);
         }
         let client = match connection.as_mut() {
             Some(client) => Ok(client),
@@ -74,6 +96,7 @@ fn work(config: &Config, queue: &Mutex<Receiver<Job>>) {
         // transaction, so it is dropped (which rolls back) and the next job reconnects.
         if catch_unwind(AssertUnwindSafe(|| job(client))).is_err() {
             connection = None;
+            STATEMENTS.with_borrow_mut(HashMap::clear);
         }
     }
 }
