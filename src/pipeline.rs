@@ -125,6 +125,8 @@ impl ReportTally {
 pub struct CycleReport {
     pub sources: Vec<SourceReport>,
     pub elapsed: Duration,
+    /// Sources left alone because another writer was fetching them (or just had).
+    pub skipped: usize,
 }
 
 impl CycleReport {
@@ -191,7 +193,15 @@ impl CycleReport {
             self.not_modified(),
             csfeed_web::human_bytes(self.bytes_saved()),
             self.failed(),
-        )
+        ) + &self.skipped_note()
+    }
+
+    fn skipped_note(&self) -> String {
+        match self.skipped {
+            0 => String::new(),
+            1 => "; 1 source skipped: another csfeed writer is fetching it or just did".to_owned(),
+            n => format!("; {n} sources skipped: another csfeed writer is fetching them or just did"),
+        }
     }
 
     fn count(&self, predicate: impl Fn(&SourceOutcome) -> bool) -> usize {
@@ -259,19 +269,21 @@ impl Pipeline {
     pub async fn run_cycle(&self, sources: Vec<SourceRecord>, progress: &ProgressBar) -> CycleReport {
         let started = Instant::now();
         let in_flight = sources.len().max(1);
-        let reports = futures::stream::iter(sources)
+        let outcomes = futures::stream::iter(sources)
             .map(|record| async move {
                 let report = self.update_source_leased(&record).await;
                 progress.inc(1);
                 report
             })
             .buffer_unordered(in_flight)
-            .filter_map(std::future::ready)
             .collect::<Vec<_>>()
             .await;
+        let skipped = outcomes.iter().filter(|outcome| outcome.is_none()).count();
+        let reports: Vec<SourceReport> = outcomes.into_iter().flatten().collect();
         CycleReport {
             sources: reports,
             elapsed: started.elapsed(),
+            skipped,
         }
     }
 
