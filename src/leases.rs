@@ -8,20 +8,9 @@ use chrono::Utc;
 use csfeed_store::Store;
 use tracing::warn;
 
-/// A name for this process in lease rows: host, process id and start time, so a restarted
-/// process (same pid, new life) is not mistaken for its predecessor.
+/// A name for this process in lease rows (see [`csfeed_store::process_holder`]).
 pub fn holder_id() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!(
-        "{host}:{}:{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    )
+    csfeed_store::process_holder()
 }
 
 /// Runs `work` only if this process can take the lease `name`, which is renewed until the

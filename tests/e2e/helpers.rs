@@ -120,19 +120,20 @@ impl Workspace {
 
     /// Starts `csfeed serve` on a free port and waits until it says where it serves.
     pub async fn serve(&self) -> Server {
-        serve_config(&self.config(), &self.dir.path().join("serve.log"), &[]).await
+        serve_config(&self.config(), &self.dir.path().join("serve.log"), &[], &[]).await
     }
 }
 
-/// Starts `csfeed serve <extra> --config <config>` on a free port, logging to `log`, and
-/// waits until it says where it serves.
-pub async fn serve_config(config: &Path, log: &Path, extra: &[&str]) -> Server {
+/// Starts `csfeed serve <extra> --config <config>` with environment variables `envs` on a
+/// free port, logging to `log`, and waits until it says where it serves.
+pub async fn serve_config(config: &Path, log: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Server {
     let log = std::fs::File::create(log).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_csfeed"))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
         .arg("--config")
         .arg(config)
+        .envs(envs.iter().copied())
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(log)

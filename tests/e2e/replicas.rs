@@ -117,7 +117,13 @@ async fn a_web_only_replica_serves_every_story_and_follows_the_writer(postgres: 
     edit_config(&config, |text| {
         format!("{text}\n[email]\nsecret = \"one secret for every process\"\n")
     });
-    let replica = serve_config(&config, &replica_dir.path().join("serve.log"), &["--web-only"]).await;
+    let replica = serve_config(
+        &config,
+        &replica_dir.path().join("serve.log"),
+        &["--web-only"],
+        &[],
+    )
+    .await;
     replica
         .wait_for("the replica to index the shared store", |health| {
             health["articles"] == DEMO_ITEMS && health["indexed"] == DEMO_ITEMS
@@ -253,8 +259,8 @@ async fn a_killed_writers_source_is_taken_over_when_its_lease_runs_out(postgres:
     let Some(shared) = Shared::new(postgres, "a_killed_writers_source_is_taken_over") else {
         return;
     };
-    // The first answer for the research digest never comes in time: the writer is killed
-    // while fetching it, holding its lease.
+    // The first answer for the research digest never comes: the writer is killed while
+    // fetching it, holding its lease (the other feeds, fetched beside it, are stored).
     let server = slow_demo_server(Duration::ZERO).await;
     Mock::given(method("GET"))
         .and(path("/research-digest.json"))
@@ -265,10 +271,18 @@ async fn a_killed_writers_source_is_taken_over_when_its_lease_runs_out(postgres:
         .await;
     let workspace = Workspace::with_fetch_settings(
         &http_sources(&server),
-        "request_timeout = \"900s\"\nconnect_timeout = \"5s\"\nlease_ttl = \"3s\"\n",
+        "request_timeout = \"900s\"\nstall_timeout = \"900s\"\nconnect_timeout = \"5s\"\nper_host_concurrency = 3\nlease_ttl = \"15s\"\n",
     );
     shared.configure(&workspace);
-    let writer = workspace.serve().await;
+    // Two machines: a dead process on another machine cannot be seen to be dead, so its
+    // lease is waited out.
+    let writer = serve_config(
+        &workspace.config(),
+        &workspace.dir.path().join("serve.log"),
+        &[],
+        &[("HOSTNAME", "machine-a")],
+    )
+    .await;
     let stalled_count = DEMO_FEEDS[2].2;
     writer
         .wait_for("the other feeds to be stored", |health| {
@@ -286,9 +300,16 @@ async fn a_killed_writers_source_is_taken_over_when_its_lease_runs_out(postgres:
     writer.kill().await;
 
     // Another writer takes the source over once the dead one's lease has run out.
+    // Renewed every 5 s, the dead writer's lease has 10 s at least to run.
+    let refused = fetch_on(&workspace, "machine-b", "research-digest").await;
+    assert!(
+        String::from_utf8_lossy(&refused.stdout).contains("1 source skipped"),
+        "{refused:?}\nthe killed writer's log:\n{}",
+        std::fs::read_to_string(workspace.dir.path().join("serve.log")).unwrap_or_default()
+    );
     let deadline = tokio::time::Instant::now() + COMMAND_TIMEOUT;
     loop {
-        let fetched = workspace.run(&["fetch", "--source", "research-digest"]).await;
+        let fetched = fetch_on(&workspace, "machine-b", "research-digest").await;
         assert!(fetched.status.success(), "{fetched:?}");
         if shared.open(&workspace).article_count().unwrap() == DEMO_ITEMS as u64 {
             break;
@@ -304,6 +325,24 @@ async fn a_killed_writers_source_is_taken_over_when_its_lease_runs_out(postgres:
         2,
         "fetched once by each writer, never twice at once"
     );
+}
+
+/// `csfeed fetch --source ID` as a process of machine `host`.
+async fn fetch_on(workspace: &Workspace, host: &str, source: &str) -> std::process::Output {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_csfeed"))
+        .args(["fetch", "--source", source, "--config"])
+        .arg(workspace.config())
+        .env("HOSTNAME", host)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::timeout(COMMAND_TIMEOUT, child.wait_with_output())
+        .await
+        .expect("csfeed fetch finished in time")
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -8,6 +8,7 @@
 //! is the earliest time the next request to a host may start; reserving one moves it on by
 //! the politeness gap in the same statement, so processes queue for a host as one would.
 
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ pub(crate) trait LeaseOps {
     fn try_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> Result<bool, StoreError>;
     fn release_lease(&self, name: &str, holder: &str) -> Result<bool, StoreError>;
     fn lease_holder(&self, name: &str, now_ms: i64) -> Result<Option<String>, StoreError>;
+    /// Hands the lease from `from` to `to` until `until_ms`, if `from` still holds it.
+    fn take_over_lease(&self, name: &str, from: &str, to: &str, until_ms: i64) -> Result<bool, StoreError>;
     /// Moves `host`'s slot to `max(slot, now_ms) + gap_ms` and answers where it was.
     fn reserve_host_slot(&self, host: &str, now_ms: i64, gap_ms: i64) -> Result<i64, StoreError>;
 }
@@ -96,13 +99,18 @@ impl Drop for LeaseGuard {
 impl Store {
     /// Takes the lease `name` for `holder` (see [`Store::try_lease`]) and keeps it renewed
     /// until the guard goes; `None` when someone else holds it.
+    ///
+    /// A holder that was a process on this machine which has since died (killed, crashed)
+    /// is not waited for: its lease is taken over at once.
     pub fn hold_lease(
         &self,
         name: &str,
         holder: &str,
         ttl: Duration,
     ) -> Result<Option<LeaseGuard>, StoreError> {
-        if !self.try_lease(name, holder, Utc::now(), ttl)? {
+        if !self.try_lease(name, holder, Utc::now(), ttl)?
+            && !self.take_over_from_the_dead(name, holder, ttl)?
+        {
             return Ok(None);
         }
         let (stop, stopped) = mpsc::channel::<()>();
@@ -128,6 +136,59 @@ impl Store {
             renewer: Some(renewer),
         }))
     }
+}
+
+impl Store {
+    fn take_over_from_the_dead(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        match self.lease_holder(name, now)? {
+            Some(current) if gone_from_this_host(&current) => {
+                let until = millis(now).saturating_add(duration_millis(ttl));
+                let taken = self.backend.take_over_lease(name, &current, holder, until)?;
+                if taken {
+                    warn!(lease = %name, from = %current, "took over a lease from a process of this machine that has died");
+                }
+                Ok(taken)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+/// A lease holder's name for this process: `host:pid:start`, so a process on the same
+/// machine can tell when the holder has died, and a restarted process (same pid, new
+/// life) is not taken for its predecessor.
+pub fn process_holder() -> String {
+    format!(
+        "{}:{}:{}",
+        host_name(),
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    )
+}
+
+/// `HOSTNAME` when set (containers set it to their own name), else `/etc/hostname`.
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// Whether `holder` (a [`process_holder`] name) was a process of this machine that is no
+/// longer running. Anything else (another machine, a name of another form, a system
+/// without `/proc`) counts as alive: its lease is waited out.
+fn gone_from_this_host(holder: &str) -> bool {
+    let mut parts = holder.rsplitn(3, ':');
+    let (Some(_start), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    host == host_name()
+        && pid.parse::<u32>().is_ok()
+        && Path::new("/proc/self").exists()
+        && !Path::new("/proc").join(pid).exists()
 }
 
 /// Leases and slots need sub-second precision (politeness gaps are often under a second).
@@ -201,6 +262,22 @@ mod tests {
             guard.release();
             assert_eq!(store.lease_holder("delivery:1", Utc::now()).unwrap(), None);
             assert!(store.hold_lease("delivery:1", "two", ttl).unwrap().is_some());
+        }
+
+        fn a_lease_of_a_dead_process_on_this_machine_is_taken_over_at_once(store) {
+            let ttl = Duration::from_secs(600);
+            let dead = format!("{}:999999999:1", host_name());
+            let elsewhere = "another-machine:1:1";
+            assert!(store.try_lease("source:a", &dead, Utc::now(), ttl).unwrap());
+            assert!(store.try_lease("source:b", elsewhere, Utc::now(), ttl).unwrap());
+            let me = process_holder();
+            let alive = format!("{}:{}:1", host_name(), std::process::id());
+            assert!(store.try_lease("source:c", &alive, Utc::now(), ttl).unwrap());
+            let taken = store.hold_lease("source:a", &me, ttl).unwrap();
+            assert!(taken.is_some(), "the holder's process is gone");
+            assert_eq!(store.lease_holder("source:a", Utc::now()).unwrap(), Some(me.clone()));
+            assert!(store.hold_lease("source:b", &me, ttl).unwrap().is_none(), "another machine's is waited out");
+            assert!(store.hold_lease("source:c", &me, ttl).unwrap().is_none(), "a live process's is waited out");
         }
 
         fn host_slots_queue_requests_a_gap_apart_whoever_asks(store) {

@@ -34,7 +34,7 @@ mod time;
 pub use articles::{ArticleRecord, FOLD_SIMILARITY, Report, UNDATED_SORT_SHIFT, UpsertCounts};
 pub use copy::{TableCopy, copy_sqlite_to_postgres};
 pub use error::StoreError;
-pub use leases::LeaseGuard;
+pub use leases::{LeaseGuard, process_holder};
 pub use location::DatabaseUrl;
 pub use publications::{ListedPublication, PageValidators, PublicationRecord, PublicationStatus, Settlement};
 pub use sources::{FetchResult, FetchState, REDIRECT_ADOPT_AFTER, SourceChange, SourceRecord};

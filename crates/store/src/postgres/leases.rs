@@ -41,6 +41,17 @@ impl LeaseOps for Postgres {
         })
     }
 
+    fn take_over_lease(&self, name: &str, from: &str, to: &str, until_ms: i64) -> Result<bool, StoreError> {
+        let (name, from, to) = (name.to_owned(), from.to_owned(), to.to_owned());
+        self.workers.run(move |client| {
+            let changed = client.execute(
+                "UPDATE leases SET holder = $3, expires_at = $4 WHERE name = $1 AND holder = $2",
+                &[&name, &from, &to, &until_ms],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
     fn reserve_host_slot(&self, host: &str, now_ms: i64, gap_ms: i64) -> Result<i64, StoreError> {
         let host = host.to_owned();
         self.workers.run(move |client| {

@@ -41,6 +41,16 @@ impl LeaseOps for Sqlite {
         })
     }
 
+    fn take_over_lease(&self, name: &str, from: &str, to: &str, until_ms: i64) -> Result<bool, StoreError> {
+        self.connections.write(|connection| {
+            let changed = connection.execute(
+                "UPDATE leases SET holder = ?3, expires_at = ?4 WHERE name = ?1 AND holder = ?2",
+                params![name, from, to, until_ms],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
     fn reserve_host_slot(&self, host: &str, now_ms: i64, gap_ms: i64) -> Result<i64, StoreError> {
         self.connections.write(|connection| {
             Ok(connection.query_row(
