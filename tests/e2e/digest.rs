@@ -188,7 +188,7 @@ async fn digests_are_confirmed_sent_once_resumed_after_a_crash_and_stopped_by_un
     let workspace = news_workspace(feeds.path());
     let mut config = std::fs::read_to_string(workspace.config()).unwrap();
     config.push_str(&format!(
-        "\n[server]\npublic_url = \"http://csfeed.test/\"\n\n[email]\nfrom = \"Test Digest <digest@csfeed.test>\"\nlease_ttl = \"1s\"\n\n[email.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nmax_per_second = 0\ntimeout = \"60s\"\n"
+        "\n[server]\npublic_url = \"http://csfeed.test/\"\n\n[email]\nfrom = \"Test Digest <digest@csfeed.test>\"\n\n[email.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nmax_per_second = 0\ntimeout = \"60s\"\n"
     ));
     std::fs::write(workspace.config(), config).unwrap();
 
