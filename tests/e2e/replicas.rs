@@ -95,10 +95,17 @@ async fn a_web_only_replica_serves_every_story_and_follows_the_writer(postgres: 
     let Some(shared) = Shared::new(postgres, "replica_follows_the_writer") else {
         return;
     };
-    let workspace = Workspace::new(&demo_sources());
+    let server = slow_demo_server(Duration::ZERO).await;
+    let workspace = Workspace::new(&http_sources(&server));
     shared.configure(&workspace);
     let fetched = workspace.run(&["fetch"]).await;
     assert!(fetched.status.success(), "{fetched:?}");
+    // Due again at once: a scheduler would fetch them as it starts; a replica never does.
+    for (id, _) in http_sources(&server) {
+        let refreshed = workspace.run(&["sources", "refresh", id]).await;
+        assert!(refreshed.status.success(), "{refreshed:?}");
+    }
+    let requests_by_the_writer = server.received_requests().await.unwrap_or_default().len();
 
     let replica_dir = tempfile::tempdir().unwrap();
     let config = replica_config(&workspace, &shared, replica_dir.path());
@@ -168,6 +175,11 @@ async fn a_web_only_replica_serves_every_story_and_follows_the_writer(postgres: 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     replica.stop().await;
+    assert_eq!(
+        server.received_requests().await.unwrap_or_default().len(),
+        requests_by_the_writer,
+        "the replica fetched nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
