@@ -14,10 +14,8 @@ pub enum StoreError {
     /// repeats the address (it may hold a password).
     #[error("storage.database_url is not usable: {0}")]
     BadDatabaseUrl(String),
-    /// An operation not yet implemented on PostgreSQL.
-    #[error("{0} is not available on PostgreSQL yet")]
-    NotOnPostgresYet(&'static str),
-    /// The threads that talk to PostgreSQL have stopped (a bug: they outlive every store).
+    /// A call to PostgreSQL got no answer: its worker thread could not start, or the call
+    /// panicked there (a bug; the worker itself carries on).
     #[error("the database workers have stopped")]
     WorkersStopped,
     /// Backups of a PostgreSQL store are the database's own business.
