@@ -12,7 +12,6 @@
 //! Run with `cargo bench --bench search_scale` (`SEARCH_SCALE_DOCS=20000` for a quick run).
 //! Figures are printed; nothing is asserted.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -20,15 +19,18 @@ use std::time::{Duration, Instant};
 
 use axum::routing::get;
 use chrono::Utc;
-use csfeed_core::{Article, Gazetteer, TOPICS};
+use csfeed_core::{Article, Gazetteer};
 use csfeed_search::{OpenMode, SearchIndex, SearchRequest};
 use csfeed_store::Store;
 use csfeed_web::{AppState, SiteSettings};
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/search_load.rs"]
+mod search_load;
 
-use corpus::{Corpus, Rng, SOURCES, WORDS, percentile, rss_kib};
+use corpus::{Corpus, SOURCES, percentile, rss_kib};
+use search_load::{http_latencies, unique_queries};
 
 const STORE_BATCH: usize = 1_000;
 const CLIENTS: usize = 2;
@@ -198,7 +200,7 @@ async fn main() {
     // Every request a query not asked before (so the result cache cannot help), in the
     // same shapes; then the fixed list of popular searches again (answered from the cache).
     let unique = unique_queries(300 * CLIENTS);
-    let (latencies, by_shape) = http_latencies(&client, &base, &unique).await;
+    let (latencies, by_shape) = http_latencies(&client, &base, &unique, CLIENTS).await;
     println!(
         "HTTP search, {CLIENTS} concurrent clients, facets on, {} distinct queries (uncached): p50 {:.2} ms, p99 {:.2} ms (target p50 ≤ 5, p99 ≤ 25)",
         latencies.len(),
@@ -218,7 +220,7 @@ async fn main() {
         .take(QUERIES.len() * 20)
         .map(|(shape, query)| (*shape, (*query).to_owned()))
         .collect();
-    let (repeated, _) = http_latencies(&client, &base, &popular).await;
+    let (repeated, _) = http_latencies(&client, &base, &popular, CLIENTS).await;
     println!(
         "HTTP search, the {} popular searches repeated ({} requests, cached after the first): p50 {:.2} ms, p99 {:.2} ms",
         QUERIES.len(),
@@ -323,91 +325,6 @@ async fn main() {
     );
     let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
     let _ = child.wait();
-}
-
-/// Distinct queries in the benchmark's shapes: a sector word, a two-word phrase, words
-/// with a council, topic, region or year filter, and three-word searches.
-fn unique_queries(count: usize) -> Vec<(&'static str, String)> {
-    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
-    let councils: Vec<String> = Gazetteer::get()
-        .authorities()
-        .iter()
-        .filter(|la| la.abolished.is_none())
-        .map(|la| la.slug.clone())
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    let mut queries = Vec::with_capacity(count);
-    while queries.len() < count {
-        let word = |rng: &mut Rng| WORDS[rng.below(WORDS.len())];
-        let (shape, query) = match rng.below(5) {
-            0 => ("term", word(&mut rng).to_owned()),
-            1 => ("phrase", format!("\"{} {}\"", word(&mut rng), word(&mut rng))),
-            2 => (
-                "filter",
-                format!("{} la:{}", word(&mut rng), councils[rng.below(councils.len())]),
-            ),
-            3 => (
-                "filter",
-                format!(
-                    "{} topic:{} year:{}",
-                    word(&mut rng),
-                    TOPICS[rng.below(TOPICS.len())].slug,
-                    2020 + rng.below(6)
-                ),
-            ),
-            _ => (
-                "words",
-                format!("{} {} {}", word(&mut rng), word(&mut rng), word(&mut rng)),
-            ),
-        };
-        if seen.insert(query.clone()) {
-            queries.push((shape, query));
-        }
-    }
-    queries
-}
-
-/// Runs `queries` split between the concurrent clients; all latencies sorted, and by shape.
-async fn http_latencies(
-    client: &reqwest::Client,
-    base: &str,
-    queries: &[(&'static str, String)],
-) -> (Vec<Duration>, Vec<(&'static str, Vec<Duration>)>) {
-    let mut tasks = Vec::new();
-    for worker in 0..CLIENTS {
-        let client = client.clone();
-        let base = base.to_owned();
-        let mine: Vec<(&'static str, String)> =
-            queries.iter().skip(worker).step_by(CLIENTS).cloned().collect();
-        tasks.push(tokio::spawn(async move {
-            let mut timings = Vec::new();
-            for (shape, query) in mine {
-                let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
-                let url = format!("{base}/api/v1/search?q={encoded}&facets=1");
-                let started = Instant::now();
-                let response = client.get(&url).send().await.expect("search answered");
-                assert!(response.status().is_success(), "{url}: {}", response.status());
-                response.bytes().await.expect("body");
-                timings.push((shape, started.elapsed()));
-            }
-            timings
-        }));
-    }
-    let mut all = Vec::new();
-    let mut by_shape: HashMap<&'static str, Vec<Duration>> = HashMap::new();
-    for task in tasks {
-        for (shape, elapsed) in task.await.expect("client") {
-            all.push(elapsed);
-            by_shape.entry(shape).or_default().push(elapsed);
-        }
-    }
-    all.sort();
-    let mut shapes: Vec<_> = by_shape.into_iter().collect();
-    shapes.sort_by_key(|(shape, _)| *shape);
-    for (_, timings) in &mut shapes {
-        timings.sort();
-    }
-    (all, shapes)
 }
 
 /// Requests per second for `url` from 2 concurrent keep-alive clients.

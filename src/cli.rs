@@ -98,6 +98,24 @@ pub enum Command {
     /// Check a configuration: settings, every source, email settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Copy the SQLite database (sources, fetch state, articles, publications, inspections
+    /// with their notes and files, subscribers, follows, deliveries) into PostgreSQL, then
+    /// count every table on both sides.
+    ///
+    /// Stop csfeed first. Refuses a database that holds rows already unless --replace.
+    /// Exits non-zero when a table's counts differ. Then set storage.database_url (or
+    /// CSFEED__STORAGE__DATABASE_URL) to the same address; each process rebuilds its index.
+    MigrateStore(MigrateStoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateStoreArgs {
+    /// The PostgreSQL database to fill: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Empty the target's tables first instead of refusing a database that has rows.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +200,12 @@ pub struct ServeArgs {
     /// Use port 0 to pick a free port.
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<SocketAddr>,
+    /// Serve the site, feeds and API only: never fetch, never change sources or stories.
+    /// The search index under this process's data directory is built from the shared
+    /// database on start-up and follows its changes, so a story any writer stores is
+    /// searchable here within seconds. For web replicas beside a writer (see deploy/).
+    #[arg(long)]
+    pub web_only: bool,
 }
 
 #[derive(Debug, Args)]

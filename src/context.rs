@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use csfeed_fetch::Fetcher;
 use csfeed_search::{OpenMode, SearchIndex};
-use csfeed_store::Store;
+use csfeed_store::{DatabaseUrl, Store};
 
 use crate::cli::GlobalArgs;
 use crate::settings::LoadedSettings;
@@ -32,18 +32,49 @@ impl Context {
         Ok(Self { loaded, data_dir })
     }
 
-    /// Opens (creating) the store, leaving its sources as they are.
+    /// `storage.database_url`, parsed, when the store is PostgreSQL.
+    pub fn database_url(&self) -> anyhow::Result<Option<DatabaseUrl>> {
+        let Some(text) = &self.loaded.settings.storage.database_url else {
+            return Ok(None);
+        };
+        Ok(Some(DatabaseUrl::parse(&text.0)?))
+    }
+
+    /// The SQLite database file: `storage.database_file`, else `csfeed.sqlite3` in the data
+    /// directory.
+    pub fn sqlite_file(&self) -> PathBuf {
+        self.loaded
+            .settings
+            .storage
+            .database_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(DATABASE_FILE))
+    }
+
+    /// Opens (creating) the store, leaving its sources as they are: PostgreSQL when
+    /// `storage.database_url` is set, else SQLite in the data directory.
     pub fn open_store(&self) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
-        let path = self.data_dir.join(DATABASE_FILE);
-        Store::open(&path).with_context(|| format!("cannot open the database {}", path.display()))
+        let path = self.sqlite_file();
+        let url = self.database_url()?;
+        let shown = url
+            .as_ref()
+            .map_or_else(|| path.display().to_string(), DatabaseUrl::to_string);
+        Store::open_configured(url.as_ref(), &path)
+            .with_context(|| format!("cannot open the database {shown}"))
     }
 
     /// Opens the store only if there is one: for commands that read and must leave an empty
-    /// or missing data directory as it was. `None` when there is no database yet.
+    /// or missing data directory as it was. `None` when there is no SQLite database yet (a
+    /// PostgreSQL store always opens: the server is the operator's).
     pub fn open_existing_store(&self) -> anyhow::Result<Option<Store>> {
-        let path = self.data_dir.join(DATABASE_FILE);
+        if let Some(url) = self.database_url()? {
+            return Store::open_url(&url)
+                .map(Some)
+                .with_context(|| format!("cannot open the database {url}"));
+        }
+        let path = self.sqlite_file();
         if !path.is_file() {
             return Ok(None);
         }
@@ -77,6 +108,13 @@ impl Context {
     /// Builds the HTTP client from the fetch settings.
     pub fn fetcher(&self) -> anyhow::Result<Fetcher> {
         Fetcher::new(self.loaded.settings.fetch.to_fetch_config()).context("cannot set up the HTTP client")
+    }
+
+    /// The HTTP client for writers: per-host request slots are shared through `store` with
+    /// every other process fetching into it, so together they are as polite as one.
+    pub fn shared_fetcher(&self, store: &Store) -> anyhow::Result<Fetcher> {
+        let slots = std::sync::Arc::new(crate::leases::StoreHostSlots(store.clone()));
+        Ok(self.fetcher()?.with_shared_host_slots(slots))
     }
 
     /// The mailer the config asks for: SMTP when `[email.smtp]` is set, else the outbox.
@@ -171,11 +209,22 @@ impl Context {
         std::fs::File::open("/dev/urandom")
             .and_then(|mut random| random.read_exact(&mut key))
             .context("cannot read random bytes for the link-signing key; set email.secret instead")?;
-        let partial = path.with_extension("partial");
+        // Written whole under a name of this process's own, then linked into place without
+        // replacing: of two processes creating the key at once, the one that loses uses
+        // the winner's key, so no email is ever signed with a key that is then overwritten.
+        let partial = path.with_extension(format!("partial.{}", std::process::id()));
         std::fs::write(&partial, &key)
-            .and_then(|()| std::fs::rename(&partial, &path))
             .with_context(|| format!("cannot save the link-signing key to {}", path.display()))?;
-        Ok(key)
+        let linked = std::fs::hard_link(&partial, &path);
+        let _ = std::fs::remove_file(&partial);
+        match linked {
+            Ok(()) => Ok(key),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(&path)
+                .with_context(|| format!("cannot read the link-signing key {}", path.display())),
+            Err(error) => {
+                Err(error).with_context(|| format!("cannot save the link-signing key to {}", path.display()))
+            }
+        }
     }
 
     fn index_path(&self) -> PathBuf {

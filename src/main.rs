@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod context;
+mod leases;
 mod ofsted_source;
 mod pipeline;
 mod settings;

@@ -202,9 +202,7 @@ impl Pipeline {
     /// The folder reports are downloaded to (under the data directory), made if missing,
     /// with files a killed run left behind over a day ago removed.
     async fn report_spool(&self) -> Result<PathBuf, String> {
-        let Some(folder) = self.store.path().parent().map(|data| data.join(SPOOL_FOLDER)) else {
-            return Err("the database has no folder".to_owned());
-        };
+        let folder = self.data_dir.join(SPOOL_FOLDER);
         let made = folder.clone();
         tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&made)?;

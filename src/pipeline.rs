@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -125,6 +126,8 @@ impl ReportTally {
 pub struct CycleReport {
     pub sources: Vec<SourceReport>,
     pub elapsed: Duration,
+    /// Sources left alone because another writer was fetching them (or just had).
+    pub skipped: usize,
 }
 
 impl CycleReport {
@@ -191,7 +194,15 @@ impl CycleReport {
             self.not_modified(),
             csfeed_web::human_bytes(self.bytes_saved()),
             self.failed(),
-        )
+        ) + &self.skipped_note()
+    }
+
+    fn skipped_note(&self) -> String {
+        match self.skipped {
+            0 => String::new(),
+            1 => "; 1 source skipped: another csfeed writer is fetching it or just did".to_owned(),
+            n => format!("; {n} sources skipped: another csfeed writer is fetching them or just did"),
+        }
     }
 
     fn count(&self, predicate: impl Fn(&SourceOutcome) -> bool) -> usize {
@@ -208,14 +219,20 @@ pub struct Pipeline {
     pub(crate) store: Store,
     pub(crate) fetcher: Fetcher,
     settings: FetchSettings,
+    /// This process in source leases (see `crate::leases`).
+    holder: Arc<str>,
+    /// The data directory, under which reports are downloaded (see `ofsted_source`).
+    pub(crate) data_dir: PathBuf,
 }
 
 impl Pipeline {
-    pub fn new(store: Store, fetcher: Fetcher, settings: FetchSettings) -> Self {
+    pub fn new(store: Store, fetcher: Fetcher, settings: FetchSettings, data_dir: PathBuf) -> Self {
         Self {
             store,
             fetcher,
             settings,
+            holder: crate::leases::holder_id().into(),
+            data_dir,
         }
     }
 
@@ -256,18 +273,55 @@ impl Pipeline {
     pub async fn run_cycle(&self, sources: Vec<SourceRecord>, progress: &ProgressBar) -> CycleReport {
         let started = Instant::now();
         let in_flight = sources.len().max(1);
-        let reports = futures::stream::iter(sources)
+        let outcomes = futures::stream::iter(sources)
             .map(|record| async move {
-                let report = self.update_source(&record).await;
+                let report = self.update_source_leased(&record).await;
                 progress.inc(1);
                 report
             })
             .buffer_unordered(in_flight)
             .collect::<Vec<_>>()
             .await;
+        let skipped = outcomes.iter().filter(|outcome| outcome.is_none()).count();
+        let reports: Vec<SourceReport> = outcomes.into_iter().flatten().collect();
         CycleReport {
             sources: reports,
             elapsed: started.elapsed(),
+            skipped,
+        }
+    }
+
+    /// [`Pipeline::update_source`] while holding the source's lease, so no other writer
+    /// process fetches it at the same time; `None` (skipped) when another one is.
+    async fn update_source_leased(&self, record: &SourceRecord) -> Option<SourceReport> {
+        let lease = format!("source:{}", record.source.id);
+        let ttl = self.settings.lease_ttl;
+        let work = async {
+            // Listed before the lease was ours: another writer may have fetched it since.
+            if self.fetched_since_listed(record).await {
+                return None;
+            }
+            Some(self.update_source(record).await)
+        };
+        let report = crate::leases::while_leased(&self.store, lease, &self.holder, ttl, work)
+            .await
+            .flatten();
+        if report.is_none() {
+            info!(source = %record.source.id, "skipped: another csfeed writer is fetching or has just fetched this source");
+        }
+        report
+    }
+
+    /// Whether the source's last attempt is newer than the record the cycle was planned on.
+    async fn fetched_since_listed(&self, record: &SourceRecord) -> bool {
+        let id = record.source.id.clone();
+        match self.store_blocking(move |store| store.source(&id)).await {
+            Ok(Some(now)) => now.state.last_attempt_at != record.state.last_attempt_at,
+            Ok(None) => false,
+            Err(error) => {
+                warn!(source = %record.source.id, error = %format!("{error:#}"), "cannot re-read the source; fetching it");
+                false
+            }
         }
     }
 

@@ -65,6 +65,10 @@ pub struct EmailSettings {
     pub subscriptions: bool,
     /// Send through this SMTP server instead of the outbox.
     pub smtp: Option<SmtpConfig>,
+    /// How long a digest run's claim on a delivery lasts without renewal: a crashed run's
+    /// unsent digests are sent by another run after this.
+    #[serde(with = "humantime_serde")]
+    pub lease_ttl: Duration,
 }
 
 impl Default for EmailSettings {
@@ -76,6 +80,7 @@ impl Default for EmailSettings {
             send_empty: false,
             subscriptions: true,
             smtp: None,
+            lease_ttl: Duration::from_secs(120),
         }
     }
 }
@@ -156,12 +161,20 @@ impl Default for SiteConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StorageSettings {
     pub data_dir: PathBuf,
+    /// `postgres://…`: the record of truth in PostgreSQL instead of SQLite under `data_dir`
+    /// (a secret: it may carry a password).
+    pub database_url: Option<Redacted>,
+    /// The SQLite file, when it is not `data_dir/csfeed.sqlite3`: a web replica on the
+    /// writer's machine reads the writer's file and keeps its own index in its own data_dir.
+    pub database_file: Option<PathBuf>,
 }
 
 impl Default for StorageSettings {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_file: None,
         }
     }
 }
@@ -197,6 +210,10 @@ pub struct FetchSettings {
     pub max_backoff: Duration,
     #[serde(with = "humantime_serde")]
     pub scheduler_tick: Duration,
+    /// How long a writer's claim on a source lasts without renewal: another writer takes a
+    /// crashed one's sources over after this.
+    #[serde(with = "humantime_serde")]
+    pub lease_ttl: Duration,
 }
 
 impl Default for FetchSettings {
@@ -221,6 +238,7 @@ impl Default for FetchSettings {
             default_interval: Duration::from_secs(30 * 60),
             max_backoff: Duration::from_secs(24 * 60 * 60),
             scheduler_tick: Duration::from_secs(30),
+            lease_ttl: Duration::from_secs(120),
         }
     }
 }

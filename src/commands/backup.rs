@@ -9,6 +9,10 @@ use crate::context::Context;
 
 pub async fn run(global: &GlobalArgs, args: BackupArgs) -> anyhow::Result<ExitCode> {
     let context = Context::load(global)?;
+    if context.database_url()?.is_some() {
+        // Before anything is opened or written: PostgreSQL has its own tools for this.
+        return Err(csfeed_store::StoreError::UseDatabaseTools.into());
+    }
     let store = context.open_store()?;
     let destination = args.destination;
     if destination.exists() && !args.force {

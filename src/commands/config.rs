@@ -19,6 +19,8 @@ fn check(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let sources = context.loaded.sources()?;
     // Email: the From address, the TLS mode, and that the outbox or SMTP server is usable.
     let mailer = context.mailer()?;
+    // The record of truth: a PostgreSQL address must at least parse (it is not dialled here).
+    let database = context.database_url()?;
     let origin = context.loaded.origin.as_ref().map_or_else(
         || "built-in defaults".to_owned(),
         |path| path.display().to_string(),
@@ -26,6 +28,10 @@ fn check(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let enabled = sources.iter().filter(|source| source.enabled).count();
     println!("config {origin}");
     println!("  data directory: {}", context.data_dir.display());
+    match &database {
+        Some(url) => println!("  database: PostgreSQL at {url}"),
+        None => println!("  database: SQLite in the data directory"),
+    }
     println!(
         "  server: {} (public URL: {})",
         settings.server.bind,

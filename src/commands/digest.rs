@@ -29,6 +29,10 @@ pub async fn run(global: &GlobalArgs, args: DigestArgs) -> anyhow::Result<ExitCo
         send_empty: context.loaded.settings.email.send_empty,
         site_title: context.loaded.settings.site.title.clone(),
         now: chrono::Utc::now(),
+        lease: csfeed_digest::DeliveryLease {
+            holder: crate::leases::holder_id(),
+            ttl: context.loaded.settings.email.lease_ttl,
+        },
     };
     let bar = super::progress_bar(0, "digest");
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {

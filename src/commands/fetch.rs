@@ -22,8 +22,9 @@ pub async fn run(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitCod
     let store = context.open_store_synced()?;
     let pipeline = Pipeline::new(
         store.clone(),
-        context.fetcher()?,
+        context.shared_fetcher(&store)?,
         context.loaded.settings.fetch.clone(),
+        context.data_dir.clone(),
     );
     let now = (!args.all).then(Utc::now);
     let due = pipeline.due_sources(now, only.as_ref())?;

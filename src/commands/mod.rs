@@ -5,6 +5,7 @@ mod config;
 mod digest;
 mod fetch;
 mod inspect_feed;
+mod migrate_store;
 mod ofsted;
 mod reindex;
 mod search;
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Subscribers(command) => subscribers::run(&cli.global, command).await,
         Command::Backup(args) => backup::run(&cli.global, args).await,
         Command::Config(command) => config::run(&cli.global, command).await,
+        Command::MigrateStore(args) => migrate_store::run(&cli.global, args).await,
     }
 }
 

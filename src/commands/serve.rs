@@ -28,20 +28,33 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         format!("cannot listen on {bind}: is another server using it? choose another address with --bind")
     })?;
     let metrics = install_metrics()?;
-    let store = context.open_store_synced()?;
+    let store = if args.web_only {
+        web_only_store(&context)?
+    } else {
+        context.open_store_synced()?
+    };
     let index = context.open_index(OpenMode::ReadWrite)?;
     catch_up(&index, &store).await;
 
     let (stop_scheduler, stopped) = watch::channel(false);
-    let pipeline = Pipeline::new(store.clone(), context.fetcher()?, settings.fetch.clone());
-    let scheduler = tokio::spawn(schedule(
-        pipeline,
-        store.clone(),
-        index.clone(),
-        settings.fetch.scheduler_tick,
-        stopped,
-        metrics.clone(),
-    ));
+    let scheduler = if args.web_only {
+        tokio::spawn(follow(store.clone(), index.clone(), stopped, metrics.clone()))
+    } else {
+        let pipeline = Pipeline::new(
+            store.clone(),
+            context.shared_fetcher(&store)?,
+            settings.fetch.clone(),
+            context.data_dir.clone(),
+        );
+        tokio::spawn(schedule(
+            pipeline,
+            store.clone(),
+            index.clone(),
+            settings.fetch.scheduler_tick,
+            stopped,
+            metrics.clone(),
+        ))
+    };
 
     let address = listener
         .local_addr()
@@ -71,7 +84,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
             None
         },
     };
-    info!(url = %format!("http://{address}/"), data_dir = %context.data_dir.display(), "csfeed is serving");
+    info!(url = %format!("http://{address}/"), data_dir = %context.data_dir.display(), web_only = args.web_only, "csfeed is serving");
     // Also on stdout, for scripts and tests that start csfeed on port 0.
     println!("csfeed is serving on http://{address}/");
     let _ = std::io::stdout().flush();
@@ -93,6 +106,48 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     catch_up(&index, &store).await;
     info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The store a web replica reads: it must exist (a writer creates it and its sources), and
+/// links in emails must verify on every replica, so their key cannot be this replica's own.
+fn web_only_store(context: &Context) -> anyhow::Result<Store> {
+    let settings = &context.loaded.settings;
+    let shared_secret = settings
+        .email
+        .secret
+        .as_ref()
+        .is_some_and(|secret| !secret.0.is_empty());
+    if settings.email.subscriptions && !shared_secret {
+        anyhow::bail!(
+            "--web-only with subscriptions needs email.secret (or CSFEED__EMAIL__SECRET), the same on every \
+             process, so links emailed by one are accepted by all; or set email.subscriptions = false"
+        );
+    }
+    context.open_existing_store()?.context(
+        "--web-only serves an existing database and there is none yet: start a writer (`csfeed serve` or \
+         `csfeed fetch`) on it first",
+    )
+}
+
+/// How often a web replica looks for stories stored by the writers.
+const FOLLOW_TICK: Duration = Duration::from_secs(2);
+
+/// A web replica's only background work: keeping its own index caught up with the store's
+/// change sequence, whichever writer made the changes.
+async fn follow(
+    store: Store,
+    index: Arc<SearchIndex>,
+    mut stop: watch::Receiver<bool>,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
+) {
+    loop {
+        catch_up(&index, &store).await;
+        metrics.run_upkeep();
+        tokio::select! {
+            _ = tokio::time::sleep(FOLLOW_TICK) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// Fetches due sources and keeps the index caught up with the store — including articles

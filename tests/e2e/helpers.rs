@@ -125,34 +125,43 @@ impl Workspace {
 
     /// Starts `csfeed serve` on a free port and waits until it says where it serves.
     pub async fn serve(&self) -> Server {
-        let log = std::fs::File::create(self.dir.path().join("serve.log")).expect("log file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_csfeed"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--config"])
-            .arg(self.config())
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start csfeed serve");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(COMMAND_TIMEOUT, lines.next_line())
-            .await
-            .expect("csfeed serve announced its address in time")
-            .expect("read stdout")
-            .expect("csfeed serve printed a line");
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
-        Server {
-            url,
-            child,
-            client: reqwest::Client::new(),
-        }
+        serve_config(&self.config(), &self.dir.path().join("serve.log"), &[], &[]).await
+    }
+}
+
+/// Starts `csfeed serve <extra> --config <config>` with environment variables `envs` on a
+/// free port, logging to `log`, and waits until it says where it serves.
+pub async fn serve_config(config: &Path, log: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Server {
+    let log = std::fs::File::create(log).expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_csfeed"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .arg("--config")
+        .arg(config)
+        .envs(envs.iter().copied())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start csfeed serve");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(COMMAND_TIMEOUT, lines.next_line())
+        .await
+        .expect("csfeed serve announced its address in time")
+        .expect("read stdout")
+        .expect("csfeed serve printed a line");
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    Server {
+        url,
+        child,
+        client: reqwest::Client::new(),
     }
 }
 

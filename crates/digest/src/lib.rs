@@ -23,5 +23,5 @@ pub use email::{InvalidEmail, SubscriberEmail, mask};
 pub use error::DigestError;
 pub use frequency::Frequency;
 pub use mailer::{Mailer, Secret, SmtpSettings, TlsMode};
-pub use run::{DigestOptions, SUSPEND_AFTER_REFUSALS, Summary, run_digest};
+pub use run::{DeliveryLease, DigestOptions, SUSPEND_AFTER_REFUSALS, Summary, run_digest};
 pub use token::{Purpose, Signer, TokenError};

@@ -10,7 +10,7 @@ use tracing::{debug, info, warn};
 
 use csfeed_core::Gazetteer;
 use csfeed_search::{SearchIndex, SearchRequest, SortOrder};
-use csfeed_store::{Delivery, Follow, Store, Subscriber};
+use csfeed_store::{Delivery, Follow, LeaseGuard, Store, Subscriber};
 
 use crate::compose::{DigestItem, DigestSection, Envelope, Links, digest_email};
 use crate::email::mask;
@@ -41,6 +41,19 @@ pub struct DigestOptions {
     pub site_title: String,
     /// The run's clock.
     pub now: DateTime<Utc>,
+    /// How this run claims each delivery, so runs on several machines send it once.
+    pub lease: DeliveryLease,
+}
+
+/// A run's claim on the deliveries it sends: while one run holds a delivery's lease, another
+/// waits for it to finish (or for the lease to run out, if the run died) and then finds it
+/// sent.
+#[derive(Debug, Clone)]
+pub struct DeliveryLease {
+    /// Who this run is (unique per process).
+    pub holder: String,
+    /// How long a claim lasts without renewal: a crashed run's deliveries wait this long.
+    pub ttl: std::time::Duration,
 }
 
 /// What a run did, for the one-line summary cron mails to the operator.
@@ -224,22 +237,21 @@ async fn deliver(
     let delivery = if options.dry_run {
         let (subscriber, period) = (subscriber.clone(), period.to_owned());
         let lookback = options.frequency.lookback();
-        blocking(store, move |store| {
+        let preview = blocking(store, move |store| {
             Ok(store.preview_delivery(&subscriber, &period, now, lookback)?)
         })
-        .await?
+        .await?;
+        (preview, None)
     } else {
-        let subscriber = subscriber.clone();
-        let period = period.to_owned();
-        let lookback = options.frequency.lookback();
-        blocking(store, move |store| {
-            Ok(store.begin_delivery(&subscriber, &period, now, lookback)?)
-        })
-        .await?
+        match claim(store, options, period, subscriber).await? {
+            Some(claimed) => claimed,
+            None => return Ok(Outcome::AlreadyDone),
+        }
     };
-    if matches!(delivery.status.as_str(), "sent" | "empty") {
-        return Ok(Outcome::AlreadyDone);
-    }
+    let (delivery, _claim) = match delivery {
+        (delivery, _) if is_done(&delivery) => return Ok(Outcome::AlreadyDone),
+        claimed => claimed,
+    };
     let (alerts, sections) = {
         let store = store.clone();
         let index = Arc::clone(index);
@@ -299,6 +311,59 @@ async fn deliver(
             Err(error)
         }
     }
+}
+
+/// How often a run waiting for another run's delivery looks again.
+const CLAIM_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+fn is_done(delivery: &Delivery) -> bool {
+    matches!(delivery.status.as_str(), "sent" | "empty")
+}
+
+/// The subscriber's delivery for the period, begun if need be, with this run's lease on it;
+/// `None` when it is done (here, or by another run this one waited for).
+async fn claim(
+    store: &Store,
+    options: &DigestOptions,
+    period: &str,
+    subscriber: &Subscriber,
+) -> Result<Option<(Delivery, Option<LeaseGuard>)>, DigestError> {
+    loop {
+        let delivery = begin(store, options, period, subscriber).await?;
+        if is_done(&delivery) {
+            return Ok(None);
+        }
+        let (name, lease) = (format!("delivery:{}", delivery.id), options.lease.clone());
+        let guard = blocking(store, move |store| {
+            Ok(store.hold_lease(&name, &lease.holder, lease.ttl)?)
+        })
+        .await?;
+        if let Some(guard) = guard {
+            // Another run may have finished it between the read above and the lease.
+            let delivery = begin(store, options, period, subscriber).await?;
+            return Ok((!is_done(&delivery)).then_some((delivery, Some(guard))));
+        }
+        debug!(
+            subscriber = subscriber.id,
+            "another digest run is sending this digest; waiting for it"
+        );
+        tokio::time::sleep(CLAIM_POLL).await;
+    }
+}
+
+/// [`Store::begin_delivery`] for this run's period and clock.
+async fn begin(
+    store: &Store,
+    options: &DigestOptions,
+    period: &str,
+    subscriber: &Subscriber,
+) -> Result<Delivery, DigestError> {
+    let (subscriber, period) = (subscriber.clone(), period.to_owned());
+    let (now, lookback) = (options.now, options.frequency.lookback());
+    blocking(store, move |store| {
+        Ok(store.begin_delivery(&subscriber, &period, now, lookback)?)
+    })
+    .await
 }
 
 async fn finish(

@@ -92,6 +92,10 @@ impl Setup {
             send_empty: true,
             site_title: "Test Digest".into(),
             now,
+            lease: csfeed_digest::DeliveryLease {
+                holder: "test".into(),
+                ttl: Duration::from_secs(60),
+            },
         };
         csfeed_digest::run_digest(&self.store, &self.index, &mailer, &links, &options, &|_, _| {})
             .await

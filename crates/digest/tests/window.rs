@@ -248,6 +248,10 @@ async fn a_first_digest_carries_the_windows_news_once_and_no_history() {
         send_empty: false,
         site_title: "Test Digest".into(),
         now: now(),
+        lease: csfeed_digest::DeliveryLease {
+            holder: "test".into(),
+            ttl: Duration::from_secs(60),
+        },
     };
     let summary = csfeed_digest::run_digest(&store, &Arc::new(index), &mailer, &links, &options, &|_, _| {})
         .await
@@ -357,6 +361,10 @@ async fn ofsted_follower_digest(store: &Store, dir: &std::path::Path) -> String 
             send_empty: false,
             site_title: "Test Digest".into(),
             now: now(),
+            lease: csfeed_digest::DeliveryLease {
+                holder: "test".into(),
+                ttl: Duration::from_secs(60),
+            },
         },
         &|_, _| {},
     )

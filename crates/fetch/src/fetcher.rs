@@ -118,6 +118,19 @@ impl Fetcher {
         })
     }
 
+    /// Shares per-host request slots with other processes through `shared`. Call before the
+    /// first fetch: the host gate is rebuilt empty.
+    pub fn with_shared_host_slots(mut self, shared: Arc<dyn crate::politeness::SharedHostSlots>) -> Self {
+        let gate = HostGate::new(
+            self.config.global_concurrency,
+            self.config.per_host_concurrency,
+            self.config.min_host_interval,
+            self.config.max_crawl_delay,
+        );
+        self.gate = Arc::new(gate.with_shared_slots(shared));
+        self
+    }
+
     /// The limits this fetcher applies.
     pub fn config(&self) -> &FetchConfig {
         &self.config

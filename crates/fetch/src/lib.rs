@@ -30,6 +30,7 @@ pub use charset::decode_text;
 pub use config::FetchConfig;
 pub use error::FetchError;
 pub use fetcher::{Downloaded, FetchOutcome, Fetched, Fetcher, Validators};
+pub use politeness::SharedHostSlots;
 
 #[cfg(test)]
 mod tests;

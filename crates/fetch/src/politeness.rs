@@ -20,6 +20,15 @@ pub struct HostGate {
     min_interval: Duration,
     max_crawl_delay: Duration,
     hosts: Mutex<HashMap<String, Arc<HostState>>>,
+    shared: Option<Arc<dyn SharedHostSlots>>,
+}
+
+/// Request slots shared with other csfeed processes (the binary keeps them in the store),
+/// so that several fetch workers together are as polite to a host as one.
+pub trait SharedHostSlots: Send + Sync + std::fmt::Debug {
+    /// Reserves the next request to `host` (a [`host_key`]), at least `gap` after the last
+    /// one any process reserved; answers how long to wait before sending it. Blocking.
+    fn reserve(&self, host: &str, gap: Duration) -> Result<Duration, String>;
 }
 
 #[derive(Debug)]
@@ -63,12 +72,20 @@ impl HostGate {
             min_interval,
             max_crawl_delay,
             hosts: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// Also queues every request behind `shared`, the slots of other processes.
+    pub fn with_shared_slots(mut self, shared: Arc<dyn SharedHostSlots>) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// Waits until a request to `url`'s host is allowed, then holds a slot for it.
     pub async fn enter(&self, url: &Url) -> HostPermit {
-        let host = self.host(&host_key(url));
+        let key = host_key(url);
+        let host = self.host(&key);
         // Queue per host first, so requests waiting on a slow host hold no global slot.
         let host_slot = acquire(&host.in_flight).await;
         let (next_start, gap) = {
@@ -76,6 +93,9 @@ impl HostGate {
             (timing.next_start, self.gap(timing.crawl_delay))
         };
         tokio::time::sleep_until(next_start).await;
+        if let Some(shared) = &self.shared {
+            tokio::time::sleep(reserve_shared(shared, key, gap).await).await;
+        }
         let global_slot = acquire(&self.global).await;
         HostPermit {
             host,
@@ -112,6 +132,24 @@ impl HostGate {
                 })
             })
             .clone()
+    }
+}
+
+/// Reserves a shared slot off the async threads (the store is blocking). A store that
+/// cannot answer must not stop fetching: this process's own gate still holds.
+async fn reserve_shared(shared: &Arc<dyn SharedHostSlots>, key: String, gap: Duration) -> Duration {
+    let shared = Arc::clone(shared);
+    let reserved = tokio::task::spawn_blocking(move || shared.reserve(&key, gap)).await;
+    match reserved {
+        Ok(Ok(wait)) => wait,
+        Ok(Err(error)) => {
+            tracing::warn!(error = %error, "cannot reserve a shared host slot; keeping this process's gap only");
+            Duration::ZERO
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, "shared host slot task failed");
+            Duration::ZERO
+        }
     }
 }
 

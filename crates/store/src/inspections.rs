@@ -6,275 +6,126 @@ use chrono::NaiveDate;
 use csfeed_core::{
     FactNote, Grade, InspectionRecord, merge_with_history, same_inspection, withhold_impossible,
 };
-use rusqlite::{Connection, Row, params};
 
 use crate::{Store, StoreError};
 
-const COLUMNS: &str = "report_url, urn, gss_code, kind, visit_start, visit_end, published, lead_inspector,
+/// The inspections table's columns, in the order [`InspectionRow`] holds them.
+pub(crate) const INSPECTION_COLUMNS: &str =
+    "report_url, urn, gss_code, kind, visit_start, visit_end, published, lead_inspector,
     inspectors, judgements, headline, origin, priority_actions, improvements";
 
-impl Store {
-    /// Stores inspection records, one per report URL. A record read from the report itself
-    /// (`origin = "report"`) replaces whatever was stored; a `history` record never
-    /// overwrites anything, so loading the history again is a no-op. Returns how many rows
-    /// were added or replaced.
-    pub fn upsert_inspections(&self, records: &[InspectionRecord]) -> Result<usize, StoreError> {
-        self.connections.write(|connection| {
-            let transaction = connection.transaction()?;
-            let changed = upsert_inspections_in(&transaction, records)?;
-            transaction.commit()?;
-            Ok(changed)
-        })
-    }
-
-    /// Every inspection of the council with this GSS code, newest first.
-    pub fn inspections_for(&self, gss_code: &str) -> Result<Vec<InspectionRecord>, StoreError> {
-        self.connections.read(|connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM inspections WHERE gss_code = ?1 ORDER BY published DESC, report_url"
-            ))?;
-            let rows = statement.query_map([gss_code], inspection_from_row)?;
-            rows.map(|row| row?).collect()
-        })
-    }
-
-    /// Every note for the operator: where a report and the history disagreed (and which
-    /// value was kept), and every impossible fact withheld, by report.
-    pub fn inspection_notes(&self) -> Result<Vec<FactNote>, StoreError> {
-        self.connections.read(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT report_url, field, history, report, kept, reason FROM inspection_notes
-                 ORDER BY report_url, field",
-            )?;
-            let rows = statement.query_map([], |row| {
-                Ok(FactNote {
-                    report_url: row.get(0)?,
-                    field: row.get(1)?,
-                    history: row.get(2)?,
-                    report: row.get(3)?,
-                    kept: row.get(4)?,
-                    reason: row.get(5)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-    }
-
-    /// Keeps notes for the operator made outside the store (an impossible date the reader
-    /// replaced with the provider page's listed date).
-    pub fn note_inspection_facts(&self, notes: &[FactNote]) -> Result<(), StoreError> {
-        self.connections.write(|connection| note_in(connection, notes))
-    }
-
-    /// The inspection record of one report, by its address.
-    pub fn inspection(&self, report_url: &str) -> Result<Option<InspectionRecord>, StoreError> {
-        self.connections.read(|connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM inspections WHERE report_url = ?1"
-            ))?;
-            let mut rows = statement.query_map([report_url], inspection_from_row)?;
-            rows.next().transpose()?.transpose()
-        })
-    }
-
-    /// Keeps a report's file (its PDF) so it can be served and read again without asking
-    /// Ofsted, replacing any kept before.
-    pub fn save_report_file(
-        &self,
-        report_url: &str,
-        content_type: &str,
-        body: &[u8],
-    ) -> Result<(), StoreError> {
-        self.save_report_file_from(report_url, content_type, body, body.len() as u64)
-    }
-
-    /// [`Store::save_report_file`] from a reader of `length` bytes (a report spooled to
-    /// disk), copied into the database a chunk at a time: a file of any size is never held
-    /// in memory whole, let alone twice.
-    pub fn save_report_file_from(
-        &self,
-        report_url: &str,
-        content_type: &str,
-        mut body: impl std::io::Read,
-        length: u64,
-    ) -> Result<(), StoreError> {
-        let too_large = || StoreError::Corrupt {
-            what: "report file length",
-            value: length.to_string(),
-        };
-        let length = i64::try_from(length).map_err(|_| too_large())?;
-        self.connections.write(|connection| {
-            let transaction = connection.transaction()?;
-            let row: i64 = transaction.query_row(
-                "INSERT INTO report_files (report_url, content_type, body, stored_at) VALUES (?1, ?2, zeroblob(?3), ?4)
-                 ON CONFLICT(report_url) DO UPDATE SET content_type = excluded.content_type,
-                     body = excluded.body, stored_at = excluded.stored_at
-                 RETURNING rowid",
-                params![report_url, content_type, length, chrono::Utc::now().timestamp()],
-                |row| row.get(0),
-            )?;
-            let mut blob = transaction.blob_open(rusqlite::MAIN_DB, "report_files", "body", row, false)?;
-            let copied = std::io::copy(&mut body, &mut blob).map_err(|error| StoreError::File(error.to_string()))?;
-            drop(blob);
-            // A reader that ends early or runs on would store a damaged file: nothing is kept.
-            if copied != length as u64 {
-                return Err(StoreError::File(format!("expected {length} bytes, read {copied}")));
-            }
-            transaction.commit()?;
-            Ok(())
-        })
-    }
-
-    /// The stored file of a report, with its content type, when csfeed kept one.
-    pub fn report_file(&self, report_url: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
-        self.connections.read(|connection| {
-            let mut statement = connection
-                .prepare_cached("SELECT content_type, body FROM report_files WHERE report_url = ?1")?;
-            let mut rows = statement.query_map([report_url], |row| Ok((row.get(0)?, row.get(1)?)))?;
-            Ok(rows.next().transpose()?)
-        })
-    }
-
-    /// Whether a report has been read and its file kept, so it need not be fetched again
-    /// (a report read before csfeed kept files is read once more).
-    pub fn has_kept_report(&self, report_url: &str) -> Result<bool, StoreError> {
-        self.connections.read(|connection| {
-            Ok(connection
-                .prepare_cached(
-                    "SELECT 1 FROM inspections i JOIN report_files f ON f.report_url = i.report_url
-                     WHERE i.report_url = ?1 AND i.origin = 'report'",
-                )?
-                .exists([report_url])?)
-        })
-    }
-
-    /// Whether a report has been read already (so its PDF need not be fetched again).
-    pub fn has_read_report(&self, report_url: &str) -> Result<bool, StoreError> {
-        self.connections.read(|connection| {
-            Ok(connection
-                .prepare_cached("SELECT 1 FROM inspections WHERE report_url = ?1 AND origin = 'report'")?
-                .exists([report_url])?)
-        })
-    }
-
-    /// Every stored inspection, newest first.
-    pub fn all_inspections(&self) -> Result<Vec<InspectionRecord>, StoreError> {
-        self.connections.read(|connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM inspections ORDER BY published DESC, report_url"
-            ))?;
-            let rows = statement.query_map([], inspection_from_row)?;
-            rows.map(|row| row?).collect()
-        })
-    }
-
-    /// The `limit` most recently published inspections of a known council that made
-    /// judgements (with or without an overall grade: none is given from April 2026),
-    /// newest first.
-    pub fn latest_judged_inspections(&self, limit: usize) -> Result<Vec<InspectionRecord>, StoreError> {
-        self.connections.read(|connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM inspections
-                 WHERE published IS NOT NULL AND gss_code IS NOT NULL AND judgements != '{{}}'
-                 ORDER BY published DESC, report_url LIMIT ?1"
-            ))?;
-            let rows = statement.query_map([limit as i64], inspection_from_row)?;
-            rows.map(|row| row?).collect()
-        })
-    }
+/// An inspection as both backends store it: dates as ISO text, lists and grades as JSON.
+#[derive(Debug)]
+pub(crate) struct InspectionRow {
+    pub(crate) report_url: String,
+    pub(crate) urn: String,
+    pub(crate) gss_code: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) visit_start: Option<String>,
+    pub(crate) visit_end: Option<String>,
+    pub(crate) published: Option<String>,
+    pub(crate) lead_inspector: Option<String>,
+    pub(crate) inspectors: String,
+    pub(crate) judgements: String,
+    pub(crate) headline: Option<String>,
+    pub(crate) origin: String,
+    pub(crate) priority_actions: String,
+    pub(crate) improvements: String,
 }
 
-/// [`Store::upsert_inspections`] inside a caller's transaction, so a report's facts can be
-/// stored together with its article and ledger row.
-pub(crate) fn upsert_inspections_in(
-    transaction: &Connection,
-    records: &[InspectionRecord],
-) -> Result<usize, StoreError> {
-    let mut changed = 0;
-    let mut statement = transaction.prepare_cached(&format!(
-        "INSERT INTO inspections ({COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-         ON CONFLICT(report_url) DO UPDATE SET urn = excluded.urn, gss_code = excluded.gss_code,
-             kind = excluded.kind, visit_start = excluded.visit_start, visit_end = excluded.visit_end,
-             published = excluded.published, lead_inspector = excluded.lead_inspector,
-             inspectors = excluded.inspectors, judgements = excluded.judgements,
-             headline = excluded.headline, origin = excluded.origin,
-             priority_actions = excluded.priority_actions, improvements = excluded.improvements
-         WHERE excluded.origin = 'report'"
-    ))?;
-    let mut superseded = transaction.prepare_cached("DELETE FROM inspections WHERE report_url = ?1")?;
-    for record in records {
-        let stored = council_inspections(transaction, &record.urn)?;
-        let (mut record, mut notes) = (record.clone(), Vec::new());
-        if record.origin == "report" {
-            // One inspection is one record: the report replaces the history's row for the
-            // same inspection (matched by file, visit or nearby publication, never by a
-            // date string), keeping what the history knew where the reader found less.
-            if let Some(history) = stored
-                .iter()
-                .find(|row| row.origin == "history" && same_inspection(row, &record))
-            {
-                let fallback = history.published;
-                (record, notes) = merge_with_history(history, &record);
-                notes.extend(withhold_impossible(&mut record, fallback));
-                if history.report_url != record.report_url {
-                    superseded.execute([&history.report_url])?;
-                }
-            }
-        } else if stored
-            .iter()
-            .any(|row| row.origin == "report" && same_inspection(row, &record))
-        {
-            // The history never brings back a row a report replaced.
-            continue;
+impl InspectionRow {
+    /// The columns of `record`.
+    pub(crate) fn from_record(record: &InspectionRecord) -> Self {
+        Self {
+            report_url: record.report_url.clone(),
+            urn: record.urn.clone(),
+            gss_code: record.gss_code.clone(),
+            kind: record.kind.clone(),
+            visit_start: record.visit_start.map(|d| d.to_string()),
+            visit_end: record.visit_end.map(|d| d.to_string()),
+            published: record.published.map(|d| d.to_string()),
+            lead_inspector: record.lead_inspector.clone(),
+            inspectors: json_list(&record.inspectors),
+            judgements: serde_json::to_string(&record.judgements).unwrap_or_else(|_| "{}".into()),
+            headline: record.headline.clone(),
+            origin: record.origin.clone(),
+            priority_actions: json_list(&record.priority_actions),
+            improvements: json_list(&record.improvements),
         }
-        notes.extend(withhold_impossible(&mut record, None));
-        changed += statement.execute(params![
-            record.report_url,
-            record.urn,
-            record.gss_code,
-            record.kind,
-            record.visit_start.map(|d| d.to_string()),
-            record.visit_end.map(|d| d.to_string()),
-            record.published.map(|d| d.to_string()),
-            record.lead_inspector,
-            serde_json::to_string(&record.inspectors).unwrap_or_else(|_| "[]".into()),
-            serde_json::to_string(&record.judgements).unwrap_or_else(|_| "{}".into()),
-            record.headline,
-            record.origin,
-            json_list(&record.priority_actions),
-            json_list(&record.improvements),
-        ])?;
-        note_in(transaction, &notes)?;
     }
-    Ok(changed)
+
+    /// The record these columns keep; JSON that does not read back is corruption.
+    pub(crate) fn into_record(self) -> Result<InspectionRecord, StoreError> {
+        let date =
+            |text: Option<String>| text.and_then(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok());
+        let judgements: BTreeMap<String, Grade> =
+            serde_json::from_str(&self.judgements).map_err(|_| StoreError::Corrupt {
+                what: "judgements",
+                value: self.judgements.clone(),
+            })?;
+        Ok(InspectionRecord {
+            report_url: self.report_url,
+            urn: self.urn,
+            gss_code: self.gss_code,
+            kind: self.kind,
+            visit_start: date(self.visit_start),
+            visit_end: date(self.visit_end),
+            published: date(self.published),
+            lead_inspector: self.lead_inspector,
+            inspectors: list_from_json("inspectors", self.inspectors)?,
+            judgements,
+            headline: self.headline,
+            priority_actions: list_from_json("priority_actions", self.priority_actions)?,
+            improvements: list_from_json("improvements", self.improvements)?,
+            origin: self.origin,
+        })
+    }
 }
 
-/// Every stored record of the council with this URN.
-fn council_inspections(connection: &Connection, urn: &str) -> Result<Vec<InspectionRecord>, StoreError> {
-    let mut statement =
-        connection.prepare_cached(&format!("SELECT {COLUMNS} FROM inspections WHERE urn = ?1"))?;
-    let rows = statement.query_map([urn], inspection_from_row)?;
-    rows.map(|row| row?).collect()
+/// What upserting one record does, given every stored record of its council.
+#[derive(Debug)]
+pub(crate) enum PlannedUpsert {
+    /// Nothing: a history row for an inspection a report already replaced.
+    Skip,
+    /// Write `record` (when the row is new, or `record` is a report), keep `notes`, and
+    /// delete the history row at `supersedes` that the report replaces.
+    Write {
+        record: Box<InspectionRecord>,
+        notes: Vec<FactNote>,
+        supersedes: Option<String>,
+    },
 }
 
-/// Keeps notes for the operator; a later note on the same fact of a report replaces one.
-fn note_in(connection: &Connection, notes: &[FactNote]) -> Result<(), StoreError> {
-    let mut statement = connection.prepare_cached(
-        "INSERT OR REPLACE INTO inspection_notes (report_url, field, history, report, kept, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for note in notes {
-        statement.execute(params![
-            note.report_url,
-            note.field,
-            note.history,
-            note.report,
-            note.kept,
-            note.reason
-        ])?;
+/// One inspection is one record: a report replaces the history's row for the same
+/// inspection (matched by file, visit or nearby publication, never by a date string),
+/// keeping what the history knew where the reader found less; the history never brings
+/// back a row a report replaced. Impossible facts are withheld with a note.
+pub(crate) fn plan_upsert(record: &InspectionRecord, stored: &[InspectionRecord]) -> PlannedUpsert {
+    let (mut record, mut notes, mut supersedes) = (record.clone(), Vec::new(), None);
+    if record.origin == "report" {
+        if let Some(history) = stored
+            .iter()
+            .find(|row| row.origin == "history" && same_inspection(row, &record))
+        {
+            let fallback = history.published;
+            (record, notes) = merge_with_history(history, &record);
+            notes.extend(withhold_impossible(&mut record, fallback));
+            if history.report_url != record.report_url {
+                supersedes = Some(history.report_url.clone());
+            }
+        }
+    } else if stored
+        .iter()
+        .any(|row| row.origin == "report" && same_inspection(row, &record))
+    {
+        return PlannedUpsert::Skip;
     }
-    Ok(())
+    notes.extend(withhold_impossible(&mut record, None));
+    PlannedUpsert::Write {
+        record: Box::new(record),
+        notes,
+        supersedes,
+    }
 }
 
 /// A list of strings as its column keeps it.
@@ -287,60 +138,122 @@ fn list_from_json(what: &'static str, value: String) -> Result<Vec<String>, Stor
     serde_json::from_str(&value).map_err(|_| StoreError::Corrupt { what, value })
 }
 
-fn inspection_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InspectionRecord, StoreError>> {
-    let date = |index: usize| -> rusqlite::Result<Option<NaiveDate>> {
-        Ok(row
-            .get::<_, Option<String>>(index)?
-            .and_then(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()))
-    };
-    let inspectors: String = row.get(8)?;
-    let judgements: String = row.get(9)?;
-    let priority_actions: String = row.get(12)?;
-    let improvements: String = row.get(13)?;
-    let record = InspectionRecord {
-        report_url: row.get(0)?,
-        urn: row.get(1)?,
-        gss_code: row.get(2)?,
-        kind: row.get(3)?,
-        visit_start: date(4)?,
-        visit_end: date(5)?,
-        published: date(6)?,
-        lead_inspector: row.get(7)?,
-        inspectors: Vec::new(),
-        judgements: BTreeMap::new(),
-        headline: row.get(10)?,
-        priority_actions: Vec::new(),
-        improvements: Vec::new(),
-        origin: row.get(11)?,
-    };
-    Ok((|| {
-        let inspectors: Vec<String> = serde_json::from_str(&inspectors).map_err(|_| StoreError::Corrupt {
-            what: "inspectors",
-            value: inspectors.clone(),
-        })?;
-        let judgements: BTreeMap<String, Grade> =
-            serde_json::from_str(&judgements).map_err(|_| StoreError::Corrupt {
-                what: "judgements",
-                value: judgements.clone(),
-            })?;
-        Ok(InspectionRecord {
-            inspectors,
-            judgements,
-            priority_actions: list_from_json("priority_actions", priority_actions)?,
-            improvements: list_from_json("improvements", improvements)?,
-            ..record
-        })
-    })())
+/// The inspections operations behind [`Store`]'s methods of the same names, one implementation per
+/// backend.
+pub(crate) trait InspectionOps {
+    fn upsert_inspections(&self, records: &[InspectionRecord]) -> Result<usize, StoreError>;
+    fn inspections_for(&self, gss_code: &str) -> Result<Vec<InspectionRecord>, StoreError>;
+    fn inspection_notes(&self) -> Result<Vec<FactNote>, StoreError>;
+    fn note_inspection_facts(&self, notes: &[FactNote]) -> Result<(), StoreError>;
+    fn inspection(&self, report_url: &str) -> Result<Option<InspectionRecord>, StoreError>;
+    fn save_report_file_from(
+        &self,
+        report_url: &str,
+        content_type: &str,
+        body: &mut dyn std::io::Read,
+        length: u64,
+    ) -> Result<(), StoreError>;
+    fn report_file(&self, report_url: &str) -> Result<Option<(String, Vec<u8>)>, StoreError>;
+    fn has_kept_report(&self, report_url: &str) -> Result<bool, StoreError>;
+    fn has_read_report(&self, report_url: &str) -> Result<bool, StoreError>;
+    fn all_inspections(&self) -> Result<Vec<InspectionRecord>, StoreError>;
+    fn latest_judged_inspections(&self, limit: usize) -> Result<Vec<InspectionRecord>, StoreError>;
+}
+
+impl Store {
+    /// Stores inspection records, one per report URL. A record read from the report itself
+    /// (`origin = "report"`) replaces whatever was stored; a `history` record never
+    /// overwrites anything, so loading the history again is a no-op. Returns how many rows
+    /// were added or replaced.
+    pub fn upsert_inspections(&self, records: &[InspectionRecord]) -> Result<usize, StoreError> {
+        self.backend.upsert_inspections(records)
+    }
+
+    /// Every inspection of the council with this GSS code, newest first.
+    pub fn inspections_for(&self, gss_code: &str) -> Result<Vec<InspectionRecord>, StoreError> {
+        self.backend.inspections_for(gss_code)
+    }
+
+    /// Every note for the operator: where a report and the history disagreed (and which
+    /// value was kept), and every impossible fact withheld, by report.
+    pub fn inspection_notes(&self) -> Result<Vec<FactNote>, StoreError> {
+        self.backend.inspection_notes()
+    }
+
+    /// Keeps notes for the operator made outside the store (an impossible date the reader
+    /// replaced with the provider page's listed date).
+    pub fn note_inspection_facts(&self, notes: &[FactNote]) -> Result<(), StoreError> {
+        self.backend.note_inspection_facts(notes)
+    }
+
+    /// The inspection record of one report, by its address.
+    pub fn inspection(&self, report_url: &str) -> Result<Option<InspectionRecord>, StoreError> {
+        self.backend.inspection(report_url)
+    }
+
+    /// Keeps the file a report was read from, replacing any earlier copy, so csfeed can
+    /// serve the very PDF behind the facts it shows.
+    pub fn save_report_file(
+        &self,
+        report_url: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
+        self.save_report_file_from(report_url, content_type, body, body.len() as u64)
+    }
+
+    /// [`Store::save_report_file`] from a reader of `length` bytes (a report spooled to
+    /// disk). SQLite copies it into the database a chunk at a time, so a file of any size is
+    /// never held in memory whole; PostgreSQL holds it once while sending it. A reader that
+    /// ends early or runs on keeps nothing ([`StoreError::File`]).
+    pub fn save_report_file_from(
+        &self,
+        report_url: &str,
+        content_type: &str,
+        mut body: impl std::io::Read,
+        length: u64,
+    ) -> Result<(), StoreError> {
+        self.backend
+            .save_report_file_from(report_url, content_type, &mut body, length)
+    }
+
+    /// The stored file of a report, with its content type, when csfeed kept one.
+    pub fn report_file(&self, report_url: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        self.backend.report_file(report_url)
+    }
+
+    /// Whether a report has been read and its file kept, so it need not be fetched again
+    /// (a report read before csfeed kept files is read once more).
+    pub fn has_kept_report(&self, report_url: &str) -> Result<bool, StoreError> {
+        self.backend.has_kept_report(report_url)
+    }
+
+    /// Whether a report has been read already (so its PDF need not be fetched again).
+    pub fn has_read_report(&self, report_url: &str) -> Result<bool, StoreError> {
+        self.backend.has_read_report(report_url)
+    }
+
+    /// Every stored inspection, newest first.
+    pub fn all_inspections(&self) -> Result<Vec<InspectionRecord>, StoreError> {
+        self.backend.all_inspections()
+    }
+
+    /// The `limit` most recently published inspections of a known council that made
+    /// judgements (with or without an overall grade: none is given from April 2026),
+    /// newest first.
+    pub fn latest_judged_inspections(&self, limit: usize) -> Result<Vec<InspectionRecord>, StoreError> {
+        self.backend.latest_judged_inspections(limit)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use chrono::NaiveDate;
+    use csfeed_core::{Grade, InspectionRecord};
 
-    #[test]
-    fn history_loads_once_and_reports_win() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    backend_tests! {
+
+    fn history_loads_once_and_reports_win(store) {
         let history = csfeed_core::inspection_history();
         assert_eq!(store.upsert_inspections(&history).unwrap(), history.len());
         assert_eq!(
@@ -390,10 +303,7 @@ mod tests {
         assert_eq!(store.latest_judged_inspections(20).unwrap(), expected);
     }
 
-    #[test]
-    fn a_report_read_is_one_record_with_its_history_and_never_worse() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    fn a_report_read_is_one_record_with_its_history_and_never_worse(store) {
         let history = csfeed_core::inspection_history();
         store.upsert_inspections(&history).unwrap();
         let liverpool = "E08000012";
@@ -466,10 +376,7 @@ mod tests {
         );
     }
 
-    #[test]
-    fn impossible_facts_are_withheld_and_noted() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    fn impossible_facts_are_withheld_and_noted(store) {
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
         let letter = InspectionRecord {
             report_url: "https://files.example/dudley".into(),
@@ -490,10 +397,7 @@ mod tests {
         assert_eq!(notes[0].report.as_deref(), Some("2019-01-21"));
     }
 
-    #[test]
-    fn a_report_keeps_its_findings_and_its_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    fn a_report_keeps_its_findings_and_its_file(store) {
         let url = "https://files.ofsted.example/st-helens-2024.pdf";
         let report = InspectionRecord {
             report_url: url.into(),
@@ -533,7 +437,8 @@ mod tests {
             .unwrap();
         assert_eq!(store.report_file(url).unwrap().unwrap().1, longer);
         let short = store.save_report_file_from(url, "application/pdf", &b"%PDF"[..], 10);
-        assert!(matches!(short, Err(StoreError::File(_))), "{short:?}");
+        assert!(matches!(short, Err(crate::StoreError::File(_))), "{short:?}");
         assert_eq!(store.report_file(url).unwrap().unwrap().1, longer);
+    }
     }
 }

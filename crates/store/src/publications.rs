@@ -9,12 +9,9 @@
 
 use chrono::{DateTime, Utc};
 use csfeed_core::{Article, InspectionRecord, SourceId};
-use rusqlite::{Connection, Row, params};
 use url::Url;
 
-use crate::articles::upsert_articles_in;
-use crate::inspections::upsert_inspections_in;
-use crate::time::{from_db_opt, to_db};
+use crate::time::from_db_opt;
 use crate::{Store, StoreError, UpsertCounts};
 
 /// Where a listed publication stands.
@@ -96,6 +93,59 @@ pub enum Settlement {
     },
 }
 
+impl PublicationRecord {
+    /// A ledger row from its columns as both backends read them, or
+    /// [`StoreError::Corrupt`] for an unknown status.
+    pub(crate) fn from_columns(
+        url: String,
+        listing_url: String,
+        details: String,
+        status: &str,
+        attempts: i64,
+        last_error: Option<String>,
+        next_attempt_at: Option<i64>,
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            url,
+            listing_url,
+            details,
+            status: PublicationStatus::parse(status)?,
+            attempts: u32::try_from(attempts.max(0)).unwrap_or(u32::MAX),
+            last_error,
+            next_attempt_at: from_db_opt(next_attempt_at)?,
+        })
+    }
+}
+
+/// The publications operations behind [`Store`]'s methods of the same names, one implementation per
+/// backend.
+pub(crate) trait PublicationOps {
+    fn record_listing(
+        &self,
+        source: &SourceId,
+        listing: &Url,
+        publications: &[ListedPublication],
+        validators: Option<&PageValidators>,
+        at: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
+    fn record_page_not_modified(&self, source: &SourceId, page: &Url) -> Result<u64, StoreError>;
+    fn due_publications(
+        &self,
+        source: &SourceId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PublicationRecord>, StoreError>;
+    fn settle_publication(
+        &self,
+        source: &SourceId,
+        url: &str,
+        settlement: &Settlement,
+        articles: &[Article],
+        inspections: &[InspectionRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Result<UpsertCounts, StoreError>;
+    fn publication_backlog(&self, source: &SourceId) -> Result<(u64, u64), StoreError>;
+}
+
 impl Store {
     /// Records the publications a listing page names, and then (in the same transaction)
     /// the page's validators when given. New ones are pending; known ones keep their status
@@ -108,47 +158,14 @@ impl Store {
         validators: Option<&PageValidators>,
         at: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        self.connections.write(|connection| {
-            let transaction = connection.transaction()?;
-            let added = insert_listed(&transaction, source, listing, publications, at)?;
-            if let Some(validators) = validators {
-                transaction.execute(
-                    "INSERT INTO http_cache (url, etag, last_modified, checked_at, body_bytes)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT(url) DO UPDATE SET etag = ?2, last_modified = ?3, checked_at = ?4,
-                         body_bytes = ?5",
-                    params![
-                        listing.as_str(),
-                        validators.etag,
-                        validators.last_modified,
-                        to_db(at),
-                        validators.body_bytes as i64
-                    ],
-                )?;
-            }
-            transaction.commit()?;
-            Ok(added)
-        })
+        self.backend
+            .record_listing(source, listing, publications, validators, at)
     }
 
     /// Counts a "not modified" answer to one of a source's listing pages against the
     /// source, with the bytes it saved (the page's last full size); returns those bytes.
     pub fn record_page_not_modified(&self, source: &SourceId, page: &Url) -> Result<u64, StoreError> {
-        self.connections.write(|connection| {
-            let transaction = connection.transaction()?;
-            let saved: i64 = transaction.query_row(
-                "SELECT COALESCE((SELECT body_bytes FROM http_cache WHERE url = ?1), 0)",
-                [page.as_str()],
-                |row| row.get(0),
-            )?;
-            transaction.execute(
-                "UPDATE fetch_state SET not_modified = not_modified + 1, bytes_saved = bytes_saved + ?2
-                 WHERE source_id = ?1",
-                params![source.as_str(), saved],
-            )?;
-            transaction.commit()?;
-            Ok(saved.max(0) as u64)
-        })
+        self.backend.record_page_not_modified(source, page)
     }
 
     /// The source's publications to take in at `now`: pending ones, and failed ones whose
@@ -158,17 +175,7 @@ impl Store {
         source: &SourceId,
         now: DateTime<Utc>,
     ) -> Result<Vec<PublicationRecord>, StoreError> {
-        self.connections.read(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT url, listing_url, details, status, attempts, last_error, next_attempt_at
-                 FROM publications
-                 WHERE source_id = ?1 AND (status = 'pending'
-                     OR (status = 'failed' AND COALESCE(next_attempt_at, 0) <= ?2))
-                 ORDER BY rowid",
-            )?;
-            let rows = statement.query_map(params![source.as_str(), to_db(now)], publication_from_row)?;
-            rows.map(|row| row?).collect()
-        })
+        self.backend.due_publications(source, now)
     }
 
     /// Settles one publication: its articles and inspection facts are stored and its row
@@ -183,108 +190,14 @@ impl Store {
         inspections: &[InspectionRecord],
         seen_at: DateTime<Utc>,
     ) -> Result<UpsertCounts, StoreError> {
-        self.connections.write(|connection| {
-            let transaction = connection.transaction()?;
-            upsert_inspections_in(&transaction, inspections)?;
-            let counts = upsert_articles_in(&transaction, articles, seen_at)?;
-            mark(&transaction, source, url, settlement)?;
-            transaction.commit()?;
-            Ok(counts)
-        })
+        self.backend
+            .settle_publication(source, url, settlement, articles, inspections, seen_at)
     }
 
     /// Publications of the source that are (pending, failed) now.
     pub fn publication_backlog(&self, source: &SourceId) -> Result<(u64, u64), StoreError> {
-        self.connections.read(|connection| {
-            Ok(connection.query_row(
-                "SELECT COUNT(*) FILTER (WHERE status = 'pending'), COUNT(*) FILTER (WHERE status = 'failed')
-                 FROM publications WHERE source_id = ?1",
-                [source.as_str()],
-                |row| {
-                    let count = |value: i64| value.max(0) as u64;
-                    Ok((count(row.get(0)?), count(row.get(1)?)))
-                },
-            )?)
-        })
+        self.backend.publication_backlog(source)
     }
-}
-
-fn insert_listed(
-    connection: &Connection,
-    source: &SourceId,
-    listing: &Url,
-    publications: &[ListedPublication],
-    at: DateTime<Utc>,
-) -> Result<usize, StoreError> {
-    let mut insert = connection.prepare_cached(
-        "INSERT INTO publications (source_id, url, listing_url, details, status, listed_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5) ON CONFLICT DO NOTHING",
-    )?;
-    let mut refresh = connection.prepare_cached(
-        "UPDATE publications SET listing_url = ?3, details = ?4
-         WHERE source_id = ?1 AND url = ?2 AND status != 'stored'",
-    )?;
-    let mut added = 0;
-    for publication in publications {
-        let values = params![
-            source.as_str(),
-            publication.url,
-            listing.as_str(),
-            publication.details,
-            to_db(at)
-        ];
-        let inserted = insert.execute(values)?;
-        if inserted == 0 {
-            refresh.execute(params![
-                source.as_str(),
-                publication.url,
-                listing.as_str(),
-                publication.details
-            ])?;
-        }
-        added += inserted;
-    }
-    Ok(added)
-}
-
-fn mark(
-    connection: &Connection,
-    source: &SourceId,
-    url: &str,
-    settlement: &Settlement,
-) -> Result<(), StoreError> {
-    match settlement {
-        Settlement::Stored => connection.execute(
-            "UPDATE publications SET status = 'stored', last_error = NULL, next_attempt_at = NULL
-             WHERE source_id = ?1 AND url = ?2",
-            params![source.as_str(), url],
-        )?,
-        Settlement::Failed { error, retry_at } => connection.execute(
-            "UPDATE publications SET status = 'failed', attempts = attempts + 1, last_error = ?3,
-                 next_attempt_at = ?4
-             WHERE source_id = ?1 AND url = ?2",
-            params![source.as_str(), url, error, to_db(*retry_at)],
-        )?,
-    };
-    Ok(())
-}
-
-fn publication_from_row(row: &Row<'_>) -> rusqlite::Result<Result<PublicationRecord, StoreError>> {
-    let status: String = row.get(3)?;
-    let attempts: i64 = row.get(4)?;
-    let next_attempt_at: Option<i64> = row.get(6)?;
-    let (url, listing_url, details, last_error) = (row.get(0)?, row.get(1)?, row.get(2)?, row.get(5)?);
-    Ok((|| {
-        Ok(PublicationRecord {
-            url,
-            listing_url,
-            details,
-            status: PublicationStatus::parse(&status)?,
-            attempts: u32::try_from(attempts.max(0)).unwrap_or(u32::MAX),
-            last_error,
-            next_attempt_at: from_db_opt(next_attempt_at)?,
-        })
-    })())
 }
 
 #[cfg(test)]
@@ -301,9 +214,7 @@ mod tests {
         Utc.timestamp_opt(1_720_000_000 + seconds, 0).unwrap()
     }
 
-    fn open() -> (tempfile::TempDir, Store, SourceId) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    fn with_ofsted(store: Store) -> (Store, SourceId) {
         let id = SourceId::parse("ofsted").unwrap();
         store
             .sync_sources(&[Source {
@@ -316,7 +227,7 @@ mod tests {
                 options: Default::default(),
             }])
             .unwrap();
-        (dir, store, id)
+        (store, id)
     }
 
     fn listed(url: &str) -> ListedPublication {
@@ -344,94 +255,94 @@ mod tests {
         }
     }
 
-    #[test]
-    fn listed_publications_stay_due_until_settled_and_failures_wait_their_turn() {
-        let (_dir, store, id) = open();
-        let page = Url::parse("https://reports.example/provider/44/80560").unwrap();
-        let (a, b) = ("https://files.example/a", "https://files.example/b");
-        let validators = PageValidators {
-            etag: Some("\"p1\"".into()),
-            last_modified: None,
-            body_bytes: 4000,
-        };
-        let added = store
-            .record_listing(&id, &page, &[listed(a), listed(b)], Some(&validators), at(0))
-            .unwrap();
-        assert_eq!(added, 2);
-        assert_eq!(store.http_validators(&page).unwrap().0.as_deref(), Some("\"p1\""));
-        assert_eq!(
-            store
-                .record_listing(&id, &page, &[listed(a)], None, at(1))
-                .unwrap(),
-            0,
-            "listed again, not twice"
-        );
-        let due: Vec<String> = store
-            .due_publications(&id, at(2))
-            .unwrap()
-            .into_iter()
-            .map(|p| p.url)
-            .collect();
-        assert_eq!(due, [a, b]);
-
-        let counts = store
-            .settle_publication(&id, a, &Settlement::Stored, &[report_article(&id, a)], &[], at(3))
-            .unwrap();
-        assert_eq!(counts.new, 1);
-        let failed = Settlement::Failed {
-            error: "HTTP 500".into(),
-            retry_at: at(600),
-        };
-        store
-            .settle_publication(&id, b, &failed, &[], &[], at(3))
-            .unwrap();
-        assert!(
-            store.due_publications(&id, at(599)).unwrap().is_empty(),
-            "b waits for its retry"
-        );
-        let retry = store.due_publications(&id, at(600)).unwrap();
-        assert_eq!(retry.len(), 1);
-        assert_eq!(
-            (retry[0].status, retry[0].attempts, retry[0].last_error.as_deref()),
-            (PublicationStatus::Failed, 1, Some("HTTP 500"))
-        );
-        let record = store.source(&id).unwrap().unwrap();
-        assert_eq!((record.publications_pending, record.publications_failing), (0, 1));
-        assert_eq!(store.publication_backlog(&id).unwrap(), (0, 1));
-
-        store.change_source(&id, SourceChange::Refresh, at(4)).unwrap();
-        assert_eq!(
-            store.due_publications(&id, at(5)).unwrap().len(),
-            1,
-            "a refresh cuts the wait short"
-        );
-        store
-            .record_listing(&id, &page, &[listed(a)], None, at(6))
-            .unwrap();
-        assert!(
-            store
-                .due_publications(&id, at(7))
+    backend_tests! {
+        fn listed_publications_stay_due_until_settled_and_failures_wait_their_turn(store) {
+            let (store, id) = with_ofsted(store);
+            let page = Url::parse("https://reports.example/provider/44/80560").unwrap();
+            let (a, b) = ("https://files.example/a", "https://files.example/b");
+            let validators = PageValidators {
+                etag: Some("\"p1\"".into()),
+                last_modified: None,
+                body_bytes: 4000,
+            };
+            let added = store
+                .record_listing(&id, &page, &[listed(a), listed(b)], Some(&validators), at(0))
+                .unwrap();
+            assert_eq!(added, 2);
+            assert_eq!(store.http_validators(&page).unwrap().0.as_deref(), Some("\"p1\""));
+            assert_eq!(
+                store
+                    .record_listing(&id, &page, &[listed(a)], None, at(1))
+                    .unwrap(),
+                0,
+                "listed again, not twice"
+            );
+            let due: Vec<String> = store
+                .due_publications(&id, at(2))
                 .unwrap()
-                .iter()
-                .all(|p| p.url == b),
-            "a stored publication listed again stays stored"
-        );
-    }
+                .into_iter()
+                .map(|p| p.url)
+                .collect();
+            assert_eq!(due, [a, b]);
 
-    #[test]
-    fn not_modified_pages_count_the_bytes_they_saved() {
-        let (_dir, store, id) = open();
-        let page = Url::parse("https://reports.example/provider/44/80560").unwrap();
-        let validators = PageValidators {
-            body_bytes: 4000,
-            ..PageValidators::default()
-        };
-        store
-            .record_listing(&id, &page, &[], Some(&validators), at(0))
-            .unwrap();
-        assert_eq!(store.record_page_not_modified(&id, &page).unwrap(), 4000);
-        assert_eq!(store.record_page_not_modified(&id, &page).unwrap(), 4000);
-        let state = store.source(&id).unwrap().unwrap().state;
-        assert_eq!((state.not_modified, state.bytes_saved), (2, 8000));
+            let counts = store
+                .settle_publication(&id, a, &Settlement::Stored, &[report_article(&id, a)], &[], at(3))
+                .unwrap();
+            assert_eq!(counts.new, 1);
+            let failed = Settlement::Failed {
+                error: "HTTP 500".into(),
+                retry_at: at(600),
+            };
+            store
+                .settle_publication(&id, b, &failed, &[], &[], at(3))
+                .unwrap();
+            assert!(
+                store.due_publications(&id, at(599)).unwrap().is_empty(),
+                "b waits for its retry"
+            );
+            let retry = store.due_publications(&id, at(600)).unwrap();
+            assert_eq!(retry.len(), 1);
+            assert_eq!(
+                (retry[0].status, retry[0].attempts, retry[0].last_error.as_deref()),
+                (PublicationStatus::Failed, 1, Some("HTTP 500"))
+            );
+            let record = store.source(&id).unwrap().unwrap();
+            assert_eq!((record.publications_pending, record.publications_failing), (0, 1));
+            assert_eq!(store.publication_backlog(&id).unwrap(), (0, 1));
+
+            store.change_source(&id, SourceChange::Refresh, at(4)).unwrap();
+            assert_eq!(
+                store.due_publications(&id, at(5)).unwrap().len(),
+                1,
+                "a refresh cuts the wait short"
+            );
+            store
+                .record_listing(&id, &page, &[listed(a)], None, at(6))
+                .unwrap();
+            assert!(
+                store
+                    .due_publications(&id, at(7))
+                    .unwrap()
+                    .iter()
+                    .all(|p| p.url == b),
+                "a stored publication listed again stays stored"
+            );
+        }
+
+        fn not_modified_pages_count_the_bytes_they_saved(store) {
+            let (store, id) = with_ofsted(store);
+            let page = Url::parse("https://reports.example/provider/44/80560").unwrap();
+            let validators = PageValidators {
+                body_bytes: 4000,
+                ..PageValidators::default()
+            };
+            store
+                .record_listing(&id, &page, &[], Some(&validators), at(0))
+                .unwrap();
+            assert_eq!(store.record_page_not_modified(&id, &page).unwrap(), 4000);
+            assert_eq!(store.record_page_not_modified(&id, &page).unwrap(), 4000);
+            let state = store.source(&id).unwrap().unwrap().state;
+            assert_eq!((state.not_modified, state.bytes_saved), (2, 8000));
+        }
     }
 }

@@ -6,13 +6,16 @@
 //! It binds to a loopback address only and every misbehaviour is bounded in time.
 //!
 //! Also [`serve_smtp`]: a real SMTP server for email tests; and [`OfstedMirror`]: Ofsted's
-//! provider pages and reports at any scale, able to hold requests and fail downloads.
+//! provider pages and reports at any scale, able to hold requests and fail downloads; and
+//! [`TestDatabase`]: a fresh PostgreSQL database per test, or a skip when there is no server.
 #![deny(missing_docs)]
 
 mod ofsted;
+mod postgres;
 mod smtp;
 
 pub use ofsted::{MirrorCouncil, OfstedMirror, minimal_pdf};
+pub use postgres::{POSTGRES_URL_VARIABLE, REQUIRE_POSTGRES_VARIABLE, TestDatabase};
 pub use smtp::serve_smtp;
 
 use std::collections::HashMap;

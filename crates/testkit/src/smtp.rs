@@ -17,8 +17,9 @@ pub fn serve_smtp<H: Handler + Clone + Send + 'static>(handler: H) -> u16 {
         .with_name("smtp.test")
         .with_ssl(SslConfig::None)
         .expect("SMTP without TLS")
-        // Enough for a handler that holds one connection stalled on purpose.
-        .with_num_threads(4)
+        // Each thread serves one connection at a time, and every mailer keeps a few pooled
+        // connections open: enough for two digest runs at once (8) plus one held stalled.
+        .with_num_threads(12)
         .with_tcp_listener(listener);
     std::thread::spawn(move || {
         let _ = server.serve();

@@ -234,6 +234,20 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     DELETE FROM inspections WHERE origin = 'history' AND published < '2013-11-01';
     "#,
+    // 16: leases, so several writer processes never do the same work at once (a source's
+    // fetch, a subscriber's digest), and a crashed holder's lease runs out; and each host's
+    // next request slot, so politeness per host holds across processes. Times in ms.
+    r#"
+    CREATE TABLE leases (
+        name        TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        expires_at  INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE host_slots (
+        host     TEXT PRIMARY KEY,
+        next_at  INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.
@@ -245,6 +259,11 @@ pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     }
     for (index, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let transaction = connection.transaction()?;
+        // Another process starting at the same moment may have applied this step already.
+        let now_at: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if now_at > index as i64 {
+            continue;
+        }
         transaction.execute_batch(step)?;
         transaction.pragma_update(None, "user_version", index as i64 + 1)?;
         transaction.commit()?;

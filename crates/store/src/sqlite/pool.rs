@@ -21,12 +21,17 @@ pub(crate) struct Connections {
 
 impl Connections {
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
-        let writer = open_connection(path)?;
+        let mut writer = open_connection(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         // The writer reads the pages it is about to change, and its changes go through the
         // log: mapped, every page a long ingest touched stayed in this process's resident set
         // (39 MiB after a full-England Ofsted ingest) for no gain.
         writer.pragma_update(None, "mmap_size", 0)?;
+        // Write transactions take the write lock when they begin, not at their first write:
+        // a transaction that read first and then found another process had written since
+        // would fail at once with "database is locked" (the busy timeout cannot help a
+        // stale snapshot), and several csfeed processes may write one file.
+        writer.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(writer),
