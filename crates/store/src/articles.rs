@@ -92,6 +92,87 @@ pub(crate) const FOLD_WINDOW_SECONDS: i64 = 3 * 24 * 60 * 60;
 /// Least similarity (see `csfeed_core::similarity`) for two reports to be one story.
 pub const FOLD_SIMILARITY: f64 = 0.3;
 
+/// The reads and writes an upsert makes inside the caller's transaction, one implementation
+/// per backend; [`upsert_with`] decides with them what each article needs.
+pub(crate) trait UpsertSteps {
+    /// The stored fingerprint and first-seen time of the article with this id, if stored.
+    fn stored(&mut self, id: &ArticleId) -> Result<Option<(String, i64)>, StoreError>;
+    /// The stored article another source published under `article`'s canonical URL.
+    fn exact_duplicate(&mut self, article: &Article) -> Result<Option<String>, StoreError>;
+    /// Records `article`'s source as another outlet of `existing`; false if it already was.
+    fn record_other_source(
+        &mut self,
+        existing: &str,
+        article: &Article,
+        seen_at: i64,
+    ) -> Result<bool, StoreError>;
+    /// The story a new article joins (see [`best_story`]).
+    fn story_for(&mut self, article: &Article, sort_at: i64) -> Result<String, StoreError>;
+    /// Moves every article of `story` to the end of the change sequence (from `next_seq`
+    /// on); returns the next free position.
+    fn relist_story(&mut self, story: &str, next_seq: i64) -> Result<i64, StoreError>;
+    /// Inserts or replaces the article's row.
+    #[allow(clippy::too_many_arguments)]
+    fn write_article(
+        &mut self,
+        article: &Article,
+        fingerprint: &str,
+        first_seen_at: i64,
+        seen_at: i64,
+        change_seq: i64,
+        story_id: Option<String>,
+    ) -> Result<(), StoreError>;
+}
+
+/// Stores `articles` through `steps`, giving changed and new ones positions in the change
+/// sequence from `next_seq` on: unchanged ones are left untouched, changed ones keep their
+/// first-seen time and story, another source's copy of a stored URL is recorded against it,
+/// and a new one joins the most similar story nearby (re-listing that story for the index).
+pub(crate) fn upsert_with(
+    steps: &mut impl UpsertSteps,
+    articles: &[Article],
+    seen_at: i64,
+    mut next_seq: i64,
+) -> Result<UpsertCounts, StoreError> {
+    let mut counts = UpsertCounts::default();
+    for article in articles {
+        let fingerprint = article.fingerprint();
+        let (first_seen_at, story_id) = match steps.stored(&article.id)? {
+            Some((stored_fingerprint, _)) if stored_fingerprint == fingerprint => {
+                counts.unchanged += 1;
+                continue;
+            }
+            Some((_, first_seen_at)) => {
+                counts.updated += 1;
+                // An update keeps its story: re-fetching never splits a group.
+                (first_seen_at, None)
+            }
+            None => {
+                if let Some(existing) = steps.exact_duplicate(article)? {
+                    if steps.record_other_source(&existing, article, seen_at)? {
+                        counts.folded += 1;
+                    } else {
+                        counts.unchanged += 1;
+                    }
+                    continue;
+                }
+                counts.new += 1;
+                let sort_at = sort_time(article, seen_at);
+                let story = steps.story_for(article, sort_at)?;
+                if story != article.id.as_str() {
+                    // The group's other reports now have company: re-list them in the
+                    // change sequence so the index learns they are grouped.
+                    next_seq = steps.relist_story(&story, next_seq)?;
+                }
+                (seen_at, Some(story))
+            }
+        };
+        steps.write_article(article, &fingerprint, first_seen_at, seen_at, next_seq, story_id)?;
+        next_seq += 1;
+    }
+    Ok(counts)
+}
+
 /// Date used for ordering: published, else updated, else first seen less
 /// [`UNDATED_SORT_SHIFT`].
 pub(crate) fn sort_time(article: &Article, first_seen_at: i64) -> i64 {

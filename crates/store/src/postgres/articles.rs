@@ -17,7 +17,8 @@ use super::workers::prepared;
 use crate::StoreError;
 use crate::articles::{
     ARTICLE_COLUMNS, ArticleOps, ArticleRecord, FOLD_WINDOW_SECONDS, RecordedOutlets, StoredArticle,
-    StoryMembers, UpsertCounts, best_story, fill_reports, json_list, shares_a_council, sort_time, story_of,
+    StoryMembers, UpsertCounts, UpsertSteps, best_story, fill_reports, json_list, shares_a_council,
+    sort_time, story_of, upsert_with,
 };
 use crate::time::to_db;
 
@@ -185,71 +186,75 @@ pub(crate) fn upsert_articles_in(
     seen_at: DateTime<Utc>,
 ) -> Result<UpsertCounts, StoreError> {
     let seen_at = to_db(seen_at);
-    let mut counts = UpsertCounts::default();
     if articles.is_empty() {
-        return Ok(counts);
+        return Ok(UpsertCounts::default());
     }
     transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_SEQ_LOCK])?;
     // Read after the lock: this statement's snapshot includes every earlier writer's commit.
-    let mut next_seq: i64 = transaction
+    let next_seq: i64 = transaction
         .query_one(
             "SELECT (COALESCE(MAX(change_seq), 0) + 1)::BIGINT FROM articles",
             &[],
         )?
         .try_get(0)?;
-    for article in articles {
-        let fingerprint = article.fingerprint();
+    upsert_with(&mut PostgresUpsert(transaction), articles, seen_at, next_seq)
+}
+
+/// [`UpsertSteps`] in a PostgreSQL transaction.
+struct PostgresUpsert<'a, 'b>(&'a mut Transaction<'b>);
+
+impl UpsertSteps for PostgresUpsert<'_, '_> {
+    fn stored(&mut self, id: &ArticleId) -> Result<Option<(String, i64)>, StoreError> {
         let statement = prepared(
-            transaction,
+            self.0,
             "SELECT fingerprint, first_seen_at FROM articles WHERE id = $1",
         )?;
-        let stored = transaction.query_opt(&statement, &[&article.id.as_str()])?;
-        let stored: Option<(String, i64)> = match stored {
-            Some(row) => Some((row.try_get(0)?, row.try_get(1)?)),
-            None => None,
-        };
-        let (first_seen_at, story_id) = match &stored {
-            Some((stored_fingerprint, _)) if *stored_fingerprint == fingerprint => {
-                counts.unchanged += 1;
-                continue;
-            }
-            Some((_, first_seen_at)) => {
-                counts.updated += 1;
-                // An update keeps its story: re-fetching never splits a group.
-                (*first_seen_at, None)
-            }
-            None => {
-                if let Some(existing) = exact_duplicate(transaction, article)? {
-                    if record_other_source(transaction, &existing, article, seen_at)? {
-                        counts.folded += 1;
-                    } else {
-                        counts.unchanged += 1;
-                    }
-                    continue;
-                }
-                counts.new += 1;
-                let sort_at = sort_time(article, seen_at);
-                let story = story_for(transaction, article, sort_at)?;
-                if story != article.id.as_str() {
-                    // The group's other reports now have company: re-list them in the
-                    // change sequence so the index learns they are grouped.
-                    next_seq = relist_story(transaction, &story, next_seq)?;
-                }
-                (seen_at, Some(story))
-            }
-        };
+        match self.0.query_opt(&statement, &[&id.as_str()])? {
+            Some(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?))),
+            None => Ok(None),
+        }
+    }
+
+    fn exact_duplicate(&mut self, article: &Article) -> Result<Option<String>, StoreError> {
+        exact_duplicate(self.0, article)
+    }
+
+    fn record_other_source(
+        &mut self,
+        existing: &str,
+        article: &Article,
+        seen_at: i64,
+    ) -> Result<bool, StoreError> {
+        record_other_source(self.0, existing, article, seen_at)
+    }
+
+    fn story_for(&mut self, article: &Article, sort_at: i64) -> Result<String, StoreError> {
+        story_for(self.0, article, sort_at)
+    }
+
+    fn relist_story(&mut self, story: &str, next_seq: i64) -> Result<i64, StoreError> {
+        relist_story(self.0, story, next_seq)
+    }
+
+    fn write_article(
+        &mut self,
+        article: &Article,
+        fingerprint: &str,
+        first_seen_at: i64,
+        seen_at: i64,
+        change_seq: i64,
+        story_id: Option<String>,
+    ) -> Result<(), StoreError> {
         write_article(
-            transaction,
+            self.0,
             article,
-            &fingerprint,
+            fingerprint,
             first_seen_at,
             seen_at,
-            next_seq,
+            change_seq,
             story_id,
-        )?;
-        next_seq += 1;
+        )
     }
-    Ok(counts)
 }
 
 /// Moves every article of `story` to the end of the change sequence (from `next_seq` on);
