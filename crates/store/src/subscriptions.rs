@@ -8,6 +8,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::time::to_db;
+
 use crate::{Store, StoreError};
 
 /// A subscriber's row id.
@@ -84,6 +86,32 @@ pub struct SignUp {
     /// Something waits for the owner's confirmation (a new address, or a search not yet
     /// followed); false when the search is already followed or the cap is reached.
     pub awaiting: bool,
+}
+
+impl SignUp {
+    /// What a sign-up asking for `frequency` recorded for `subscriber`, given whether its
+    /// follow waits for confirmation: the address and a new frequency wait too.
+    pub(crate) fn recorded(subscriber: Subscriber, follow_awaits: bool, frequency: &str) -> Self {
+        Self {
+            awaiting: follow_awaits || !subscriber.is_active() || subscriber.frequency != frequency,
+            subscriber,
+        }
+    }
+}
+
+/// The window (start, end, as stored) a subscriber's new delivery covers: from the end of
+/// the last one sent (or found empty), else one period back. A first digest covers one
+/// period, not everything since confirmation: a subscriber confirmed weeks before the first
+/// run gets last week's news, not a month's.
+pub(crate) fn new_delivery_window(
+    subscriber: &Subscriber,
+    last_end: Option<i64>,
+    now: DateTime<Utc>,
+    first_lookback: chrono::Duration,
+) -> (i64, i64) {
+    let joined = subscriber.confirmed_at.unwrap_or(subscriber.created_at);
+    let start = last_end.unwrap_or_else(|| to_db(joined.max(now) - first_lookback));
+    (start, to_db(now).max(start))
 }
 
 /// What [`Store::confirm_subscriber`] did.

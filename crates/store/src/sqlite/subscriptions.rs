@@ -13,7 +13,7 @@ use super::Sqlite;
 use crate::StoreError;
 use crate::subscriptions::{
     Confirmed, DELIVERY_COLUMNS, Delivery, Follow, MAX_FOLLOWS, PENDING_FOLLOW_LIFETIME, SUBSCRIBER_COLUMNS,
-    SignUp, Subscriber, SubscriberId, SubscriptionOps,
+    SignUp, Subscriber, SubscriberId, SubscriptionOps, new_delivery_window,
 };
 use crate::time::{from_db, from_db_opt, to_db};
 
@@ -65,10 +65,7 @@ impl SubscriptionOps for Sqlite {
                 }
             };
             transaction.commit()?;
-            Ok(SignUp {
-                awaiting: awaiting || !subscriber.is_active() || subscriber.frequency != frequency,
-                subscriber,
-            })
+            Ok(SignUp::recorded(subscriber, awaiting, frequency))
         })
     }
 
@@ -430,11 +427,12 @@ fn planned_delivery(
         )
         .optional()?
         .flatten();
-    // A first digest covers one period, not everything since confirmation: a subscriber
-    // confirmed weeks before the first run gets last week's news, not a month's.
-    let joined = subscriber.confirmed_at.unwrap_or(subscriber.created_at);
-    let start = last_end.unwrap_or_else(|| to_db(joined.max(now) - first_lookback));
-    Ok(Err((start, to_db(now).max(start))))
+    Ok(Err(new_delivery_window(
+        subscriber,
+        last_end,
+        now,
+        first_lookback,
+    )))
 }
 
 /// Whether any digest was sent to (or found nothing for) the subscriber.
